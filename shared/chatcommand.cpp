@@ -1,0 +1,86 @@
+#include "chatcommand.h"
+
+
+static ChatCommand invalid(const QString &error)
+{
+    ChatCommand command;
+    command.kind = ChatCommand::Kind::Invalid;
+    command.error = error;
+    return command;
+}
+
+static ChatCommand withText(ChatCommand::Kind kind, const QString &text,
+                            const QString &target = {})
+{
+    ChatCommand command;
+    command.kind = kind;
+    command.text = text;
+    command.target = target;
+    return command;
+}
+
+// Splits "/msg" arguments into recipient and text.
+static ChatCommand parsePrivate(const QString &arguments, const QStringList &knownUsers)
+{
+    const QString usage = QStringLiteral("Usage: /msg NAME TEXT");
+    QString best;
+    for (const QString &user : knownUsers) {
+        const bool matches = arguments.size() > user.size()
+            && arguments.startsWith(user, Qt::CaseInsensitive)
+            && arguments.at(user.size()).isSpace();
+        if (matches && user.size() > best.size())
+            best = user;
+    }
+    QString target = best;
+    if (target.isEmpty())
+        target = arguments.section(u' ', 0, 0, QString::SectionSkipEmpty);
+    const QString text = arguments.mid(target.size()).trimmed();
+    if (target.isEmpty() || text.isEmpty())
+        return invalid(usage);
+    return withText(ChatCommand::Kind::Private, text, target);
+}
+
+ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUsers)
+{
+    const QString trimmed = line.trimmed();
+    if (trimmed.isEmpty())
+        return {};
+    if (trimmed.compare(QLatin1StringView("quit"), Qt::CaseInsensitive) == 0)
+        return withText(Kind::Quit, {});
+    if (!trimmed.startsWith(u'/'))
+        return withText(Kind::Chat, line);
+    if (trimmed.startsWith(QLatin1StringView("//")))
+        return withText(Kind::Chat, trimmed.mid(1)); // "//etc" sends "/etc"
+
+    const qsizetype space = trimmed.indexOf(u' ');
+    const QString name = trimmed.mid(1, space < 0 ? -1 : space - 1).toLower();
+    const QString arguments = space < 0 ? QString() : trimmed.mid(space + 1).trimmed();
+
+    if (name == u"help" || name == u"?")
+        return withText(Kind::Help, {});
+    if (name == u"who" || name == u"users" || name == u"names")
+        return withText(Kind::Who, {});
+    if (name == u"quit" || name == u"exit")
+        return withText(Kind::Quit, {});
+    if (name == u"me") {
+        if (arguments.isEmpty())
+            return invalid(QStringLiteral("Usage: /me TEXT"));
+        return withText(Kind::Action, arguments);
+    }
+    if (name == u"msg" || name == u"query")
+        return parsePrivate(arguments, knownUsers);
+    return invalid(QStringLiteral("Unknown command /%1. Type /help for the list of commands.")
+                       .arg(name));
+}
+
+QStringList ChatCommand::helpLines()
+{
+    return {
+        QStringLiteral("/help              this list"),
+        QStringLiteral("/who               who is online"),
+        QStringLiteral("/msg NAME TEXT     a private message to NAME"),
+        QStringLiteral("/me TEXT           an action: \"* you TEXT\""),
+        QStringLiteral("/quit              leave (\"quit\" alone works too)"),
+        QStringLiteral("//TEXT             send a message that starts with /"),
+    };
+}

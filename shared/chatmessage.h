@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+
+// One chat message as the server relays it: to the room, or privately to one user.
+struct ChatMessage
+{
+    qint64 id = 0; // 0 when the server gives none (a seed server)
+    QDateTime time; // UTC; invalid when the server gives none
+    QString from;
+    QString to; // empty for the room
+    QString text;
+    bool action = false; // "/me waves"
+
+    bool isPrivate() const { return !to.isEmpty(); }
+
+    // The relayed form: {"type":"message","id":..,"time":..,"from":..,"data":..}.
+    QJsonObject toJson() const;
+
+    // Reads a "message" object; false with a reason when a required field is wrong.
+    static bool fromJson(const QJsonObject &object, ChatMessage *message, QString *reason);
+};

@@ -1,0 +1,108 @@
+// The PyNet Chat wire protocol: names of message types, fields and error codes,
+// and the builders that turn a message into the bytes we put on the wire.
+// docs/PROTOCOL.md describes every message with an example.
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QLatin1StringView>
+#include <QString>
+
+namespace Protocol {
+
+// Version of the richer protocol. A client opts in by putting this number in the
+// "protocol" field of its join; a join without it is treated as a seed client.
+inline constexpr int Version = 1;
+
+inline constexpr quint16 DefaultPort = 5050;
+
+// Limits that both sides must agree on.
+inline constexpr int MaxNameLength = 32; // code points, after trimming
+inline constexpr int DefaultMaxTextLength = 8000; // code points of one chat message
+inline constexpr qsizetype DefaultMaxFrameBytes = 64 * 1024; // what a server accepts
+inline constexpr qsizetype ClientMaxFrameBytes = 16 * 1024 * 1024; // a welcome carries history
+
+namespace Type {
+inline constexpr QLatin1StringView Join("join");
+inline constexpr QLatin1StringView Chat("chat");
+inline constexpr QLatin1StringView Private("private");
+inline constexpr QLatin1StringView Users("users");
+inline constexpr QLatin1StringView Ping("ping");
+inline constexpr QLatin1StringView Pong("pong");
+inline constexpr QLatin1StringView Message("message");
+inline constexpr QLatin1StringView Welcome("welcome");
+inline constexpr QLatin1StringView Presence("presence");
+inline constexpr QLatin1StringView Notice("notice");
+inline constexpr QLatin1StringView Error("error");
+} // namespace Type
+
+namespace Field {
+inline constexpr QLatin1StringView Type("type");
+inline constexpr QLatin1StringView Data("data");
+inline constexpr QLatin1StringView From("from");
+inline constexpr QLatin1StringView To("to");
+inline constexpr QLatin1StringView Id("id");
+inline constexpr QLatin1StringView Time("time");
+inline constexpr QLatin1StringView Action("action");
+inline constexpr QLatin1StringView Protocol("protocol");
+inline constexpr QLatin1StringView Client("client");
+inline constexpr QLatin1StringView Since("since");
+inline constexpr QLatin1StringView Resume("resume");
+inline constexpr QLatin1StringView Session("session");
+inline constexpr QLatin1StringView Server("server");
+inline constexpr QLatin1StringView Version("version");
+inline constexpr QLatin1StringView Name("name");
+inline constexpr QLatin1StringView Users("users");
+inline constexpr QLatin1StringView History("history");
+inline constexpr QLatin1StringView Missed("missed");
+inline constexpr QLatin1StringView Event("event");
+inline constexpr QLatin1StringView Code("code");
+} // namespace Field
+
+// Machine-readable "code" of an error or notice; "data" always carries the text for people.
+namespace Code {
+inline constexpr QLatin1StringView BadJson("bad_json");
+inline constexpr QLatin1StringView BadUtf8("bad_utf8");
+inline constexpr QLatin1StringView NotObject("not_object");
+inline constexpr QLatin1StringView BadField("bad_field");
+inline constexpr QLatin1StringView UnknownType("unknown_type");
+inline constexpr QLatin1StringView FrameTooLarge("frame_too_large");
+inline constexpr QLatin1StringView NestingTooDeep("nesting_too_deep");
+inline constexpr QLatin1StringView NotJoined("not_joined");
+inline constexpr QLatin1StringView AlreadyJoined("already_joined");
+inline constexpr QLatin1StringView InvalidName("invalid_name");
+inline constexpr QLatin1StringView NameTaken("name_taken");
+inline constexpr QLatin1StringView InvalidText("invalid_text");
+inline constexpr QLatin1StringView NoSuchUser("no_such_user");
+inline constexpr QLatin1StringView RateLimited("rate_limited");
+inline constexpr QLatin1StringView ServerFull("server_full");
+inline constexpr QLatin1StringView JoinTimeout("join_timeout");
+inline constexpr QLatin1StringView IdleTimeout("idle_timeout");
+inline constexpr QLatin1StringView Replaced("replaced");
+inline constexpr QLatin1StringView Shutdown("shutdown");
+} // namespace Code
+
+namespace Event {
+inline constexpr QLatin1StringView Joined("join");
+inline constexpr QLatin1StringView Left("leave");
+} // namespace Event
+
+// One compact JSON object followed by '\n': the only way we write a message.
+QByteArray encode(const QJsonObject &message);
+
+// The current time as the protocol writes it: ISO 8601, UTC, milliseconds.
+QString timestampNow();
+
+// Builders for every message. Each returns the object; pass it to encode().
+QJsonObject join(const QString &name); // exactly the seed's join
+QJsonObject richJoin(const QString &name, const QString &clientName, qint64 since,
+                     const QString &resumeToken);
+QJsonObject chat(const QString &text, bool action = false);
+QJsonObject privateMessage(const QString &to, const QString &text);
+QJsonObject usersRequest();
+QJsonObject ping(qint64 id);
+QJsonObject pong(qint64 id);
+QJsonObject error(QLatin1StringView code, const QString &text);
+QJsonObject notice(const QString &text, QLatin1StringView code = {});
+
+} // namespace Protocol

@@ -1,0 +1,131 @@
+#include "validation.h"
+
+#include "protocol.h"
+
+#include <QByteArrayView>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QStringIterator>
+
+namespace Validation {
+
+ParsedFrame parseFrame(const QByteArray &frame)
+{
+    ParsedFrame result;
+    if (!QByteArrayView(frame).isValidUtf8()) {
+        result.errorCode = Protocol::Code::BadUtf8;
+        result.errorText = QStringLiteral("The message is not valid UTF-8.");
+        return result;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(frame, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        result.errorCode = Protocol::Code::BadJson;
+        result.errorText = QStringLiteral("The message is not valid JSON (%1 at byte %2).")
+                               .arg(parseError.errorString())
+                               .arg(parseError.offset);
+        return result;
+    }
+    if (!document.isObject()) {
+        result.errorCode = Protocol::Code::NotObject;
+        result.errorText = QStringLiteral("A message must be a JSON object.");
+        return result;
+    }
+    result.object = document.object();
+    QString type;
+    if (!stringField(result.object, Protocol::Field::Type, &type, &result.errorText))
+        result.errorCode = Protocol::Code::BadField;
+    return result;
+}
+
+QString normalizedName(const QString &name)
+{
+    return name.trimmed().normalized(QString::NormalizationForm_C);
+}
+
+QString nameKey(const QString &name)
+{
+    return normalizedName(name).toCaseFolded();
+}
+
+static qsizetype codePointCount(const QString &text)
+{
+    qsizetype count = 0;
+    QStringIterator it(text);
+    while (it.hasNext()) {
+        it.next();
+        ++count;
+    }
+    return count;
+}
+
+// Characters that could rewrite a terminal or reorder text: never part of a name.
+static bool isForbiddenInName(char32_t c)
+{
+    switch (QChar::category(c)) {
+    case QChar::Other_Control:
+    case QChar::Other_Format:
+    case QChar::Other_Surrogate:
+    case QChar::Separator_Line:
+    case QChar::Separator_Paragraph:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isValidName(const QString &name, QString *reason)
+{
+    if (name.isEmpty()) {
+        *reason = QStringLiteral("The name is empty.");
+        return false;
+    }
+    if (codePointCount(name) > Protocol::MaxNameLength) {
+        *reason = QStringLiteral("The name is longer than %1 characters.")
+                      .arg(Protocol::MaxNameLength);
+        return false;
+    }
+    QStringIterator it(name);
+    while (it.hasNext()) {
+        if (isForbiddenInName(it.next(0xFFFF'FFFF))) {
+            *reason = QStringLiteral("The name contains control or invisible formatting characters.");
+            return false;
+        }
+    }
+    return true;
+}
+
+bool isValidText(const QString &text, int maxLength, QString *reason)
+{
+    if (text.trimmed().isEmpty()) {
+        *reason = QStringLiteral("The message is empty.");
+        return false;
+    }
+    if (codePointCount(text) > maxLength) {
+        *reason = QStringLiteral("The message is longer than %1 characters.").arg(maxLength);
+        return false;
+    }
+    for (const QChar c : text) {
+        if (c.category() == QChar::Other_Control && c != u'\n' && c != u'\t') {
+            *reason = QStringLiteral("The message contains control characters.");
+            return false;
+        }
+    }
+    return true;
+}
+
+bool stringField(const QJsonObject &object, QLatin1StringView field, QString *value,
+                 QString *reason)
+{
+    const QJsonValue jsonValue = object.value(field);
+    if (!jsonValue.isString()) {
+        *reason = jsonValue.isUndefined()
+            ? QStringLiteral("The field \"%1\" is missing.").arg(field)
+            : QStringLiteral("The field \"%1\" must be a string.").arg(field);
+        return false;
+    }
+    *value = jsonValue.toString();
+    return true;
+}
+
+} // namespace Validation

@@ -1,0 +1,61 @@
+#include "serverprocess.h"
+
+#include <QDeadlineTimer>
+#include <QRegularExpression>
+
+ServerProcess::ServerProcess(const QStringList &extraArguments)
+    : m_arguments(QStringList { QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                                QStringLiteral("--port"), QStringLiteral("0") }
+                  + extraArguments)
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+}
+
+ServerProcess::~ServerProcess()
+{
+    if (m_process.state() != QProcess::NotRunning)
+        kill();
+}
+
+bool ServerProcess::start(int timeoutMs)
+{
+    m_process.start(QStringLiteral(PYNET_SERVER_BINARY), m_arguments);
+    if (!waitForOutput(QStringLiteral("listening on"), timeoutMs))
+        return false;
+    static const QRegularExpression listening(QStringLiteral("listening on [^ ]+:(\\d+)"));
+    const QRegularExpressionMatch match = listening.match(m_output);
+    m_port = match.hasMatch() ? match.captured(1).toUShort() : 0;
+    return m_port != 0;
+}
+
+int ServerProcess::stop(int timeoutMs)
+{
+    m_process.terminate();
+    if (!m_process.waitForFinished(timeoutMs))
+        return -1;
+    output();
+    return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+}
+
+void ServerProcess::kill()
+{
+    m_process.kill();
+    m_process.waitForFinished(5000);
+}
+
+QString ServerProcess::output()
+{
+    m_output += QString::fromUtf8(m_process.readAll());
+    return m_output;
+}
+
+bool ServerProcess::waitForOutput(const QString &text, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!output().contains(text)) {
+        if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning)
+            return false;
+        m_process.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
+    }
+    return true;
+}

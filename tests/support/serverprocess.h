@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QProcess>
+#include <QStringList>
+
+// A real pynet-server child process on 127.0.0.1 and a free port, for tests.
+class ServerProcess
+{
+public:
+    explicit ServerProcess(const QStringList &extraArguments = {});
+    ~ServerProcess();
+
+    // Starts the server and waits until it listens. Returns false, with the
+    // server's output in output(), when it does not within timeoutMs.
+    bool start(int timeoutMs = 10000);
+    // Sends SIGTERM and waits for the exit; returns the exit code, or -1.
+    int stop(int timeoutMs = 10000);
+    // Kills the process at once (a crash or a pulled plug, from the clients' view).
+    void kill();
+
+    quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process.processId(); }
+    QProcess &process() { return m_process; }
+    // Everything the server logged so far.
+    QString output();
+    // Waits until the log contains text.
+    bool waitForOutput(const QString &text, int timeoutMs = 10000);
+
+private:
+    QProcess m_process;
+    QStringList m_arguments;
+    QString m_output;
+    quint16 m_port = 0;
+};
