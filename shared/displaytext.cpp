@@ -1,13 +1,21 @@
 #include "displaytext.h"
 
-#include <QStringIterator>
-
 namespace DisplayText {
 
 static constexpr char32_t ReplacementCharacter = 0xFFFD;
 static constexpr char32_t ControlPictures = 0x2400;
 static constexpr char32_t ZeroWidthNonJoiner = 0x200C;
 static constexpr char32_t ZeroWidthJoiner = 0x200D;
+
+// The code point at *index, advancing *index past it; a lone surrogate is
+// returned as itself.
+static char32_t nextCodePoint(const QString &text, qsizetype *index)
+{
+    const QChar c = text.at((*index)++);
+    if (c.isHighSurrogate() && *index < text.size() && text.at(*index).isLowSurrogate())
+        return QChar::surrogateToUcs4(c, text.at((*index)++));
+    return c.unicode();
+}
 
 // What c is shown as, or c itself when it is harmless.
 static char32_t safeCharacter(char32_t c, bool keepNewlines)
@@ -37,9 +45,8 @@ QString neutralized(const QString &text, bool keepNewlines)
         return text;
     QString result;
     result.reserve(text.size());
-    QStringIterator it(text);
-    while (it.hasNext()) {
-        const char32_t c = safeCharacter(it.next(0xD800), keepNewlines);
+    for (qsizetype i = 0; i < text.size();) {
+        const char32_t c = safeCharacter(nextCodePoint(text, &i), keepNewlines);
         if (QChar::requiresSurrogates(c)) {
             result.append(QChar(QChar::highSurrogate(c)));
             result.append(QChar(QChar::lowSurrogate(c)));
@@ -52,9 +59,8 @@ QString neutralized(const QString &text, bool keepNewlines)
 
 bool needsNeutralizing(const QString &text, bool keepNewlines)
 {
-    QStringIterator it(text);
-    while (it.hasNext()) {
-        const char32_t c = it.next(0xD800);
+    for (qsizetype i = 0; i < text.size();) {
+        const char32_t c = nextCodePoint(text, &i);
         if (safeCharacter(c, keepNewlines) != c)
             return true;
     }

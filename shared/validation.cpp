@@ -5,7 +5,6 @@
 #include <QByteArrayView>
 #include <QJsonDocument>
 #include <QJsonParseError>
-#include <QStringIterator>
 
 namespace Validation {
 
@@ -48,14 +47,21 @@ QString nameKey(const QString &name)
     return normalizedName(name).toCaseFolded();
 }
 
+// The code point at *index, advancing *index past it. A lone surrogate is
+// returned as itself so that checks can reject it.
+static char32_t nextCodePoint(const QString &text, qsizetype *index)
+{
+    const QChar c = text.at((*index)++);
+    if (c.isHighSurrogate() && *index < text.size() && text.at(*index).isLowSurrogate())
+        return QChar::surrogateToUcs4(c, text.at((*index)++));
+    return c.unicode();
+}
+
 static qsizetype codePointCount(const QString &text)
 {
     qsizetype count = 0;
-    QStringIterator it(text);
-    while (it.hasNext()) {
-        it.next();
+    for (qsizetype i = 0; i < text.size(); nextCodePoint(text, &i))
         ++count;
-    }
     return count;
 }
 
@@ -81,14 +87,14 @@ bool isValidName(const QString &name, QString *reason)
         return false;
     }
     if (codePointCount(name) > Protocol::MaxNameLength) {
-        *reason = QStringLiteral("The name is longer than %1 characters.")
-                      .arg(Protocol::MaxNameLength);
+        *reason =
+            QStringLiteral("The name is longer than %1 characters.").arg(Protocol::MaxNameLength);
         return false;
     }
-    QStringIterator it(name);
-    while (it.hasNext()) {
-        if (isForbiddenInName(it.next(0xFFFF'FFFF))) {
-            *reason = QStringLiteral("The name contains control or invisible formatting characters.");
+    for (qsizetype i = 0; i < name.size();) {
+        if (isForbiddenInName(nextCodePoint(name, &i))) {
+            *reason =
+                QStringLiteral("The name contains control or invisible formatting characters.");
             return false;
         }
     }
