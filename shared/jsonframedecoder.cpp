@@ -1,10 +1,8 @@
 #include "jsonframedecoder.h"
 
 JsonFrameDecoder::JsonFrameDecoder(qsizetype maxFrameBytes, int maxDepth)
-    : m_maxFrameBytes(maxFrameBytes)
-    , m_maxDepth(maxDepth)
-{
-}
+    : m_maxFrameBytes(maxFrameBytes), m_maxDepth(maxDepth)
+{ }
 
 void JsonFrameDecoder::append(QByteArrayView data)
 {
@@ -39,6 +37,12 @@ JsonFrameDecoder::Result JsonFrameDecoder::next(QByteArray *frame)
     const qsizetype size = m_buffer.size();
     while (m_scan < size) {
         const char c = data[m_scan++];
+        // Checked before a closing brace can complete the frame, so no frame is
+        // ever longer than the limit; a garbage line's newline is not part of it.
+        if (m_scan - m_frameStart > m_maxFrameBytes && !(m_inGarbage && c == '\n')) {
+            m_failure = Result::FrameTooLarge;
+            return m_failure;
+        }
 
         if (m_inGarbage) {
             if (c == '\n') {
@@ -78,11 +82,6 @@ JsonFrameDecoder::Result JsonFrameDecoder::next(QByteArray *frame)
                 m_frameStart = m_scan;
                 return Result::Frame;
             }
-        }
-
-        if (m_scan - m_frameStart > m_maxFrameBytes) {
-            m_failure = Result::FrameTooLarge;
-            return m_failure;
         }
     }
     if (m_depth == 0 && !m_inGarbage)
