@@ -3,10 +3,20 @@
 #include "protocol.h"
 
 #include <QByteArrayView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
 namespace Validation {
+
+// QJsonDocument only parses arrays and objects at the top level; a lone number,
+// string or literal is still valid JSON, and deserves "not an object".
+static bool isJsonScalar(const QByteArray &frame)
+{
+    QJsonParseError parseError;
+    const QJsonDocument wrapped = QJsonDocument::fromJson('[' + frame + ']', &parseError);
+    return parseError.error == QJsonParseError::NoError && wrapped.array().size() == 1;
+}
 
 ParsedFrame parseFrame(const QByteArray &frame)
 {
@@ -18,7 +28,7 @@ ParsedFrame parseFrame(const QByteArray &frame)
     }
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(frame, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
+    if (parseError.error != QJsonParseError::NoError && !isJsonScalar(frame)) {
         result.errorCode = Protocol::Code::BadJson;
         result.errorText = QStringLiteral("The message is not valid JSON (%1 at byte %2).")
                                .arg(parseError.errorString())
