@@ -1,6 +1,5 @@
 #include "chatcommand.h"
 
-
 static ChatCommand invalid(const QString &error)
 {
     ChatCommand command;
@@ -9,8 +8,7 @@ static ChatCommand invalid(const QString &error)
     return command;
 }
 
-static ChatCommand withText(ChatCommand::Kind kind, const QString &text,
-                            const QString &target = {})
+static ChatCommand withText(ChatCommand::Kind kind, const QString &text, const QString &target = {})
 {
     ChatCommand command;
     command.kind = kind;
@@ -25,6 +23,10 @@ static ChatCommand parsePrivate(const QString &arguments, const QStringList &kno
     const QString usage = QStringLiteral("Usage: /msg NAME TEXT");
     QString best;
     for (const QString &user : knownUsers) {
+        // "/msg Ann Lee" names someone online and forgot the text; it is not
+        // "Lee" for Ann.
+        if (arguments.compare(user, Qt::CaseInsensitive) == 0)
+            return invalid(usage);
         const bool matches = arguments.size() > user.size()
             && arguments.startsWith(user, Qt::CaseInsensitive)
             && arguments.at(user.size()).isSpace();
@@ -69,8 +71,8 @@ ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUser
     }
     if (name == u"msg" || name == u"query")
         return parsePrivate(arguments, knownUsers);
-    return invalid(QStringLiteral("Unknown command /%1. Type /help for the list of commands.")
-                       .arg(name));
+    return invalid(
+        QStringLiteral("Unknown command /%1. Type /help for the list of commands.").arg(name));
 }
 
 QStringList ChatCommand::helpLines()

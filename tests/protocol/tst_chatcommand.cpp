@@ -1,0 +1,149 @@
+#include "chatcommand.h"
+
+#include <QTest>
+
+using Kind = ChatCommand::Kind;
+
+class TestChatCommand : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void parse_data();
+    void parse();
+    void helpListsOnlyKnownCommands();
+};
+
+void TestChatCommand::parse_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QStringList>("knownUsers");
+    QTest::addColumn<Kind>("kind");
+    QTest::addColumn<QString>("target");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("errorContains");
+
+    const QStringList none;
+    const QStringList online { QStringLiteral("Ann"), QStringLiteral("Ann Lee"),
+                               QStringLiteral("Bob"), QStringLiteral("\u674e\u5c0f\u9f99") };
+    const QString msgUsage = QStringLiteral("Usage: /msg NAME TEXT");
+
+    QTest::newRow("empty") << QString() << none << Kind::None << QString() << QString()
+                           << QString();
+    QTest::newRow("blank") << QStringLiteral("  \t ") << none << Kind::None << QString()
+                           << QString() << QString();
+    QTest::newRow("chat") << QStringLiteral("Hello World!") << none << Kind::Chat << QString()
+                          << QStringLiteral("Hello World!") << QString();
+    QTest::newRow("chat keeps its spaces")
+        << QStringLiteral("  indented ") << none << Kind::Chat << QString()
+        << QStringLiteral("  indented ") << QString();
+    QTest::newRow("chat, emoji") << QStringLiteral("\U0001F600 \u4f60\u597d") << none << Kind::Chat
+                                 << QString() << QStringLiteral("\U0001F600 \u4f60\u597d")
+                                 << QString();
+    QTest::newRow("slash inside is chat") << QStringLiteral("and/or") << none << Kind::Chat
+                                          << QString() << QStringLiteral("and/or") << QString();
+    QTest::newRow("//text sends /text")
+        << QStringLiteral("//me is not a command") << none << Kind::Chat << QString()
+        << QStringLiteral("/me is not a command") << QString();
+    QTest::newRow("// alone sends /") << QStringLiteral("//") << none << Kind::Chat << QString()
+                                      << QStringLiteral("/") << QString();
+
+    QTest::newRow("quit as in the seed")
+        << QStringLiteral("quit") << none << Kind::Quit << QString() << QString() << QString();
+    QTest::newRow("Quit, spaced") << QStringLiteral("  QUIT ") << none << Kind::Quit << QString()
+                                  << QString() << QString();
+    QTest::newRow("quit in a sentence is chat")
+        << QStringLiteral("quit it") << none << Kind::Chat << QString() << QStringLiteral("quit it")
+        << QString();
+    QTest::newRow("/quit") << QStringLiteral("/quit") << none << Kind::Quit << QString()
+                           << QString() << QString();
+    QTest::newRow("/exit") << QStringLiteral("/exit") << none << Kind::Quit << QString()
+                           << QString() << QString();
+
+    QTest::newRow("/help") << QStringLiteral("/help") << none << Kind::Help << QString()
+                           << QString() << QString();
+    QTest::newRow("/?") << QStringLiteral("/?") << none << Kind::Help << QString() << QString()
+                        << QString();
+    QTest::newRow("/who") << QStringLiteral("/who") << none << Kind::Who << QString() << QString()
+                          << QString();
+    QTest::newRow("/users") << QStringLiteral("/users") << none << Kind::Who << QString()
+                            << QString() << QString();
+    QTest::newRow("/NAMES") << QStringLiteral("/NAMES") << none << Kind::Who << QString()
+                            << QString() << QString();
+
+    QTest::newRow("/me") << QStringLiteral("/me waves  twice ") << none << Kind::Action << QString()
+                         << QStringLiteral("waves  twice") << QString();
+    QTest::newRow("/ME") << QStringLiteral("/ME waves") << none << Kind::Action << QString()
+                         << QStringLiteral("waves") << QString();
+    QTest::newRow("/me without text")
+        << QStringLiteral("/me   ") << none << Kind::Invalid << QString() << QString()
+        << QStringLiteral("Usage: /me TEXT");
+
+    QTest::newRow("/msg") << QStringLiteral("/msg Bob lunch?  now") << none << Kind::Private
+                          << QStringLiteral("Bob") << QStringLiteral("lunch?  now") << QString();
+    QTest::newRow("/query") << QStringLiteral("/query Bob hi") << none << Kind::Private
+                            << QStringLiteral("Bob") << QStringLiteral("hi") << QString();
+    QTest::newRow("/msg unknown user still sent")
+        << QStringLiteral("/msg Carol hi") << online << Kind::Private << QStringLiteral("Carol")
+        << QStringLiteral("hi") << QString();
+    QTest::newRow("/msg name with a space")
+        << QStringLiteral("/msg Ann Lee are you there?") << online << Kind::Private
+        << QStringLiteral("Ann Lee") << QStringLiteral("are you there?") << QString();
+    QTest::newRow("/msg name with a space, other case")
+        << QStringLiteral("/msg ann lee hi") << online << Kind::Private << QStringLiteral("Ann Lee")
+        << QStringLiteral("hi") << QString();
+    QTest::newRow("/msg shorter name")
+        << QStringLiteral("/msg Ann Leeds is nice") << online << Kind::Private
+        << QStringLiteral("Ann") << QStringLiteral("Leeds is nice") << QString();
+    QTest::newRow("/msg CJK name")
+        << QStringLiteral("/msg \u674e\u5c0f\u9f99 \u4f60\u597d") << online << Kind::Private
+        << QStringLiteral("\u674e\u5c0f\u9f99") << QStringLiteral("\u4f60\u597d") << QString();
+    QTest::newRow("/msg without anything")
+        << QStringLiteral("/msg") << none << Kind::Invalid << QString() << QString() << msgUsage;
+    QTest::newRow("/msg without text") << QStringLiteral("/msg Bob  ") << none << Kind::Invalid
+                                       << QString() << QString() << msgUsage;
+    // Not a message "Lee" to Ann: the whole argument is an online name.
+    QTest::newRow("/msg name with a space, without text")
+        << QStringLiteral("/msg Ann Lee") << online << Kind::Invalid << QString() << QString()
+        << msgUsage;
+
+    QTest::newRow("unknown command")
+        << QStringLiteral("/dance wildly") << none << Kind::Invalid << QString() << QString()
+        << QStringLiteral("Unknown command /dance");
+    QTest::newRow("slash alone") << QStringLiteral("/") << none << Kind::Invalid << QString()
+                                 << QString() << QStringLiteral("Unknown command");
+}
+
+void TestChatCommand::parse()
+{
+    QFETCH(QString, line);
+    QFETCH(QStringList, knownUsers);
+    QFETCH(Kind, kind);
+    QFETCH(QString, target);
+    QFETCH(QString, text);
+    QFETCH(QString, errorContains);
+
+    const ChatCommand command = ChatCommand::parse(line, knownUsers);
+    QCOMPARE(command.kind, kind);
+    QCOMPARE(command.target, target);
+    QCOMPARE(command.text, text);
+    if (errorContains.isEmpty())
+        QVERIFY2(command.error.isEmpty(), qPrintable(command.error));
+    else
+        QVERIFY2(command.error.contains(errorContains), qPrintable(command.error));
+}
+
+void TestChatCommand::helpListsOnlyKnownCommands()
+{
+    const QStringList lines = ChatCommand::helpLines();
+    QVERIFY(lines.size() >= 5);
+    for (const QString &line : lines) {
+        const QString command = line.section(u' ', 0, 0);
+        QVERIFY2(command.startsWith(u'/'), qPrintable(line));
+        const ChatCommand parsed = ChatCommand::parse(command);
+        QVERIFY2(!parsed.error.startsWith(QStringLiteral("Unknown")), qPrintable(line));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestChatCommand)
+#include "tst_chatcommand.moc"
