@@ -6,10 +6,7 @@
 #include <QDeadlineTimer>
 #include <QHostAddress>
 
-RawClient::RawClient()
-    : m_decoder(Protocol::ClientMaxFrameBytes)
-{
-}
+RawClient::RawClient() : m_decoder(Protocol::ClientMaxFrameBytes) { }
 
 bool RawClient::connectTo(quint16 port, int timeoutMs)
 {

@@ -1,0 +1,115 @@
+#include "chatserver.h"
+
+#include "clientconnection.h"
+#include "logging.h"
+#include "protocol.h"
+
+#include <QThread>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+constexpr int ShutdownDeadlineMs = 1500; // then threads are stopped without waiting for clients
+}
+
+ChatServer::ChatServer(const ServerConfig &config, QObject *parent)
+    : QTcpServer(parent), m_config(config), m_hub(config.serverName, config.historySize)
+{
+    m_shutdownDeadline.setSingleShot(true);
+    connect(&m_shutdownDeadline, &QTimer::timeout, this, &ChatServer::stopRemainingThreads);
+}
+
+ChatServer::~ChatServer()
+{
+    stopRemainingThreads();
+}
+
+bool ChatServer::start(QString *error)
+{
+    setListenBacklogSize(m_config.listenBacklog);
+    if (!listen(m_config.host, m_config.port)) {
+        *error = errorString();
+        return false;
+    }
+    qCInfo(lcServer).noquote() << QStringLiteral(
+                                      "pynet-server %1 listening on %2:%3, up to %4 clients")
+                                      .arg(QStringLiteral(PYNET_VERSION),
+                                           serverAddress().toString())
+                                      .arg(serverPort())
+                                      .arg(m_config.maxClients);
+    return true;
+}
+
+void ChatServer::incomingConnection(qintptr socketDescriptor)
+{
+    if (m_stopping || connectionCount() >= m_config.maxClients) {
+        refuse(socketDescriptor);
+        return;
+    }
+    // The documented pattern: the worker has no parent, moves to the thread, and
+    // creates its socket notifiers there when the thread starts.
+    auto *thread = new QThread;
+    thread->setStackSize(uint(m_config.threadStackBytes));
+    auto *connection = new ClientConnection(socketDescriptor, &m_hub, &m_config);
+    connection->moveToThread(thread);
+    connect(thread, &QThread::started, connection, &ClientConnection::start);
+    connect(connection, &ClientConnection::finished, thread, &QThread::quit, Qt::DirectConnection);
+    // Context `thread`: a pending call dies with the thread object, never runs late.
+    connect(thread, &QThread::finished, thread, [this, thread] { onThreadFinished(thread); });
+    m_connections.insert(thread, connection);
+    thread->start();
+}
+
+// Over capacity: say so and close, without spending a thread on it.
+void ChatServer::refuse(qintptr socketDescriptor)
+{
+    const QByteArray reply = Protocol::encode(
+        Protocol::error(Protocol::Code::ServerFull,
+                        QStringLiteral("The server is full (%1 clients). Try again later.")
+                            .arg(m_config.maxClients)));
+    ::send(int(socketDescriptor), reply.constData(), size_t(reply.size()),
+           MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(int(socketDescriptor), SHUT_WR);
+    ::close(int(socketDescriptor));
+    qCWarning(lcServer) << "refused a connection: server full at" << m_config.maxClients
+                        << "clients";
+}
+
+void ChatServer::onThreadFinished(QThread *thread)
+{
+    ClientConnection *connection = m_connections.take(thread);
+    thread->wait(); // finished() is emitted just before the thread really ends
+    delete connection;
+    delete thread;
+    if (m_stopping && m_connections.isEmpty()) {
+        m_shutdownDeadline.stop();
+        Q_EMIT stopped();
+    }
+}
+
+void ChatServer::shutdown()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    close();
+    qCInfo(lcServer) << "shutting down," << connectionCount() << "connections";
+    if (m_connections.isEmpty()) {
+        Q_EMIT stopped();
+        return;
+    }
+    for (ClientConnection *connection : std::as_const(m_connections))
+        QMetaObject::invokeMethod(connection, "beginShutdown", Qt::QueuedConnection);
+    m_shutdownDeadline.start(ShutdownDeadlineMs);
+}
+
+void ChatServer::stopRemainingThreads()
+{
+    const QList<QThread *> threads = m_connections.keys();
+    for (QThread *thread : threads) {
+        thread->quit();
+        thread->wait();
+        onThreadFinished(thread);
+    }
+}

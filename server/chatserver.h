@@ -1,0 +1,46 @@
+#pragma once
+
+#include "hub.h"
+#include "serverconfig.h"
+
+#include <QHash>
+#include <QTcpServer>
+#include <QTimer>
+
+class ClientConnection;
+class QThread;
+
+// The listening socket. Every accepted connection gets its own QThread and a
+// ClientConnection created for it; the thread ends when the client goes,
+// whichever way it goes, and the server cleans both up.
+class ChatServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    explicit ChatServer(const ServerConfig &config, QObject *parent = nullptr);
+    ~ChatServer() override;
+
+    bool start(QString *error);
+    int connectionCount() const { return int(m_connections.size()); }
+
+public Q_SLOTS:
+    // Tells every client, closes every connection, waits for the threads; then stopped().
+    void shutdown();
+
+Q_SIGNALS:
+    void stopped();
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override;
+
+private:
+    void refuse(qintptr socketDescriptor);
+    void onThreadFinished(QThread *thread);
+    void stopRemainingThreads();
+
+    ServerConfig m_config;
+    Hub m_hub;
+    QHash<QThread *, ClientConnection *> m_connections;
+    QTimer m_shutdownDeadline;
+    bool m_stopping = false;
+};

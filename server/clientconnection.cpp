@@ -1,0 +1,393 @@
+#include "clientconnection.h"
+
+#include "hub.h"
+#include "logging.h"
+#include "outbox.h"
+#include "protocol.h"
+#include "serverconfig.h"
+#include "validation.h"
+
+#include <QSocketNotifier>
+#include <QThread>
+#include <QTimerEvent>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Protocol;
+
+namespace {
+constexpr int LingerMs = 2000; // time a closing client gets to read our last words
+constexpr int ShutdownLingerMs = 300;
+constexpr int ReadChunk = 16 * 1024;
+constexpr int MaxReadsPerWakeup = 8; // then let other work on this thread run
+
+QString peerName(int socket)
+{
+    sockaddr_storage address {};
+    socklen_t length = sizeof(address);
+    if (::getpeername(socket, reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return QStringLiteral("?");
+    char host[INET6_ADDRSTRLEN] = {};
+    quint16 port = 0;
+    if (address.ss_family == AF_INET6) {
+        const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(&address);
+        ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+        port = ntohs(in6->sin6_port);
+        return QStringLiteral("[%1]:%2").arg(QString::fromLatin1(host)).arg(port);
+    }
+    const auto *in4 = reinterpret_cast<const sockaddr_in *>(&address);
+    ::inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+    port = ntohs(in4->sin_port);
+    return QStringLiteral("%1:%2").arg(QString::fromLatin1(host)).arg(port);
+}
+} // namespace
+
+ClientConnection::ClientConnection(qintptr socketDescriptor, Hub *hub, const ServerConfig *config)
+    : m_hub(hub), m_config(config), m_socket(int(socketDescriptor))
+{ }
+
+ClientConnection::~ClientConnection()
+{
+    // Only when the thread never ran or was stopped: finish() closes otherwise.
+    if (m_socket >= 0) {
+        if (m_outbox)
+            m_outbox->close();
+        ::close(m_socket);
+    }
+}
+
+void ClientConnection::start()
+{
+    ::fcntl(m_socket, F_SETFL, ::fcntl(m_socket, F_GETFL) | O_NONBLOCK);
+    const int on = 1;
+    // Chat lines are small and latency matters; Outbox batches under load.
+    ::setsockopt(m_socket, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    // A seed client is never pinged; the kernel still notices a vanished host.
+    ::setsockopt(m_socket, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    m_peer = peerName(m_socket);
+
+    m_outbox = std::make_shared<Outbox>(m_socket, m_config->maxUnsentBytes);
+    m_outbox->setOwner(this);
+    m_decoder = std::make_unique<JsonFrameDecoder>(m_config->maxFrameBytes, m_config->maxDepth);
+    m_bucket = std::make_unique<TokenBucket>(m_config->rate, m_config->burst);
+    m_readNotifier = new QSocketNotifier(m_socket, QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &ClientConnection::onReadable);
+    m_sinceReceive.start();
+    m_timer.start(m_config->joinTimeoutMs, this);
+    qCInfo(lcConnection).noquote() << m_peer << "connected";
+}
+
+void ClientConnection::onReadable()
+{
+    char buffer[ReadChunk];
+    for (int i = 0; i < MaxReadsPerWakeup && m_socket >= 0; ++i) {
+        const ssize_t received = ::recv(m_socket, buffer, sizeof(buffer), 0);
+        if (received > 0) {
+            m_sinceReceive.restart();
+            m_pingOutstanding = false;
+            if (m_state == State::Closing)
+                continue; // draining, so that closing sends FIN rather than RST
+            m_decoder->append(QByteArrayView(buffer, received));
+            processFrames();
+            continue;
+        }
+        if (received < 0 && errno == EINTR)
+            continue;
+        if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (received == 0)
+            finish(m_state == State::Closing ? QStringLiteral("closed")
+                                             : QStringLiteral("disconnected"));
+        else
+            finish(QStringLiteral("connection error: %1")
+                       .arg(QString::fromLocal8Bit(std::strerror(errno))));
+        return;
+    }
+}
+
+void ClientConnection::processFrames()
+{
+    QByteArray frame;
+    while (m_state != State::Closing) {
+        switch (m_decoder->next(&frame)) {
+        case JsonFrameDecoder::Result::NeedMoreData:
+            return;
+        case JsonFrameDecoder::Result::FrameTooLarge:
+            closeWithError(Code::FrameTooLarge,
+                           QStringLiteral("A message was larger than %1 bytes.")
+                               .arg(m_decoder->maxFrameBytes()));
+            return;
+        case JsonFrameDecoder::Result::NestingTooDeep:
+            closeWithError(Code::NestingTooDeep,
+                           QStringLiteral("A message was nested more than %1 levels deep.")
+                               .arg(m_config->maxDepth));
+            return;
+        case JsonFrameDecoder::Result::Garbage:
+        case JsonFrameDecoder::Result::Frame:
+            break;
+        }
+        if (!m_bucket->take()) {
+            if (!m_rateLimitReported) {
+                m_rateLimitReported = true;
+                sendError(Code::RateLimited,
+                          QStringLiteral("Too many messages: at most %1 per second. "
+                                         "Messages are dropped until you slow down.")
+                              .arg(m_config->rate));
+            }
+            continue;
+        }
+        m_rateLimitReported = false;
+        const Validation::ParsedFrame parsed = Validation::parseFrame(frame);
+        if (!parsed.isValid())
+            sendError(parsed.errorCode, parsed.errorText);
+        else
+            handleObject(parsed.object);
+    }
+}
+
+void ClientConnection::handleObject(const QJsonObject &object)
+{
+    const QString type = object.value(Field::Type).toString();
+    if (type == Type::Join) {
+        handleJoin(object);
+    } else if (type == Type::Ping) {
+        sendObject({ { Field::Type, Type::Pong }, { Field::Id, object.value(Field::Id) } });
+    } else if (type == Type::Pong) {
+        // Its arrival already counted as life.
+    } else if (type != Type::Chat && type != Type::Private && type != Type::Users) {
+        sendError(Code::UnknownType,
+                  QStringLiteral("Unknown message type \"%1\".").arg(type.left(40)));
+    } else if (m_state != State::Joined) {
+        sendError(Code::NotJoined,
+                  QStringLiteral("Join first: {\"type\":\"join\",\"data\":NAME}."));
+    } else if (type == Type::Chat) {
+        handleChat(object);
+    } else if (type == Type::Private) {
+        handlePrivate(object);
+    } else {
+        sendObject(m_hub->usersMessage());
+    }
+}
+
+void ClientConnection::handleJoin(const QJsonObject &object)
+{
+    if (m_state == State::Joined) {
+        sendError(Code::AlreadyJoined,
+                  QStringLiteral("You have already joined as %1.").arg(m_name));
+        return;
+    }
+    QString name;
+    QString reason;
+    if (!Validation::stringField(object, Field::Data, &name, &reason)) {
+        sendError(Code::BadField, reason);
+        return;
+    }
+    name = Validation::normalizedName(name);
+    if (!Validation::isValidName(name, &reason)) {
+        sendError(Code::InvalidName, reason);
+        return;
+    }
+    Hub::JoinRequest request;
+    request.name = name;
+    request.rich = object.value(Field::Protocol).toInt() >= 1;
+    request.since = object.value(Field::Since).toInteger();
+    request.resumeToken = object.value(Field::Resume).toString();
+    request.outbox = m_outbox;
+    request.connection = this;
+    const Hub::JoinResult result = m_hub->join(request);
+    if (!result.errorCode.isEmpty()) {
+        sendError(result.errorCode, result.errorText);
+        return;
+    }
+    m_state = State::Joined;
+    m_name = name;
+    m_rich = request.rich;
+    m_timer.stop();
+    // Seed clients cannot answer a ping, so only rich clients are timed out for silence.
+    if (m_rich)
+        m_timer.start(qMax(250, m_config->idleTimeoutMs / 4), this);
+    qCInfo(lcConnection).noquote()
+        << m_peer << "joined as" << m_name
+        << (m_rich ? QStringLiteral("(%1)").arg(object.value(Field::Client).toString().left(64))
+                   : QStringLiteral("(seed client)"));
+}
+
+void ClientConnection::handleChat(const QJsonObject &object)
+{
+    QString text;
+    QString reason;
+    if (!Validation::stringField(object, Field::Data, &text, &reason)) {
+        sendError(Code::BadField, reason);
+        return;
+    }
+    if (!Validation::isValidText(text, m_config->maxTextLength, &reason)) {
+        sendError(Code::InvalidText, reason);
+        return;
+    }
+    m_hub->broadcastChat(m_name, m_outbox.get(), text, object.value(Field::Action).toBool());
+}
+
+void ClientConnection::handlePrivate(const QJsonObject &object)
+{
+    QString to;
+    QString text;
+    QString reason;
+    if (!Validation::stringField(object, Field::To, &to, &reason)
+        || !Validation::stringField(object, Field::Data, &text, &reason)) {
+        sendError(Code::BadField, reason);
+        return;
+    }
+    if (!Validation::isValidText(text, m_config->maxTextLength, &reason)) {
+        sendError(Code::InvalidText, reason);
+        return;
+    }
+    if (!m_hub->sendPrivate(m_name, to, text))
+        sendError(Code::NoSuchUser,
+                  QStringLiteral("Nobody called \"%1\" is online.").arg(to.left(64)));
+}
+
+void ClientConnection::sendObject(const QJsonObject &object)
+{
+    m_outbox->post(encode(object));
+}
+
+void ClientConnection::sendError(QLatin1StringView code, const QString &text)
+{
+    sendObject(error(code, text));
+}
+
+void ClientConnection::closeWithError(QLatin1StringView code, const QString &text)
+{
+    qCWarning(lcConnection).noquote()
+        << m_peer << (m_name.isEmpty() ? QString() : m_name) << "closed:" << text;
+    sendError(code, text);
+    beginClosing(LingerMs);
+}
+
+void ClientConnection::beginClosing(int lingerMs)
+{
+    if (m_state == State::Closing)
+        return;
+    leaveRoom();
+    m_state = State::Closing;
+    m_timer.start(lingerMs, this);
+    onWritable(); // sends what is owed, then our FIN
+}
+
+void ClientConnection::onWritable()
+{
+    const bool drained = m_outbox->flush();
+    watchWritable(!drained);
+    if (drained && m_state == State::Closing && !m_readShutdown) {
+        m_readShutdown = true;
+        ::shutdown(m_socket, SHUT_WR);
+    }
+}
+
+void ClientConnection::watchWritable(bool enabled)
+{
+    if (!m_writeNotifier && enabled) {
+        m_writeNotifier = new QSocketNotifier(m_socket, QSocketNotifier::Write, this);
+        connect(m_writeNotifier, &QSocketNotifier::activated, this, &ClientConnection::onWritable);
+    }
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(enabled);
+}
+
+void ClientConnection::onOutboxReady()
+{
+    if (m_socket < 0)
+        return;
+    if (m_outbox->hasOverflowed()) {
+        qCWarning(lcConnection).noquote()
+            << m_peer << m_name << "dropped: does not read; owed more than"
+            << m_config->maxUnsentBytes << "bytes";
+        finish(QStringLiteral("slow reader"));
+        return;
+    }
+    onWritable();
+}
+
+void ClientConnection::onReplaced()
+{
+    m_name.clear(); // the name now belongs to the new connection
+    m_state = State::Closing;
+    finish(QStringLiteral("replaced by a new connection of the same user"));
+}
+
+void ClientConnection::beginShutdown()
+{
+    if (m_socket < 0)
+        return;
+    sendObject(notice(QStringLiteral("The server is shutting down."), Code::Shutdown));
+    beginClosing(ShutdownLingerMs);
+}
+
+void ClientConnection::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timer.timerId())
+        return QObject::timerEvent(event);
+    switch (m_state) {
+    case State::Connected:
+        m_timer.stop();
+        closeWithError(Code::JoinTimeout,
+                       QStringLiteral("No successful join within %1 seconds.")
+                           .arg(m_config->joinTimeoutMs / 1000.0));
+        break;
+    case State::Joined: {
+        const qint64 silence = m_sinceReceive.elapsed();
+        if (silence >= m_config->idleTimeoutMs) {
+            closeWithError(Code::IdleTimeout,
+                           QStringLiteral("No sign of life for %1 seconds.")
+                               .arg(m_config->idleTimeoutMs / 1000.0));
+        } else if (silence >= m_config->idleTimeoutMs / 2 && !m_pingOutstanding) {
+            m_pingOutstanding = true;
+            sendObject(ping(silence));
+        }
+        break;
+    }
+    case State::Closing:
+        finish(QStringLiteral("closed"));
+        break;
+    }
+}
+
+void ClientConnection::leaveRoom()
+{
+    if (m_state != State::Joined)
+        return;
+    m_hub->leave(m_name, m_outbox.get());
+    qCInfo(lcConnection).noquote() << m_peer << m_name << "left";
+}
+
+void ClientConnection::finish(const QString &reason)
+{
+    if (m_socket < 0)
+        return;
+    leaveRoom();
+    m_state = State::Closing;
+    m_timer.stop();
+    if (m_outbox)
+        m_outbox->close(); // no thread may send to this descriptor number again
+    // We may be inside one of their activated() signals: disable now, delete later
+    // (still in this thread: a finishing QThread runs its pending deletions).
+    for (QSocketNotifier *notifier : { m_readNotifier, m_writeNotifier }) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
+    m_readNotifier = nullptr;
+    m_writeNotifier = nullptr;
+    ::close(m_socket);
+    m_socket = -1;
+    qCInfo(lcConnection).noquote() << m_peer << "closed:" << reason;
+    Q_EMIT finished();
+}

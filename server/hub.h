@@ -1,0 +1,95 @@
+#pragma once
+
+#include "chatmessage.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QLatin1StringView>
+#include <QString>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+class Outbox;
+class QObject;
+
+// The room: who has joined, the recent history and the message ids. Any
+// connection thread calls it. A broadcast takes the lock only to number the
+// message and to take the current list of recipients, serialises once outside
+// the lock, and hands the same bytes to every recipient's Outbox.
+class Hub
+{
+public:
+    struct JoinRequest
+    {
+        QString name; // normalised
+        bool rich = false;
+        qint64 since = 0;
+        QString resumeToken;
+        std::shared_ptr<Outbox> outbox;
+        QObject *connection = nullptr; // told "onReplaced" if a resume takes its name
+    };
+
+    struct JoinResult
+    {
+        QLatin1StringView errorCode; // empty on success
+        QString errorText;
+    };
+
+    Hub(const QString &serverName, int historySize);
+
+    // Registers the client and sends it its welcome before any broadcast can
+    // reach it; tells the others. Refuses a name in use, unless resumeToken
+    // proves it is the same user reconnecting, whose old connection is replaced.
+    JoinResult join(const JoinRequest &request);
+
+    // Removes the client if outbox is still the one registered under name.
+    void leave(const QString &name, const Outbox *outbox);
+
+    // Relays a chat message to everyone joined except the sender.
+    void broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action);
+
+    // Sends a private message; false when nobody of that name is online.
+    bool sendPrivate(const QString &from, const QString &to, const QString &text);
+
+    // The user list reply for one client.
+    QJsonObject usersMessage() const;
+
+    // Sends a notice to everyone (shutdown); returns how many were told.
+    int broadcastNotice(const QString &text, QLatin1StringView code);
+
+    int memberCount() const;
+
+private:
+    struct Member
+    {
+        QString name;
+        std::shared_ptr<Outbox> outbox;
+        bool rich = false;
+        QString session;
+        QObject *connection = nullptr;
+    };
+    struct Recipient
+    {
+        std::shared_ptr<Outbox> outbox;
+        bool rich = false;
+    };
+    using Recipients = std::vector<Recipient>;
+
+    void rebuildRecipientsLocked();
+    QStringList sortedNamesLocked() const;
+    QJsonObject welcomeLocked(const Member &member, qint64 since) const;
+    void broadcastPresence(QLatin1StringView event, const QString &name,
+                           const std::shared_ptr<const Recipients> &recipients,
+                           const Outbox *except);
+
+    const QString m_serverName;
+    const std::size_t m_historySize;
+    mutable std::mutex m_mutex;
+    QHash<QString, Member> m_members; // by Validation::nameKey
+    std::shared_ptr<const Recipients> m_recipients; // immutable snapshot, replaced on change
+    std::deque<ChatMessage> m_history;
+    qint64 m_lastId = 0;
+};

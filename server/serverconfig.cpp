@@ -1,0 +1,132 @@
+#include "serverconfig.h"
+
+#include <QCommandLineParser>
+
+#include <functional>
+#include <vector>
+
+namespace {
+
+// A numeric option: its range, how to read its default, how to store a value.
+struct NumberOption
+{
+    const char *name;
+    const char *description;
+    double minimum;
+    double maximum;
+    std::function<double(const ServerConfig &)> get;
+    std::function<void(ServerConfig &, double)> set;
+};
+
+const std::vector<NumberOption> &numberOptions()
+{
+    static const std::vector<NumberOption> options = {
+        { "port", "Port to listen on (0 picks a free one).", 0, 65535,
+          [](const ServerConfig &c) { return c.port; },
+          [](ServerConfig &c, double v) {
+              c.port = quint16(v);
+          } },
+        { "max-clients", "Most clients connected at once; the open-file limit may lower it.", 1,
+          1e6, [](const ServerConfig &c) { return c.maxClients; },
+          [](ServerConfig &c, double v) {
+              c.maxClients = int(v);
+          } },
+        { "listen-backlog", "Connections the kernel may queue before we accept them.", 1, 65535,
+          [](const ServerConfig &c) { return c.listenBacklog; },
+          [](ServerConfig &c, double v) {
+              c.listenBacklog = int(v);
+          } },
+        { "history", "Room messages kept in memory for welcomes and catch-up.", 0, 1e5,
+          [](const ServerConfig &c) { return c.historySize; },
+          [](ServerConfig &c, double v) {
+              c.historySize = int(v);
+          } },
+        { "max-frame-bytes", "Largest incoming message in bytes; larger closes the connection.",
+          256, 16 * 1024 * 1024, [](const ServerConfig &c) { return double(c.maxFrameBytes); },
+          [](ServerConfig &c, double v) {
+              c.maxFrameBytes = qsizetype(v);
+          } },
+        { "max-text", "Longest chat message in characters.", 1, 1e6,
+          [](const ServerConfig &c) { return c.maxTextLength; },
+          [](ServerConfig &c, double v) {
+              c.maxTextLength = int(v);
+          } },
+        { "max-unsent-bytes", "Bytes a client may owe before it is dropped as a slow reader.", 4096,
+          1024.0 * 1024 * 1024, [](const ServerConfig &c) { return double(c.maxUnsentBytes); },
+          [](ServerConfig &c, double v) {
+              c.maxUnsentBytes = qsizetype(v);
+          } },
+        { "join-timeout", "Seconds a connection may take to join.", 0.1, 86400,
+          [](const ServerConfig &c) { return c.joinTimeoutMs / 1000.0; },
+          [](ServerConfig &c, double v) {
+              c.joinTimeoutMs = int(v * 1000);
+          } },
+        { "idle-timeout", "Seconds of silence before a rich client is dropped (pinged at half).", 1,
+          86400, [](const ServerConfig &c) { return c.idleTimeoutMs / 1000.0; },
+          [](ServerConfig &c, double v) {
+              c.idleTimeoutMs = int(v * 1000);
+          } },
+        { "rate", "Messages per second a client may send, sustained.", 0.01, 1e6,
+          [](const ServerConfig &c) { return c.rate; },
+          [](ServerConfig &c, double v) {
+              c.rate = v;
+          } },
+        { "burst", "Messages a client may send at once before --rate applies.", 1, 1e6,
+          [](const ServerConfig &c) { return c.burst; },
+          [](ServerConfig &c, double v) {
+              c.burst = int(v);
+          } },
+    };
+    return options;
+}
+
+} // namespace
+
+void ServerConfig::addOptions(QCommandLineParser *parser)
+{
+    const ServerConfig defaults;
+    parser->addOption({ QStringLiteral("host"),
+                        QStringLiteral("Address to listen on. Default: all interfaces."),
+                        QStringLiteral("address") });
+    parser->addOption(
+        { QStringLiteral("name"),
+          QStringLiteral("Server name shown to clients. Default: %1.").arg(defaults.serverName),
+          QStringLiteral("text") });
+    for (const NumberOption &option : numberOptions()) {
+        parser->addOption({ QString::fromLatin1(option.name),
+                            QStringLiteral("%1 Default: %2.")
+                                .arg(QString::fromLatin1(option.description))
+                                .arg(QString::number(option.get(defaults), 'g', 12)),
+                            QStringLiteral("n") });
+    }
+}
+
+bool ServerConfig::fromParser(const QCommandLineParser &parser, ServerConfig *config,
+                              QString *error)
+{
+    if (parser.isSet(QStringLiteral("host"))) {
+        const QString host = parser.value(QStringLiteral("host"));
+        if (!config->host.setAddress(host)) {
+            *error = QStringLiteral("--host: \"%1\" is not an IP address.").arg(host);
+            return false;
+        }
+    }
+    if (parser.isSet(QStringLiteral("name")))
+        config->serverName = parser.value(QStringLiteral("name"));
+    for (const NumberOption &option : numberOptions()) {
+        const QString name = QString::fromLatin1(option.name);
+        if (!parser.isSet(name))
+            continue;
+        bool ok = false;
+        const double value = parser.value(name).toDouble(&ok);
+        if (!ok || value < option.minimum || value > option.maximum) {
+            *error = QStringLiteral("--%1: \"%2\" is not a number from %3 to %4.")
+                         .arg(name, parser.value(name))
+                         .arg(option.minimum)
+                         .arg(option.maximum);
+            return false;
+        }
+        option.set(*config, value);
+    }
+    return true;
+}

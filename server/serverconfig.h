@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QString>
+
+class QCommandLineParser;
+
+// Every setting and limit of the server, in one place. Each has a command-line
+// option; --help and docs/RELIABILITY.md list them with their defaults.
+struct ServerConfig
+{
+    QHostAddress host = QHostAddress::Any;
+    quint16 port = 5050;
+    QString serverName = QStringLiteral("PyNet Chat");
+
+    int maxClients = 9900; // lowered at start to what the descriptor limit allows
+    int listenBacklog = 1024; // pending connections the kernel queues for us
+    int historySize = 100; // room messages kept for welcomes and catch-up
+    qsizetype maxFrameBytes = 64 * 1024; // one incoming message, before it is parsed
+    int maxDepth = 64; // nesting levels of one incoming message
+    int maxTextLength = 8000; // code points of one chat message
+    qsizetype maxUnsentBytes = 1024 * 1024; // owed to a client that does not read
+    int joinTimeoutMs = 20 * 1000; // from connect to a successful join
+    int idleTimeoutMs = 120 * 1000; // silence before a rich client is dropped
+    double rate = 10; // messages per second a client may send, sustained
+    int burst = 20; // messages a client may send at once
+    int threadStackBytes = 256 * 1024;
+
+    // Adds the options to parser; fromParser() reads them back after parsing.
+    static void addOptions(QCommandLineParser *parser);
+    // Returns false with a message for the user when a value is unusable.
+    static bool fromParser(const QCommandLineParser &parser, ServerConfig *config, QString *error);
+};

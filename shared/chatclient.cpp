@@ -1,0 +1,440 @@
+#include "chatclient.h"
+
+#include "protocol.h"
+#include "validation.h"
+
+#include <QJsonArray>
+#include <QRandomGenerator>
+#include <QSignalBlocker>
+#include <QTcpSocket>
+
+using namespace Protocol;
+
+ChatClient::ChatClient(QObject *parent)
+    : QObject(parent), m_socket(new QTcpSocket(this)), m_decoder(ClientMaxFrameBytes)
+{
+    m_clientName = QStringLiteral("PyNet Chat %1").arg(QStringLiteral(PYNET_VERSION));
+    m_welcomeTimer.setSingleShot(true);
+    m_welcomeTimer.setInterval(2000);
+    m_reconnectTimer.setSingleShot(true);
+    m_legacySendTimer.setInterval(100);
+
+    connect(m_socket, &QTcpSocket::connected, this, &ChatClient::onConnected);
+    connect(m_socket, &QTcpSocket::readyRead, this, &ChatClient::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &ChatClient::onBytesWritten);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &ChatClient::onSocketError);
+    connect(m_socket, &QTcpSocket::disconnected, this, &ChatClient::onSocketClosed);
+    // No welcome: the server was written from the seed and replies to nothing.
+    connect(&m_welcomeTimer, &QTimer::timeout, this, [this] {
+        if (m_status == Status::Joining)
+            becomeJoined(false);
+    });
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::startConnection);
+    connect(&m_keepAliveTimer, &QTimer::timeout, this, &ChatClient::onKeepAliveTick);
+    connect(&m_legacySendTimer, &QTimer::timeout, this, &ChatClient::writeQueued);
+    setKeepAliveInterval(m_keepAliveInterval);
+}
+
+ChatClient::~ChatClient()
+{
+    m_socket->disconnect(this);
+}
+
+void ChatClient::setClientName(const QString &clientName)
+{
+    m_clientName = clientName;
+}
+
+void ChatClient::setAutoReconnect(bool enabled)
+{
+    m_autoReconnect = enabled;
+}
+
+void ChatClient::setReconnectDelays(int firstMs, int maxMs)
+{
+    m_firstReconnectDelay = qMax(1, firstMs);
+    m_maxReconnectDelay = qMax(m_firstReconnectDelay, maxMs);
+}
+
+void ChatClient::setKeepAliveInterval(int ms)
+{
+    m_keepAliveInterval = ms;
+    // Ticks at a fraction of the interval so silence is noticed in time.
+    m_keepAliveTimer.setInterval(qMax(1, ms / 4));
+}
+
+void ChatClient::setWelcomeTimeout(int ms)
+{
+    m_welcomeTimer.setInterval(ms);
+}
+
+void ChatClient::setLegacySendInterval(int ms)
+{
+    m_legacySendTimer.setInterval(ms);
+}
+
+void ChatClient::connectToServer(const QString &host, quint16 port, const QString &name)
+{
+    m_host = host;
+    m_port = port;
+    m_requestedName = name;
+    m_everJoined = false;
+    m_leaving = false;
+    m_reconnectAttempt = 0;
+    m_lastMessageId = 0;
+    m_sessionToken.clear();
+    startConnection();
+}
+
+void ChatClient::startConnection()
+{
+    {
+        const QSignalBlocker blocker(m_socket); // closing the old connection is no news
+        m_socket->abort();
+    }
+    m_decoder = JsonFrameDecoder(ClientMaxFrameBytes);
+    m_sendQueue.clear();
+    m_rich = false;
+    m_pingOutstanding = false;
+    setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
+    m_socket->connectToHost(m_host, m_port);
+}
+
+void ChatClient::onConnected()
+{
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_sinceLastReceive.start();
+    join(m_requestedName);
+}
+
+void ChatClient::join(const QString &name)
+{
+    if (m_socket->state() != QAbstractSocket::ConnectedState || m_status == Status::Joined)
+        return;
+    m_requestedName = name;
+    // The join is the one message a seed server expects, so it goes out at once.
+    m_socket->write(encode(richJoin(name, m_clientName, m_lastMessageId, m_sessionToken)));
+    setStatus(Status::Joining);
+    m_welcomeTimer.start();
+}
+
+void ChatClient::disconnectFromServer()
+{
+    m_leaving = true;
+    m_reconnectTimer.stop();
+    m_welcomeTimer.stop();
+    m_keepAliveTimer.stop();
+    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+        setStatus(Status::Disconnected);
+        Q_EMIT disconnected();
+        return;
+    }
+    if (m_sendQueue.isEmpty())
+        m_socket->disconnectFromHost(); // flushes what the socket holds, then closes
+    // Otherwise writeQueued() closes once the spaced-out queue is empty.
+}
+
+bool ChatClient::sendChat(const QString &text)
+{
+    QString reason;
+    if (m_status != Status::Joined || !Validation::isValidText(text, DefaultMaxTextLength, &reason))
+        return false;
+    sendObject(chat(text));
+    return true;
+}
+
+bool ChatClient::sendAction(const QString &text)
+{
+    QString reason;
+    if (m_status != Status::Joined || !m_rich
+        || !Validation::isValidText(text, DefaultMaxTextLength, &reason))
+        return false;
+    sendObject(chat(text, true));
+    return true;
+}
+
+bool ChatClient::sendPrivate(const QString &to, const QString &text)
+{
+    QString reason;
+    if (m_status != Status::Joined || !m_rich
+        || !Validation::isValidText(text, DefaultMaxTextLength, &reason))
+        return false;
+    sendObject(privateMessage(to, text));
+    return true;
+}
+
+bool ChatClient::requestUsers()
+{
+    if (m_status != Status::Joined || !m_rich)
+        return false;
+    sendObject(usersRequest());
+    return true;
+}
+
+bool ChatClient::hasPendingWrites() const
+{
+    return !m_sendQueue.isEmpty() || m_socket->bytesToWrite() > 0;
+}
+
+void ChatClient::setStatus(Status status)
+{
+    if (m_status == status)
+        return;
+    m_status = status;
+    Q_EMIT statusChanged(status);
+}
+
+void ChatClient::sendObject(const QJsonObject &object)
+{
+    if (m_rich) {
+        m_socket->write(encode(object));
+        return;
+    }
+    // A seed server parses each recv() as one JSON text: never let two meet.
+    m_sendQueue.append(encode(object));
+    if (!m_legacySendTimer.isActive()) {
+        writeQueued();
+        m_legacySendTimer.start();
+    }
+}
+
+void ChatClient::writeQueued()
+{
+    if (m_sendQueue.isEmpty()) {
+        m_legacySendTimer.stop();
+        if (m_leaving)
+            m_socket->disconnectFromHost();
+        return;
+    }
+    m_socket->write(m_sendQueue.takeFirst());
+}
+
+void ChatClient::onBytesWritten()
+{
+    if (!hasPendingWrites())
+        Q_EMIT allWritten();
+}
+
+void ChatClient::onReadyRead()
+{
+    m_sinceLastReceive.restart();
+    m_pingOutstanding = false;
+    m_decoder.append(m_socket->readAll());
+    QByteArray frame;
+    for (;;) {
+        switch (m_decoder.next(&frame)) {
+        case JsonFrameDecoder::Result::NeedMoreData:
+            return;
+        case JsonFrameDecoder::Result::Frame: {
+            const Validation::ParsedFrame parsed = Validation::parseFrame(frame);
+            if (parsed.isValid())
+                handleObject(parsed.object);
+            else
+                Q_EMIT errorReceived(
+                    parsed.errorCode,
+                    QStringLiteral("The server sent a message that cannot be read: %1")
+                        .arg(parsed.errorText));
+            break;
+        }
+        case JsonFrameDecoder::Result::Garbage:
+            Q_EMIT errorReceived(Code::BadJson,
+                                 QStringLiteral("The server sent something that is not JSON."));
+            break;
+        case JsonFrameDecoder::Result::FrameTooLarge:
+        case JsonFrameDecoder::Result::NestingTooDeep:
+            dropConnection(
+                QStringLiteral("The server sent an oversized or too deeply nested message."));
+            return;
+        }
+        if (m_socket->state() != QAbstractSocket::ConnectedState)
+            return;
+    }
+}
+
+void ChatClient::handleObject(const QJsonObject &object)
+{
+    Q_EMIT eventReceived(object);
+    const QString type = object.value(Field::Type).toString();
+    if (type == Type::Message)
+        handleMessage(object);
+    else if (type == Type::Welcome)
+        handleWelcome(object);
+    else if (type == Type::Presence)
+        handlePresence(object);
+    else if (type == Type::Error)
+        handleError(object);
+    else if (type == Type::Users)
+        setUsers(object.value(Field::Users).toVariant().toStringList());
+    else if (type == Type::Notice)
+        Q_EMIT noticeReceived(object.value(Field::Data).toString());
+    else if (type == Type::Ping && m_rich)
+        m_socket->write(encode(pong(object.value(Field::Id).toInteger())));
+    // pong and types from newer servers need nothing: any data counts as life.
+}
+
+void ChatClient::handleWelcome(const QJsonObject &object)
+{
+    if (m_status == Status::Joined && m_rich)
+        return;
+    m_rich = true;
+    m_name = object.value(Field::Name).toString(m_requestedName);
+    m_serverName = object.value(Field::Server).toString();
+    m_serverVersion = object.value(Field::Version).toString();
+    m_sessionToken = object.value(Field::Session).toString();
+    m_users = object.value(Field::Users).toVariant().toStringList();
+    const bool afterReconnect = m_everJoined;
+    becomeJoined(true);
+    Q_EMIT usersChanged(m_users);
+    Q_EMIT joined(afterReconnect);
+
+    // History replays what we may have shown already; live messages never
+    // repeat, but messages from different senders may arrive out of id order.
+    const qint64 shownUpTo = m_lastMessageId;
+    const QJsonArray history = object.value(Field::History).toArray();
+    for (const QJsonValue &value : history) {
+        ChatMessage message;
+        QString reason;
+        if (ChatMessage::fromJson(value.toObject(), &message, &reason) && message.id > shownUpTo) {
+            m_lastMessageId = qMax(m_lastMessageId, message.id);
+            Q_EMIT messageReceived(message, true);
+        }
+    }
+}
+
+void ChatClient::becomeJoined(bool rich)
+{
+    m_welcomeTimer.stop();
+    m_rich = rich;
+    m_reconnectAttempt = 0;
+    if (m_name.isEmpty() || !rich)
+        m_name = Validation::normalizedName(m_requestedName);
+    if (rich && m_keepAliveInterval > 0)
+        m_keepAliveTimer.start();
+    const bool wasJoined = m_status == Status::Joined;
+    setStatus(Status::Joined);
+    if (!rich && !wasJoined) {
+        const bool afterReconnect = m_everJoined;
+        m_everJoined = true;
+        Q_EMIT joined(afterReconnect);
+    }
+    m_everJoined = true;
+}
+
+void ChatClient::handleMessage(const QJsonObject &object)
+{
+    if (m_status == Status::Joining && !m_rich)
+        becomeJoined(false); // a seed server relays without welcoming first
+    ChatMessage message;
+    QString reason;
+    if (!ChatMessage::fromJson(object, &message, &reason)) {
+        Q_EMIT errorReceived(Code::BadField,
+                             QStringLiteral("The server sent a malformed message: %1").arg(reason));
+        return;
+    }
+    m_lastMessageId = qMax(m_lastMessageId, message.id);
+    Q_EMIT messageReceived(message, false);
+}
+
+void ChatClient::handlePresence(const QJsonObject &object)
+{
+    const QString name = object.value(Field::Name).toString();
+    if (name.isEmpty())
+        return;
+    const QString event = object.value(Field::Event).toString();
+    QStringList users = m_users;
+    if (event == Event::Joined) {
+        if (users.contains(name))
+            return;
+        users.append(name);
+        setUsers(users);
+        Q_EMIT userJoined(name);
+    } else if (event == Event::Left) {
+        if (!users.removeOne(name))
+            return;
+        setUsers(users);
+        Q_EMIT userLeft(name);
+    }
+}
+
+void ChatClient::setUsers(const QStringList &users)
+{
+    m_users = users;
+    Q_EMIT usersChanged(m_users);
+}
+
+void ChatClient::handleError(const QJsonObject &object)
+{
+    const QString code = object.value(Field::Code).toString();
+    const QString text = object.value(Field::Data).toString();
+    if (m_status == Status::Joining && (code == Code::NameTaken || code == Code::InvalidName)) {
+        m_welcomeTimer.stop();
+        if (m_everJoined && code == Code::NameTaken) {
+            // Our old connection may still hold the name; it times out on the server.
+            dropConnection(text);
+            return;
+        }
+        Q_EMIT nameRefused(text);
+        return;
+    }
+    Q_EMIT errorReceived(code, text);
+}
+
+void ChatClient::onKeepAliveTick()
+{
+    if (m_status != Status::Joined || !m_rich || m_keepAliveInterval <= 0)
+        return;
+    const qint64 silence = m_sinceLastReceive.elapsed();
+    if (silence >= 2 * qint64(m_keepAliveInterval)) {
+        dropConnection(QStringLiteral("The server stopped answering."));
+    } else if (silence >= m_keepAliveInterval && !m_pingOutstanding) {
+        m_pingOutstanding = true;
+        m_socket->write(encode(ping(m_nextPingId++)));
+    }
+}
+
+void ChatClient::dropConnection(const QString &reason)
+{
+    Q_EMIT connectionError(reason);
+    m_socket->abort(); // emits disconnected() when it was connected
+    if (m_status != Status::Disconnected && m_status != Status::Reconnecting
+        && !m_reconnectTimer.isActive())
+        onSocketClosed();
+}
+
+void ChatClient::onSocketError(QAbstractSocket::SocketError error)
+{
+    if (error == QAbstractSocket::RemoteHostClosedError && m_leaving)
+        return;
+    Q_EMIT connectionError(m_socket->errorString());
+    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        onSocketClosed(); // a failed connect emits no disconnected()
+}
+
+void ChatClient::onSocketClosed()
+{
+    if (m_reconnectTimer.isActive() || m_status == Status::Disconnected)
+        return;
+    m_welcomeTimer.stop();
+    m_keepAliveTimer.stop();
+    m_legacySendTimer.stop();
+    if (m_leaving || !m_autoReconnect || !m_everJoined) {
+        setStatus(Status::Disconnected);
+        Q_EMIT disconnected();
+        return;
+    }
+    scheduleReconnect();
+}
+
+void ChatClient::scheduleReconnect()
+{
+    ++m_reconnectAttempt;
+    // Exponential back-off with jitter, so a restarted server is not hit by
+    // every client in the same millisecond.
+    const int exponent = qMin(m_reconnectAttempt - 1, 16);
+    const qint64 base =
+        qMin<qint64>(qint64(m_firstReconnectDelay) << exponent, m_maxReconnectDelay);
+    const int delay = int(base / 2 + QRandomGenerator::global()->bounded(base / 2 + 1));
+    setStatus(Status::Reconnecting);
+    m_reconnectTimer.start(delay);
+    Q_EMIT reconnectScheduled(m_reconnectAttempt, delay);
+}
