@@ -1,0 +1,101 @@
+#include "clioptions.h"
+
+#include "protocol.h"
+#include "validation.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+static QString exitCodeHelp()
+{
+    return QStringLiteral(
+        "Chat in a PyNet Chat room from the terminal.\n"
+        "\n"
+        "With a terminal on stdin you get a prompt with line editing and history;\n"
+        "type /help there for the commands. Otherwise every line read from stdin\n"
+        "is sent as one chat message, and the program leaves once all are sent.\n"
+        "\n"
+        "Exit codes:\n"
+        "  0  left normally (/quit, end of input, Ctrl-C)\n"
+        "  2  usage error\n"
+        "  3  could not connect to the server\n"
+        "  4  the server refused the name and no terminal is there to ask again\n"
+        "  5  the connection was lost and --no-reconnect was given");
+}
+
+bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QString *error)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(exitCodeHelp());
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption hostOption(
+        QStringLiteral("host"), QStringLiteral("Server to connect to (default: localhost)."),
+        QStringLiteral("host"), options->host);
+    const QCommandLineOption portOption(
+        QStringLiteral("port"),
+        QStringLiteral("Server port (default: %1).").arg(Protocol::DefaultPort),
+        QStringLiteral("port"), QString::number(Protocol::DefaultPort));
+    const QCommandLineOption nameOption(
+        QStringLiteral("name"),
+        QStringLiteral("Your name in the chat; asked for when missing and stdin is a terminal."),
+        QStringLiteral("name"));
+    const QCommandLineOption jsonOption(
+        QStringLiteral("json"),
+        QStringLiteral("Print every event from the server as one JSON line on stdout."));
+    const QCommandLineOption noReconnectOption(
+        QStringLiteral("no-reconnect"),
+        QStringLiteral("Exit (code 5) when the connection is lost instead of reconnecting."));
+    const QCommandLineOption rateOption(
+        QStringLiteral("rate"),
+        QStringLiteral("Send at most this many messages a second (default: 8), so that piped "
+                       "input stays under the server's limit and nothing is dropped."),
+        QStringLiteral("messages"), QString::number(options->rate));
+    parser.addOptions(
+        { hostOption, portOption, nameOption, jsonOption, noReconnectOption, rateOption });
+
+    if (!parser.parse(arguments)) {
+        *error = parser.errorText();
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+    if (!parser.positionalArguments().isEmpty()) {
+        *error =
+            QStringLiteral("Unexpected argument: %1").arg(parser.positionalArguments().first());
+        return false;
+    }
+
+    bool portOk = false;
+    const uint port = parser.value(portOption).toUInt(&portOk);
+    if (!portOk || port == 0 || port > 65535) {
+        *error = QStringLiteral("Invalid port: %1").arg(parser.value(portOption));
+        return false;
+    }
+    options->host = parser.value(hostOption);
+    if (options->host.isEmpty()) {
+        *error = QStringLiteral("The host must not be empty.");
+        return false;
+    }
+    options->port = quint16(port);
+    if (parser.isSet(nameOption)) {
+        options->name = Validation::normalizedName(parser.value(nameOption));
+        QString reason;
+        if (!Validation::isValidName(options->name, &reason)) {
+            *error = QStringLiteral("Invalid name: %1").arg(reason);
+            return false;
+        }
+    }
+    bool rateOk = false;
+    const double rate = parser.value(rateOption).toDouble(&rateOk);
+    if (!rateOk || !(rate > 0) || rate > 1e6) {
+        *error = QStringLiteral("Invalid rate: %1").arg(parser.value(rateOption));
+        return false;
+    }
+    options->rate = rate;
+    options->json = parser.isSet(jsonOption);
+    options->reconnect = !parser.isSet(noReconnectOption);
+    return true;
+}

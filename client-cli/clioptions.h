@@ -1,0 +1,22 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+// What the user asked for on the command line.
+struct CliOptions
+{
+    QString host = QStringLiteral("localhost");
+    quint16 port = 5050;
+    QString name;
+    bool json = false;
+    bool reconnect = true;
+    // Messages per second we send at most; the server drops what exceeds its
+    // limit (10 a second unless configured otherwise).
+    double rate = 8;
+
+    // Parses arguments (argv, program name first). --help and --version print
+    // and exit the process with 0, as QCommandLineParser does; a usage error
+    // returns false with the message in *error.
+    static bool parse(const QStringList &arguments, CliOptions *options, QString *error);
+};

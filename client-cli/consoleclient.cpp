@@ -1,0 +1,460 @@
+#include "consoleclient.h"
+
+#include "displaytext.h"
+#include "lineeditor.h"
+#include "protocol.h"
+#include "signalwatcher.h"
+#include "stdinreader.h"
+#include "terminalprinter.h"
+#include "validation.h"
+
+#include <QCoreApplication>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_client(new ChatClient(this))
+    , m_printer(new TerminalPrinter(this))
+    , m_signals(new SignalWatcher(this))
+    , m_interactive(::isatty(STDIN_FILENO) && (::isatty(STDOUT_FILENO) || ::isatty(STDERR_FILENO)))
+{
+    m_client->setClientName(
+        QStringLiteral("pynet-cli %1").arg(QCoreApplication::applicationVersion()));
+    m_client->setAutoReconnect(m_options.reconnect);
+    m_printer->setJsonOutput(m_options.json);
+    m_sendTimer.setSingleShot(true);
+    m_sendTokens = qMax(1.0, m_options.rate);
+    m_bucketClock.start();
+
+    connect(m_client, &ChatClient::statusChanged, this, &ConsoleClient::onStatusChanged);
+    connect(m_client, &ChatClient::joined, this, &ConsoleClient::onJoined);
+    connect(m_client, &ChatClient::messageReceived, this, &ConsoleClient::onMessageReceived);
+    connect(m_client, &ChatClient::userJoined, this, [this](const QString &name) {
+        m_printer->printNotice(QStringLiteral("%1 joined the chat.").arg(name));
+    });
+    connect(m_client, &ChatClient::userLeft, this, [this](const QString &name) {
+        m_printer->printNotice(QStringLiteral("%1 left the chat.").arg(name));
+    });
+    connect(m_client, &ChatClient::noticeReceived, m_printer, &TerminalPrinter::printNotice);
+    connect(m_client, &ChatClient::errorReceived, this, &ConsoleClient::onErrorReceived);
+    connect(m_client, &ChatClient::nameRefused, this, &ConsoleClient::onNameRefused);
+    connect(m_client, &ChatClient::connectionError, this, &ConsoleClient::onConnectionError);
+    connect(m_client, &ChatClient::reconnectScheduled, this, &ConsoleClient::onReconnectScheduled);
+    connect(m_client, &ChatClient::eventReceived, this, &ConsoleClient::onEventReceived);
+    connect(m_client, &ChatClient::disconnected, this, &ConsoleClient::onDisconnected);
+    connect(&m_sendTimer, &QTimer::timeout, this, &ConsoleClient::sendPending);
+    connect(m_signals, &SignalWatcher::signalReceived, this, &ConsoleClient::onSignal);
+}
+
+ConsoleClient::~ConsoleClient()
+{
+    if (m_editor)
+        m_editor->stop();
+}
+
+void ConsoleClient::start()
+{
+    for (int signal : { SIGINT, SIGTERM, SIGHUP })
+        m_signals->watch(signal);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    if (m_interactive) {
+        for (int signal : { SIGWINCH, SIGTSTP, SIGCONT })
+            m_signals->watch(signal);
+        m_editor = new LineEditor(::isatty(STDOUT_FILENO) ? stdout : stderr, this);
+        m_printer->setEditor(m_editor);
+        connect(m_editor, &LineEditor::lineEntered, this, &ConsoleClient::onLineEntered);
+        connect(m_editor, &LineEditor::endOfInput, this, [this] { leave(ExitOk); });
+        if (m_options.name.isEmpty())
+            askForName(QStringLiteral("Your name: "));
+        else
+            connectAs(m_options.name);
+        return;
+    }
+
+    if (m_options.name.isEmpty()) {
+        m_printer->printError(
+            QStringLiteral("--name is needed when stdin is not a terminal (see --help)."));
+        finish(ExitUsage);
+        return;
+    }
+    m_stdinReader = new StdinReader(this);
+    connect(m_stdinReader, &StdinReader::lineRead, this, &ConsoleClient::onPipedLine);
+    connect(m_stdinReader, &StdinReader::finished, this, &ConsoleClient::onInputFinished);
+    m_stdinReader->start();
+    connectAs(m_options.name);
+}
+
+QString ConsoleClient::serverAddress() const
+{
+    return QStringLiteral("%1:%2").arg(m_options.host).arg(m_options.port);
+}
+
+void ConsoleClient::askForName(const QString &question)
+{
+    m_askingName = true;
+    m_editor->start(question.toUtf8(), false);
+}
+
+void ConsoleClient::connectAs(const QString &name)
+{
+    m_name = name;
+    if (m_editor)
+        m_editor->start(m_printer->prompt(name, QStringLiteral("connecting")), true);
+    if (m_connectStarted) {
+        m_client->join(name);
+        return;
+    }
+    m_connectStarted = true;
+    if (!m_options.json)
+        m_printer->printStatus(QStringLiteral("Connecting to %1 as %2…")
+                                   .arg(serverAddress(), DisplayText::neutralized(name)));
+    m_client->connectToServer(m_options.host, m_options.port, name);
+}
+
+void ConsoleClient::updatePrompt()
+{
+    if (!m_editor || !m_editor->isActive() || m_askingName)
+        return;
+    QString state;
+    switch (m_client->status()) {
+    case ChatClient::Status::Joined:
+        break;
+    case ChatClient::Status::Connecting:
+    case ChatClient::Status::Joining:
+        state = m_everJoined ? QStringLiteral("rejoining") : QStringLiteral("connecting");
+        break;
+    case ChatClient::Status::Reconnecting:
+    case ChatClient::Status::Disconnected:
+        state = QStringLiteral("offline");
+        break;
+    }
+    const QString name = m_client->name().isEmpty() ? m_name : m_client->name();
+    m_editor->setPrompt(m_printer->prompt(name, state));
+}
+
+void ConsoleClient::onStatusChanged()
+{
+    updatePrompt();
+}
+
+void ConsoleClient::onJoined(bool afterReconnect)
+{
+    m_everJoined = true;
+    m_rejoined = afterReconnect;
+    m_historyShown = 0;
+    const QString name = m_client->name();
+    m_printer->setOwnName(name);
+    updatePrompt();
+    if (!m_options.json || m_interactive) {
+        const QString shownName = DisplayText::neutralized(name);
+        if (afterReconnect) {
+            m_printer->printStatus(QStringLiteral("Reconnected as %1.").arg(shownName));
+        } else if (m_client->serverSpeaksRichProtocol()) {
+            QStringList users;
+            for (const QString &user : m_client->users())
+                users.append(DisplayText::neutralized(user));
+            m_printer->printStatus(QStringLiteral("Joined %1 %2 as %3. Online (%4): %5.")
+                                       .arg(DisplayText::neutralized(m_client->serverName()),
+                                            DisplayText::neutralized(m_client->serverVersion()),
+                                            shownName)
+                                       .arg(users.size())
+                                       .arg(users.join(QStringLiteral(", "))));
+        } else {
+            m_printer->printStatus(
+                QStringLiteral("Joined as %1. The server speaks only the basic protocol: "
+                               "no user list, private messages or /me.")
+                    .arg(shownName));
+        }
+        if (m_interactive && !afterReconnect)
+            m_printer->printStatus(QStringLiteral("Type /help for commands, /quit to leave."));
+    }
+    // The history of a welcome follows this signal at once; look after it.
+    QTimer::singleShot(0, this, &ConsoleClient::afterJoin);
+}
+
+void ConsoleClient::afterJoin()
+{
+    if (m_client->status() != ChatClient::Status::Joined)
+        return;
+    if (m_rejoined && m_historyShown == 0 && m_client->serverSpeaksRichProtocol()
+        && !m_options.json)
+        m_printer->printStatus(QStringLiteral("Nothing was said while you were away."));
+    sendPending();
+}
+
+void ConsoleClient::onMessageReceived(const ChatMessage &message, bool fromHistory)
+{
+    if (fromHistory && m_historyShown++ == 0 && !m_options.json)
+        m_printer->printStatus(m_rejoined ? QStringLiteral("While you were away:")
+                                          : QStringLiteral("Recent messages:"));
+    m_printer->printMessage(message, fromHistory);
+}
+
+void ConsoleClient::onNameRefused(const QString &reason)
+{
+    m_printer->printError(DisplayText::neutralized(reason));
+    if (m_interactive) {
+        askForName(QStringLiteral("Choose another name: "));
+        return;
+    }
+    leave(ExitNameRefused);
+}
+
+void ConsoleClient::onErrorReceived(const QString &code, const QString &text)
+{
+    Q_UNUSED(code)
+    m_printer->printError(DisplayText::neutralized(text));
+}
+
+void ConsoleClient::onConnectionError(const QString &text)
+{
+    if (m_leaving)
+        return;
+    const QString reason = DisplayText::neutralized(text);
+    if (!m_everJoined) {
+        m_printer->printError(
+            QStringLiteral("Connection to %1 failed: %2").arg(serverAddress(), reason));
+        if (m_exitCode == ExitOk)
+            m_exitCode = ExitConnectionFailed;
+        return;
+    }
+    if (!m_options.reconnect)
+        m_exitCode = ExitConnectionLost;
+    // Each failed attempt to come back reports again; say it once per retry.
+    if (m_client->status() == ChatClient::Status::Joined) {
+        m_printer->printError(QStringLiteral("Connection lost: %1").arg(reason));
+        m_lastFailure.clear();
+    } else {
+        m_lastFailure = reason;
+    }
+}
+
+void ConsoleClient::onReconnectScheduled(int attempt, int delayMs)
+{
+    const QString delay = QString::number(delayMs / 1000.0, 'f', 1);
+    if (attempt == 1 || m_lastFailure.isEmpty())
+        m_printer->printStatus(QStringLiteral("Reconnecting in %1 s…").arg(delay));
+    else
+        m_printer->printStatus(QStringLiteral("Attempt %1 failed (%2); trying again in %3 s…")
+                                   .arg(attempt - 1)
+                                   .arg(m_lastFailure, delay));
+}
+
+void ConsoleClient::onEventReceived(const QJsonObject &event)
+{
+    m_printer->printEvent(event);
+    if (m_whoRequested && event.value(Protocol::Field::Type).toString() == Protocol::Type::Users) {
+        m_whoRequested = false;
+        QStringList users;
+        for (const QString &user : m_client->users())
+            users.append(DisplayText::neutralized(user));
+        users.sort(Qt::CaseInsensitive);
+        m_printer->printStatus(QStringLiteral("Online (%1): %2")
+                                   .arg(users.size())
+                                   .arg(users.join(QStringLiteral(", "))));
+    }
+}
+
+void ConsoleClient::onDisconnected()
+{
+    if (!m_leaving && m_exitCode == ExitOk)
+        m_exitCode = m_everJoined ? ExitConnectionLost : ExitConnectionFailed;
+    finish(m_exitCode);
+}
+
+void ConsoleClient::onLineEntered(const QString &line)
+{
+    if (!m_askingName) {
+        execute(ChatCommand::parse(line, m_client->users()));
+        return;
+    }
+    const QString name = Validation::normalizedName(line);
+    if (name.isEmpty())
+        return; // the question stays
+    QString reason;
+    if (!Validation::isValidName(name, &reason)) {
+        m_printer->printError(reason);
+        return;
+    }
+    m_askingName = false;
+    connectAs(name);
+}
+
+void ConsoleClient::execute(const ChatCommand &command)
+{
+    switch (command.kind) {
+    case ChatCommand::Kind::None:
+        return;
+    case ChatCommand::Kind::Help:
+        m_printer->printStatus(QStringLiteral("Commands:"));
+        m_printer->printLines(ChatCommand::helpLines());
+        m_printer->printStatus(
+            QStringLiteral("Up and Down recall what you typed; Ctrl-D or Ctrl-C leaves too."));
+        return;
+    case ChatCommand::Kind::Who:
+        if (m_client->status() != ChatClient::Status::Joined) {
+            m_printer->printError(QStringLiteral("Not connected."));
+        } else if (!m_client->serverSpeaksRichProtocol()) {
+            m_printer->printError(
+                QStringLiteral("This server does not support /who: it speaks only the basic "
+                               "protocol, which has no user list."));
+        } else {
+            m_whoRequested = m_client->requestUsers();
+        }
+        return;
+    case ChatCommand::Kind::Quit:
+        leave(ExitOk);
+        return;
+    case ChatCommand::Kind::Invalid:
+        m_printer->printError(command.error);
+        return;
+    case ChatCommand::Kind::Chat:
+    case ChatCommand::Kind::Action:
+    case ChatCommand::Kind::Private:
+        enqueue(command);
+        return;
+    }
+}
+
+void ConsoleClient::onPipedLine(const QString &line)
+{
+    if (line.trimmed().isEmpty())
+        return; // the server would refuse it
+    ChatCommand command;
+    command.kind = ChatCommand::Kind::Chat;
+    command.text = line;
+    enqueue(command);
+}
+
+void ConsoleClient::enqueue(const ChatCommand &command)
+{
+    QString reason;
+    if (!Validation::isValidText(command.text, Protocol::DefaultMaxTextLength, &reason)) {
+        m_printer->printError(QStringLiteral("Not sent: %1").arg(reason));
+        return;
+    }
+    if (m_leaving)
+        return;
+    m_pending.append(command);
+    const bool waiting = m_client->status() != ChatClient::Status::Joined;
+    if (waiting && m_interactive && m_pending.size() == 1)
+        m_printer->printStatus(QStringLiteral("Not connected: what you type is sent once joined."));
+    sendPending();
+}
+
+bool ConsoleClient::takeSendToken()
+{
+    const double capacity = qMax(1.0, m_options.rate);
+    m_sendTokens = qMin(capacity, m_sendTokens + m_bucketClock.restart() * m_options.rate / 1000.0);
+    if (m_sendTokens < 1.0)
+        return false;
+    m_sendTokens -= 1.0;
+    return true;
+}
+
+void ConsoleClient::sendPending()
+{
+    while (!m_pending.isEmpty() && m_client->status() == ChatClient::Status::Joined) {
+        if (!takeSendToken()) {
+            const int wait = int((1.0 - m_sendTokens) * 1000.0 / m_options.rate) + 1;
+            m_sendTimer.start(wait);
+            return;
+        }
+        deliver(m_pending.takeFirst());
+    }
+    leaveWhenInputSent();
+}
+
+void ConsoleClient::deliver(const ChatCommand &command)
+{
+    const bool rich = m_client->serverSpeaksRichProtocol();
+    switch (command.kind) {
+    case ChatCommand::Kind::Chat:
+        if (m_client->sendChat(command.text) && m_interactive)
+            m_printer->printOwnMessage(command.text, false);
+        return;
+    case ChatCommand::Kind::Action:
+        if (!rich)
+            m_printer->printError(QStringLiteral("This server does not support /me."));
+        else if (m_client->sendAction(command.text))
+            m_printer->printOwnMessage(command.text, true);
+        return;
+    case ChatCommand::Kind::Private:
+        if (!rich)
+            m_printer->printError(QStringLiteral("This server does not support private messages."));
+        else if (m_client->sendPrivate(command.target, command.text))
+            m_printer->printOwnPrivate(command.target, command.text);
+        return;
+    default:
+        return;
+    }
+}
+
+void ConsoleClient::onInputFinished()
+{
+    m_inputFinished = true;
+    leaveWhenInputSent();
+}
+
+void ConsoleClient::leaveWhenInputSent()
+{
+    if (m_inputFinished && m_pending.isEmpty() && m_client->status() == ChatClient::Status::Joined)
+        leave(ExitOk);
+}
+
+void ConsoleClient::leave(int exitCode)
+{
+    if (m_leaving)
+        return;
+    m_leaving = true;
+    m_exitCode = exitCode;
+    m_sendTimer.stop();
+    if (m_editor)
+        m_editor->stop();
+    m_client->disconnectFromServer(); // disconnected() follows once all is written
+}
+
+void ConsoleClient::finish(int exitCode)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (m_editor)
+        m_editor->stop();
+    Q_EMIT finished(exitCode);
+}
+
+void ConsoleClient::onSignal(int signal)
+{
+    switch (signal) {
+    case SIGWINCH:
+        if (m_editor)
+            m_editor->terminalResized();
+        return;
+    case SIGTSTP:
+        if (m_editor)
+            m_editor->suspend();
+        m_signals->restoreDefault(SIGTSTP);
+        ::raise(SIGTSTP); // stops here until fg
+        m_signals->watch(SIGTSTP);
+        if (m_editor)
+            m_editor->resume();
+        return;
+    case SIGCONT:
+        if (m_editor)
+            m_editor->resume();
+        return;
+    default:
+        // A second Ctrl-C does not wait for the server any more.
+        if (m_leaving)
+            finish(m_exitCode);
+        else
+            leave(ExitOk);
+        return;
+    }
+}

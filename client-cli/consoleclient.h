@@ -1,0 +1,97 @@
+#pragma once
+
+#include "chatclient.h"
+#include "chatcommand.h"
+#include "clioptions.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+class LineEditor;
+class SignalWatcher;
+class StdinReader;
+class TerminalPrinter;
+
+// pynet-cli's controller: connects the shared ChatClient session to the
+// terminal. Interactive when stdin is a terminal (prompt, commands, name
+// questions); otherwise every input line is a chat message (pipe mode).
+class ConsoleClient : public QObject
+{
+    Q_OBJECT
+public:
+    enum ExitCode {
+        ExitOk = 0,
+        ExitUsage = 2,
+        ExitConnectionFailed = 3,
+        ExitNameRefused = 4,
+        ExitConnectionLost = 5,
+    };
+
+    explicit ConsoleClient(const CliOptions &options, QObject *parent = nullptr);
+    ~ConsoleClient() override;
+
+    void start();
+
+Q_SIGNALS:
+    // The program is done; the terminal is back in its normal mode.
+    void finished(int exitCode);
+
+private:
+    void onStatusChanged();
+    void onJoined(bool afterReconnect);
+    void afterJoin();
+    void onMessageReceived(const ChatMessage &message, bool fromHistory);
+    void onNameRefused(const QString &reason);
+    void onErrorReceived(const QString &code, const QString &text);
+    void onConnectionError(const QString &text);
+    void onReconnectScheduled(int attempt, int delayMs);
+    void onEventReceived(const QJsonObject &event);
+    void onDisconnected();
+
+    void onLineEntered(const QString &line);
+    void onPipedLine(const QString &line);
+    void onInputFinished();
+    void onSignal(int signal);
+
+    void askForName(const QString &question);
+    void connectAs(const QString &name);
+    void execute(const ChatCommand &command);
+    void enqueue(const ChatCommand &command);
+    void sendPending();
+    bool takeSendToken();
+    void deliver(const ChatCommand &command);
+    void leaveWhenInputSent();
+    void leave(int exitCode);
+    void finish(int exitCode);
+    void updatePrompt();
+    QString serverAddress() const;
+
+    CliOptions m_options;
+    ChatClient *m_client;
+    TerminalPrinter *m_printer;
+    SignalWatcher *m_signals;
+    LineEditor *m_editor = nullptr;
+    StdinReader *m_stdinReader = nullptr;
+
+    // Waiting for a join, or for the server's rate limit to allow more.
+    QList<ChatCommand> m_pending;
+    QTimer m_sendTimer;
+    QElapsedTimer m_bucketClock;
+    double m_sendTokens = 0;
+
+    QString m_name;
+    QString m_lastFailure; // why the last reconnect attempt failed
+    int m_exitCode = ExitOk;
+    int m_historyShown = 0;
+    bool m_interactive;
+    bool m_askingName = false;
+    bool m_connectStarted = false;
+    bool m_everJoined = false;
+    bool m_rejoined = false;
+    bool m_inputFinished = false;
+    bool m_leaving = false;
+    bool m_finished = false;
+    bool m_whoRequested = false;
+};

@@ -1,0 +1,46 @@
+#include "stdinreader.h"
+
+#include <QSocketNotifier>
+
+#include <cerrno>
+#include <unistd.h>
+
+StdinReader::StdinReader(QObject *parent) : QObject(parent) { }
+
+void StdinReader::start()
+{
+    m_notifier = new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, &StdinReader::readAvailable);
+}
+
+void StdinReader::readAvailable()
+{
+    char chunk[65536];
+    const ssize_t count = ::read(STDIN_FILENO, chunk, sizeof chunk);
+    if (count < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (count > 0) {
+        m_buffer.append(chunk, count);
+        emitLines();
+        return;
+    }
+    m_notifier->setEnabled(false);
+    if (!m_buffer.isEmpty()) {
+        m_buffer.append('\n');
+        emitLines();
+    }
+    Q_EMIT finished();
+}
+
+void StdinReader::emitLines()
+{
+    qsizetype start = 0;
+    for (qsizetype end = m_buffer.indexOf('\n'); end >= 0; end = m_buffer.indexOf('\n', start)) {
+        QByteArrayView line(m_buffer.constData() + start, end - start);
+        if (line.endsWith('\r'))
+            line.chop(1);
+        Q_EMIT lineRead(QString::fromUtf8(line));
+        start = end + 1;
+    }
+    m_buffer.remove(0, start);
+}

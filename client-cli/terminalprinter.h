@@ -1,0 +1,73 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+struct ChatMessage;
+class LineEditor;
+
+// Turns chat events into terminal lines: timestamps, names in stable colours,
+// own messages and notices set apart. Everything that came from the network
+// goes through DisplayText first, so nobody can move our cursor or recolour
+// the screen. The conversation goes to stdout; what the client itself has to
+// say goes to the prompt's terminal, or to stderr in pipe mode.
+class TerminalPrinter : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Style {
+        Plain, // not a terminal: no escape sequences at all
+        Attributes, // NO_COLOR: bold and dim, no colours
+        Colour,
+    };
+    Q_ENUM(Style)
+
+    explicit TerminalPrinter(QObject *parent = nullptr);
+
+    // Output then goes above the editor's prompt.
+    void setEditor(LineEditor *editor);
+    void setOwnName(const QString &name) { m_ownName = name; }
+    // --json: stdout carries only the events, one JSON object a line.
+    void setJsonOutput(bool enabled) { m_json = enabled; }
+
+    void printMessage(const ChatMessage &message, bool fromHistory);
+    void printOwnMessage(const QString &text, bool action);
+    void printOwnPrivate(const QString &to, const QString &text);
+    void printNotice(const QString &text); // from the server: presence, notices
+    void printEvent(const QJsonObject &event); // --json
+    void printStatus(const QString &text); // from the client: connecting, help, ...
+    void printError(const QString &text);
+    void printLines(const QStringList &lines);
+
+    // The prompt for name; state is shown beside it when not empty ("offline").
+    QByteArray prompt(const QString &name, const QString &state) const;
+
+    static Style styleFor(int fd);
+    // SGR colour code for a name: the same name always gets the same colour.
+    static QByteArray nameColour(const QString &name);
+    // Columns the text takes on a terminal.
+    static int displayWidth(const QString &text);
+    // Compact JSON with every character a terminal could act on escaped as \uXXXX.
+    static QByteArray safeJson(const QJsonObject &object);
+
+private:
+    enum class Channel { Conversation, Status };
+
+    QString paint(Channel channel, const QString &text, const QByteArray &colour,
+                  const QByteArray &attributes = {}) const;
+    QString timestamp(Channel channel, const QDateTime &time) const;
+    QString coloredName(Channel channel, const QString &name) const;
+    QString ownName(Channel channel) const;
+    void writeMessageLine(const QString &prefix, const QString &text);
+    void write(Channel channel, const QString &line);
+
+    LineEditor *m_editor = nullptr;
+    Style m_conversationStyle;
+    Style m_statusStyle;
+    QString m_ownName;
+    bool m_json = false;
+};
