@@ -1,6 +1,7 @@
 #include "chatserver.h"
 
 #include "clientconnection.h"
+#include "happensbefore.h"
 #include "logging.h"
 #include "protocol.h"
 
@@ -55,6 +56,10 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     connection->moveToThread(thread);
     connect(thread, &QThread::started, connection, &ClientConnection::start);
     connect(connection, &ClientConnection::finished, thread, &QThread::quit, Qt::DirectConnection);
+    // Runs in the ending thread: its last work happens before the cleanup below.
+    connect(
+        thread, &QThread::finished, connection,
+        [connection] { HappensBefore::publish(connection); }, Qt::DirectConnection);
     // Context `thread`: a pending call dies with the thread object, never runs late.
     connect(thread, &QThread::finished, thread, [this, thread] { onThreadFinished(thread); });
     m_connections.insert(thread, connection);
@@ -80,6 +85,7 @@ void ChatServer::onThreadFinished(QThread *thread)
 {
     ClientConnection *connection = m_connections.take(thread);
     thread->wait(); // finished() is emitted just before the thread really ends
+    HappensBefore::receive(connection);
     delete connection;
     delete thread;
     if (m_stopping && m_connections.isEmpty()) {

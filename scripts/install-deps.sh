@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs what PyNet Chat needs to build and test on Debian 12, if it is missing.
+# Run as root, or as a user who may use sudo.
+set -eu
+
+packages="build-essential cmake ninja-build pkg-config python3
+qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libgl-dev libedit-dev"
+# Extra tools for the sanitizer and fuzzing builds that CI runs.
+if [ "${1:-}" = "--ci" ]; then
+    packages="$packages clang-14 libclang-rt-14-dev"
+fi
+
+missing=""
+for package in $packages; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" \
+        || missing="$missing $package"
+done
+[ -z "$missing" ] && exit 0
+
+run_as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+echo "Installing:$missing"
+run_as_root apt-get update -q
+# shellcheck disable=SC2086
+run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
