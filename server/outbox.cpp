@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 Outbox::Outbox(int socketDescriptor, qsizetype maxUnsentBytes)
     : m_socket(socketDescriptor), m_maxUnsentBytes(maxUnsentBytes)
@@ -68,22 +69,44 @@ bool Outbox::flush()
     return writeQueueLocked();
 }
 
+// Writes the queue with as few system calls as possible: under load a client
+// owes many small messages, and one sendmsg() with many pieces beats one send()
+// per message.
 bool Outbox::writeQueueLocked()
 {
+    constexpr std::size_t MaxPieces = 64;
+    iovec pieces[MaxPieces];
     while (!m_queue.empty() && m_socket >= 0) {
-        const QByteArray &head = m_queue.front();
-        const qsizetype written =
-            sendSome(m_socket, head.constData() + m_headOffset, head.size() - m_headOffset);
-        if (written < 0) {
+        std::size_t count = 0;
+        for (auto it = m_queue.cbegin(); it != m_queue.cend() && count < MaxPieces; ++it) {
+            const qsizetype offset = count == 0 ? m_headOffset : 0;
+            pieces[count].iov_base = const_cast<char *>(it->constData() + offset);
+            pieces[count].iov_len = std::size_t(it->size() - offset);
+            ++count;
+        }
+        msghdr message {};
+        message.msg_iov = pieces;
+        message.msg_iovlen = count;
+        ssize_t written;
+        do {
+            written = ::sendmsg(m_socket, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (written < 0 && errno == EINTR);
+        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return false;
+        if (written < 0) { // broken: the owner's read side finds out why
             m_queue.clear();
             m_unsentBytes = 0;
             break;
         }
-        if (written == 0)
-            return false;
-        m_headOffset += written;
         m_unsentBytes -= written;
-        if (m_headOffset == head.size()) {
+        qsizetype remaining = written;
+        while (remaining > 0) {
+            const qsizetype headLeft = m_queue.front().size() - m_headOffset;
+            if (remaining < headLeft) {
+                m_headOffset += remaining;
+                return false; // the kernel took only part: wait until writable
+            }
+            remaining -= headLeft;
             m_queue.pop_front();
             m_headOffset = 0;
         }
