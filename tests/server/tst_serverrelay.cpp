@@ -1,0 +1,520 @@
+#include "protocol.h"
+#include "rawclient.h"
+#include "serverprocess.h"
+#include "servertest.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+using namespace ServerTest;
+
+// What the server relays, to whom, and in which shape: the room as its users see it.
+class TestServerRelay : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void chatReachesEveryoneButTheSender();
+    void fromIsAlwaysTheJoinedName();
+    void idsIncreaseAndTimeIsUtc();
+    void actionIsRelayed();
+    void presenceForRichAndSeedClients();
+    void welcomeDescribesTheRoom();
+    void welcomeNormalisesTheName();
+    void seedWelcomeIsOneNotice();
+    void seedClientGetsPlainMessages();
+    void privateMessages();
+    void usersRequest();
+    void pingIsAnsweredWithTheSameId();
+    void catchUp_data();
+    void catchUp();
+    void resumeTakesTheNameOver();
+    void nameTakenWithoutToken_data();
+    void nameTakenWithoutToken();
+    void fiftyClientsEachMessageOnce();
+};
+
+#define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
+
+static QString str(const QJsonObject &object, const char *field)
+{
+    return object.value(QLatin1StringView(field)).toString();
+}
+
+void TestServerRelay::chatReachesEveryoneButTheSender()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice, bob, carol;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(carol.joinAs(server.port(), QStringLiteral("Carol"), false));
+
+    alice.sendObject(Protocol::chat(QStringLiteral("Hello World!")));
+    for (RawClient *client : { &bob, &carol }) {
+        const QJsonObject message = client->waitFor(QStringLiteral("message"));
+        QCOMPARE(str(message, "from"), QStringLiteral("Alice"));
+        QCOMPARE(str(message, "data"), QStringLiteral("Hello World!"));
+    }
+    QList<QJsonObject> before;
+    QVERIFY(barrier(alice, &before));
+    QVERIFY2(ofType(before, QStringLiteral("message")).isEmpty(), "the sender got its own message");
+}
+
+void TestServerRelay::fromIsAlwaysTheJoinedName()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice, bob;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+
+    alice.send(R"({"type":"chat","data":"I am Bob","from":"Bob"})");
+    const QJsonObject message = bob.waitFor(QStringLiteral("message"));
+    QCOMPARE(str(message, "data"), QStringLiteral("I am Bob"));
+    QCOMPARE(str(message, "from"), QStringLiteral("Alice"));
+}
+
+void TestServerRelay::idsIncreaseAndTimeIsUtc()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice, bob;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+
+    static const QRegularExpression iso(
+        QStringLiteral("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$"));
+    qint64 lastId = 0;
+    for (int i = 0; i < 6; ++i) {
+        RawClient &from = i % 2 ? bob : alice;
+        RawClient &to = i % 2 ? alice : bob;
+        from.sendObject(Protocol::chat(QStringLiteral("number %1").arg(i)));
+        const QJsonObject message = to.waitFor(QStringLiteral("message"));
+        QCOMPARE(str(message, "data"), QStringLiteral("number %1").arg(i));
+        const qint64 id = message.value(QLatin1StringView("id")).toInteger();
+        QVERIFY2(id > lastId, qPrintable(QStringLiteral("id %1 after %2").arg(id).arg(lastId)));
+        lastId = id;
+        const QString time = str(message, "time");
+        QVERIFY2(iso.match(time).hasMatch(), qPrintable(time));
+        const QDateTime parsed = QDateTime::fromString(time, Qt::ISODateWithMs);
+        QVERIFY(parsed.isValid());
+        QCOMPARE(parsed.timeSpec(), Qt::UTC);
+        QVERIFY(qAbs(parsed.msecsTo(QDateTime::currentDateTimeUtc())) < 60 * 1000);
+    }
+}
+
+void TestServerRelay::actionIsRelayed()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice, bob;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+
+    alice.sendObject(Protocol::chat(QStringLiteral("waves"), true));
+    const QJsonObject message = bob.waitFor(QStringLiteral("message"));
+    QCOMPARE(str(message, "data"), QStringLiteral("waves"));
+    QCOMPARE(message.value(QLatin1StringView("action")).toBool(), true);
+    alice.sendObject(Protocol::chat(QStringLiteral("plain")));
+    QVERIFY(!bob.waitFor(QStringLiteral("message")).contains(QLatin1StringView("action")));
+}
+
+void TestServerRelay::presenceForRichAndSeedClients()
+{
+    ServerProcess server;
+    START(server);
+    RawClient rich, seed;
+    QVERIFY(rich.joinAs(server.port(), QStringLiteral("Rich")));
+    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+    QCOMPARE(str(rich.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Seed"));
+
+    {
+        RawClient dave;
+        QVERIFY(dave.joinAs(server.port(), QStringLiteral("Dave")));
+        QList<QJsonObject> before;
+        QVERIFY(barrier(dave, &before));
+        QVERIFY2(ofType(before, QStringLiteral("presence")).isEmpty(),
+                 "the joiner was told about its own join");
+
+        const QJsonObject joined = rich.waitFor(QStringLiteral("presence"));
+        QCOMPARE(str(joined, "event"), QStringLiteral("join"));
+        QCOMPARE(str(joined, "name"), QStringLiteral("Dave"));
+        QCOMPARE(str(joined, "data"), QStringLiteral("Dave joined the chat."));
+        QVERIFY(QDateTime::fromString(str(joined, "time"), Qt::ISODateWithMs).isValid());
+        const QJsonObject seedJoined = seed.waitFor(QStringLiteral("notice"));
+        QCOMPARE(seedJoined.size(), 2); // type and data only: what a seed client can show
+        QCOMPARE(str(seedJoined, "data"), QStringLiteral("Dave joined the chat."));
+    }
+
+    const QJsonObject left = rich.waitFor(QStringLiteral("presence"));
+    QCOMPARE(str(left, "event"), QStringLiteral("leave"));
+    QCOMPARE(str(left, "name"), QStringLiteral("Dave"));
+    QCOMPARE(str(left, "data"), QStringLiteral("Dave left the chat."));
+    QCOMPARE(str(seed.waitFor(QStringLiteral("notice")), "data"),
+             QStringLiteral("Dave left the chat."));
+    QVERIFY(seed.received().isEmpty());
+}
+
+void TestServerRelay::welcomeDescribesTheRoom()
+{
+    ServerProcess server({ QStringLiteral("--name"), QStringLiteral("Test Room") });
+    START(server);
+    RawClient bob, alice;
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("bob")));
+    bob.sendObject(Protocol::chat(QStringLiteral("first")));
+    bob.sendObject(Protocol::chat(QStringLiteral("second")));
+    QVERIFY(barrier(bob));
+
+    QVERIFY(alice.connectTo(server.port()));
+    alice.sendObject(Protocol::richJoin(QStringLiteral("Alice"), QStringLiteral("test"), 0, {}));
+    const QJsonObject welcome = alice.waitFor(QStringLiteral("welcome"));
+    QVERIFY(!welcome.isEmpty());
+    QCOMPARE(welcome.value(QLatin1StringView("protocol")).toInt(), Protocol::Version);
+    QCOMPARE(str(welcome, "server"), QStringLiteral("Test Room"));
+    QCOMPARE(str(welcome, "version"), QStringLiteral(PYNET_VERSION));
+    QCOMPARE(str(welcome, "name"), QStringLiteral("Alice"));
+    QVERIFY(str(welcome, "session").size() >= 8);
+    QCOMPARE(welcome.value(QLatin1StringView("users")).toArray(),
+             QJsonArray({ QStringLiteral("Alice"), QStringLiteral("bob") }));
+    const QJsonArray history = welcome.value(QLatin1StringView("history")).toArray();
+    QCOMPARE(history.size(), 2);
+    QCOMPARE(str(history.at(0).toObject(), "data"), QStringLiteral("first"));
+    QCOMPARE(str(history.at(1).toObject(), "data"), QStringLiteral("second"));
+    QCOMPARE(str(history.at(1).toObject(), "from"), QStringLiteral("bob"));
+    QVERIFY(history.at(0).toObject().value(QLatin1StringView("id")).toInteger()
+            < history.at(1).toObject().value(QLatin1StringView("id")).toInteger());
+    QCOMPARE(welcome.value(QLatin1StringView("missed")).toInteger(-1), 0);
+
+    // A second user gets a session token of its own.
+    RawClient carol;
+    QVERIFY(carol.connectTo(server.port()));
+    carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
+    const QJsonObject other = carol.waitFor(QStringLiteral("welcome"));
+    QVERIFY(!str(other, "session").isEmpty());
+    QVERIFY(str(other, "session") != str(welcome, "session"));
+}
+
+void TestServerRelay::welcomeNormalisesTheName()
+{
+    ServerProcess server;
+    START(server);
+    RawClient client, bob;
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(client.connectTo(server.port()));
+    // Padded, and "é" written as "e" plus a combining acute accent (NFD).
+    client.sendObject(Protocol::richJoin(QStringLiteral("  Ame\u0301lie "), {}, 0, {}));
+    const QJsonObject welcome = client.waitFor(QStringLiteral("welcome"));
+    QCOMPARE(str(welcome, "name"), QStringLiteral("Am\u00e9lie"));
+    QCOMPARE(str(bob.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Am\u00e9lie"));
+    client.sendObject(Protocol::chat(QStringLiteral("bonjour")));
+    QCOMPARE(str(bob.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Am\u00e9lie"));
+}
+
+void TestServerRelay::seedWelcomeIsOneNotice()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    alice.sendObject(Protocol::chat(QStringLiteral("history a seed client must not get")));
+    QVERIFY(barrier(alice));
+
+    RawClient seed;
+    QVERIFY(seed.connectTo(server.port()));
+    seed.send(R"({"type": "join", "data": "Zed"})"); // json.dumps() spacing, no newline
+    QList<QJsonObject> before;
+    QVERIFY(barrier(seed, &before));
+    QCOMPARE(before.size(), 1);
+    const QJsonObject welcome = before.constFirst();
+    QCOMPARE(str(welcome, "type"), QStringLiteral("notice"));
+    QCOMPARE(str(welcome, "data"), QStringLiteral("Welcome, Zed! Online: Alice, Zed."));
+}
+
+void TestServerRelay::seedClientGetsPlainMessages()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice, seed;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+
+    alice.sendObject(Protocol::chat(QStringLiteral("caf\u00e9 \U0001F600")));
+    const QJsonObject message = seed.waitFor(QStringLiteral("message"));
+    QCOMPARE(str(message, "from"), QStringLiteral("Alice"));
+    QCOMPARE(str(message, "data"), QStringLiteral("caf\u00e9 \U0001F600"));
+
+    // What a seed client sends reaches a rich client as an ordinary message.
+    seed.send(R"({"type": "chat", "data": "Hello World!"})");
+    const QJsonObject reply = alice.waitFor(QStringLiteral("message"));
+    QCOMPARE(str(reply, "from"), QStringLiteral("Seed"));
+    QCOMPARE(str(reply, "data"), QStringLiteral("Hello World!"));
+}
+
+void TestServerRelay::privateMessages()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice, bob, carol, seed;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(carol.joinAs(server.port(), QStringLiteral("Carol")));
+    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+
+    alice.sendObject(Protocol::privateMessage(QStringLiteral("bob"), QStringLiteral("lunch?")));
+    const QJsonObject toBob = bob.waitFor(QStringLiteral("message"));
+    QCOMPARE(str(toBob, "from"), QStringLiteral("Alice"));
+    QCOMPARE(str(toBob, "to"), QStringLiteral("Bob"));
+    QCOMPARE(str(toBob, "data"), QStringLiteral("lunch?"));
+    QVERIFY(!toBob.contains(QLatin1StringView("id")));
+    QVERIFY(QDateTime::fromString(str(toBob, "time"), Qt::ISODateWithMs).isValid());
+
+    alice.sendObject(Protocol::privateMessage(QStringLiteral("Seed"), QStringLiteral("psst")));
+    const QJsonObject toSeed = seed.waitFor(QStringLiteral("message"));
+    QCOMPARE(str(toSeed, "from"), QStringLiteral("Alice"));
+    QCOMPARE(str(toSeed, "data"), QStringLiteral("(private) psst"));
+
+    alice.sendObject(Protocol::privateMessage(QStringLiteral("Nobody"), QStringLiteral("hello?")));
+    const QJsonObject error = alice.waitFor(QStringLiteral("error"));
+    QCOMPARE(str(error, "code"), QStringLiteral("no_such_user"));
+    QVERIFY(str(error, "data").contains(QStringLiteral("Nobody")));
+
+    QList<QJsonObject> before;
+    QVERIFY(barrier(alice, &before));
+    QVERIFY2(ofType(before, QStringLiteral("message")).isEmpty(), "a private message was echoed");
+    QVERIFY(barrier(carol, &before));
+    QVERIFY2(ofType(before, QStringLiteral("message")).isEmpty(),
+             "a third user saw a private message");
+    QVERIFY(barrier(bob, &before));
+    QVERIFY(ofType(before, QStringLiteral("message")).isEmpty());
+
+    // Private messages are not room history.
+    RawClient late;
+    QVERIFY(late.connectTo(server.port()));
+    late.sendObject(Protocol::richJoin(QStringLiteral("Late"), {}, 0, {}));
+    QVERIFY(late.waitFor(QStringLiteral("welcome"))
+                .value(QLatin1StringView("history"))
+                .toArray()
+                .isEmpty());
+}
+
+void TestServerRelay::usersRequest()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice, bob, seed;
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("bob")));
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Carol"), false));
+    alice.sendObject(Protocol::usersRequest());
+    QCOMPARE(
+        alice.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
+        QJsonArray({ QStringLiteral("Alice"), QStringLiteral("bob"), QStringLiteral("Carol") }));
+
+    QCOMPARE(str(alice.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Carol"));
+    seed.socket().abort();
+    QCOMPARE(str(alice.waitFor(QStringLiteral("presence")), "event"), QStringLiteral("leave"));
+    alice.sendObject(Protocol::usersRequest());
+    QCOMPARE(alice.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
+             QJsonArray({ QStringLiteral("Alice"), QStringLiteral("bob") }));
+}
+
+void TestServerRelay::pingIsAnsweredWithTheSameId()
+{
+    ServerProcess server;
+    START(server);
+    RawClient alice;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    for (const qint64 id : { qint64(7), qint64(0), qint64(1) << 40 }) {
+        alice.sendObject(Protocol::ping(id));
+        const QJsonObject pong = alice.waitFor(QStringLiteral("pong"));
+        QCOMPARE(pong.value(QLatin1StringView("id")).toInteger(-1), id);
+    }
+    // Before a join too: a client may check the server is alive.
+    RawClient early;
+    QVERIFY(early.connectTo(server.port()));
+    early.sendObject(Protocol::ping(42));
+    QCOMPARE(early.waitFor(QStringLiteral("pong")).value(QLatin1StringView("id")).toInteger(), 42);
+}
+
+void TestServerRelay::catchUp_data()
+{
+    QTest::addColumn<int>("sinceIndex"); // which of the five messages the client saw last; -1: none
+    QTest::addColumn<QList<int>>("expected"); // indexes of the messages in the welcome's history
+    QTest::addColumn<int>("missed");
+
+    // --history 3 keeps messages 2, 3 and 4 of 0..4.
+    QTest::newRow("no since: what is kept") << -1 << QList<int> { 2, 3, 4 } << 0;
+    QTest::newRow("since the first: one lost") << 0 << QList<int> { 2, 3, 4 } << 1;
+    QTest::newRow("since the second: none lost") << 1 << QList<int> { 2, 3, 4 } << 0;
+    QTest::newRow("since the fourth") << 3 << QList<int> { 4 } << 0;
+    QTest::newRow("since the last") << 4 << QList<int> {} << 0;
+}
+
+void TestServerRelay::catchUp()
+{
+    QFETCH(int, sinceIndex);
+    QFETCH(QList<int>, expected);
+    QFETCH(int, missed);
+
+    ServerProcess server({ QStringLiteral("--history"), QStringLiteral("3") });
+    START(server);
+    RawClient alice, bob;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QList<qint64> ids;
+    for (int i = 0; i < 5; ++i) {
+        alice.sendObject(Protocol::chat(QStringLiteral("message %1").arg(i)));
+        const QJsonObject message = bob.waitFor(QStringLiteral("message"));
+        QCOMPARE(str(message, "data"), QStringLiteral("message %1").arg(i));
+        ids.append(message.value(QLatin1StringView("id")).toInteger());
+    }
+
+    RawClient carol;
+    QVERIFY(carol.connectTo(server.port()));
+    const qint64 since = sinceIndex < 0 ? 0 : ids.at(sinceIndex);
+    carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, since, {}));
+    const QJsonObject welcome = carol.waitFor(QStringLiteral("welcome"));
+    QVERIFY(!welcome.isEmpty());
+    QList<qint64> got;
+    for (const QJsonValue &value : welcome.value(QLatin1StringView("history")).toArray())
+        got.append(value.toObject().value(QLatin1StringView("id")).toInteger());
+    QList<qint64> want;
+    for (const int index : expected)
+        want.append(ids.at(index));
+    QCOMPARE(got, want);
+    QCOMPARE(welcome.value(QLatin1StringView("missed")).toInteger(-1), qint64(missed));
+}
+
+void TestServerRelay::resumeTakesTheNameOver()
+{
+    ServerProcess server;
+    START(server);
+    RawClient observer, first;
+    QVERIFY(observer.joinAs(server.port(), QStringLiteral("Observer")));
+    QVERIFY(first.connectTo(server.port()));
+    first.sendObject(Protocol::richJoin(QStringLiteral("Alice"), {}, 0, {}));
+    const QString token = str(first.waitFor(QStringLiteral("welcome")), "session");
+    QVERIFY(!token.isEmpty());
+    QCOMPARE(str(observer.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Alice"));
+
+    RawClient stranger;
+    QVERIFY(stranger.connectTo(server.port()));
+    stranger.sendObject(
+        Protocol::richJoin(QStringLiteral("Alice"), {}, 0, QStringLiteral("0123456789abcdef")));
+    QCOMPARE(str(stranger.waitFor(QStringLiteral("error")), "code"), QStringLiteral("name_taken"));
+
+    RawClient second;
+    QVERIFY(second.connectTo(server.port()));
+    second.sendObject(Protocol::richJoin(QStringLiteral("alice"), {}, 0, token));
+    const QJsonObject welcome = second.waitFor(QStringLiteral("welcome"));
+    QVERIFY2(!welcome.isEmpty(), "the resume was refused");
+    QCOMPARE(str(first.waitFor(QStringLiteral("error")), "code"), QStringLiteral("replaced"));
+    QVERIFY(first.waitForClosed());
+
+    QList<QJsonObject> before;
+    QVERIFY(barrier(observer, &before));
+    QVERIFY2(ofType(before, QStringLiteral("presence")).isEmpty(),
+             "the others saw the same user leave or join again");
+    observer.sendObject(Protocol::usersRequest());
+    const QJsonArray users =
+        observer.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray();
+    QCOMPARE(users.size(), 2);
+    QVERIFY(users.contains(QStringLiteral("Observer")));
+
+    second.sendObject(Protocol::chat(QStringLiteral("back again")));
+    const QJsonObject message = observer.waitFor(QStringLiteral("message"));
+    QCOMPARE(str(message, "data"), QStringLiteral("back again"));
+    QCOMPARE(str(message, "from"), str(welcome, "name"));
+    observer.sendObject(Protocol::privateMessage(QStringLiteral("Alice"), QStringLiteral("hi")));
+    QCOMPARE(str(second.waitFor(QStringLiteral("message")), "data"), QStringLiteral("hi"));
+    QVERIFY(server.waitForOutput(QStringLiteral("closed: replaced"), 5000));
+}
+
+void TestServerRelay::nameTakenWithoutToken_data()
+{
+    QTest::addColumn<QString>("first");
+    QTest::addColumn<QString>("second");
+
+    QTest::newRow("same") << QStringLiteral("Alice") << QStringLiteral("Alice");
+    QTest::newRow("lower case") << QStringLiteral("Alice") << QStringLiteral("alice");
+    QTest::newRow("upper case") << QStringLiteral("alice") << QStringLiteral("ALICE");
+    QTest::newRow("padded") << QStringLiteral("Alice") << QStringLiteral("  Alice ");
+    QTest::newRow("accented capital")
+        << QStringLiteral("\u00c9lodie") << QStringLiteral("\u00e9lodie");
+    QTest::newRow("decomposed accent")
+        << QStringLiteral("\u00e9lodie") << QStringLiteral("E\u0301LODIE");
+    QTest::newRow("greek with final sigma")
+        << QStringLiteral("\u039f\u0394\u03a5\u03a3\u03a3\u0395\u03a5\u03a3")
+        << QStringLiteral("\u03bf\u03b4\u03c5\u03c3\u03c3\u03b5\u03c5\u03c2");
+    QTest::newRow("cyrillic") << QStringLiteral("\u0416\u0435\u043d\u044f")
+                              << QStringLiteral("\u0436\u0415\u041d\u042f");
+}
+
+void TestServerRelay::nameTakenWithoutToken()
+{
+    QFETCH(QString, first);
+    QFETCH(QString, second);
+
+    ServerProcess server;
+    START(server);
+    RawClient holder, other;
+    QVERIFY(holder.joinAs(server.port(), first));
+    QVERIFY(other.connectTo(server.port()));
+    other.sendObject(Protocol::richJoin(second, {}, 0, {}));
+    const QJsonObject error = other.waitFor(QStringLiteral("error"));
+    QCOMPARE(str(error, "code"), QStringLiteral("name_taken"));
+    QVERIFY(!str(error, "data").isEmpty());
+    // The connection stays open: the user picks another name.
+    other.sendObject(Protocol::richJoin(QStringLiteral("Someone else"), {}, 0, {}));
+    QVERIFY(!other.waitFor(QStringLiteral("welcome")).isEmpty());
+    QCOMPARE(str(holder.waitFor(QStringLiteral("presence")), "name"),
+             QStringLiteral("Someone else"));
+}
+
+void TestServerRelay::fiftyClientsEachMessageOnce()
+{
+    constexpr int Count = 50;
+    ServerProcess server;
+    START(server);
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < Count; ++i) {
+        clients.push_back(std::make_unique<RawClient>());
+        QVERIFY2(clients.back()->joinAs(server.port(), QStringLiteral("user%1").arg(i), i % 5 != 0),
+                 qPrintable(QStringLiteral("user%1 could not join").arg(i)));
+    }
+    for (int i = 0; i < Count; ++i)
+        clients.at(i)->sendObject(Protocol::chat(QStringLiteral("hello from %1").arg(i)));
+
+    for (int i = 0; i < Count; ++i) {
+        RawClient &client = *clients.at(i);
+        QSet<QString> seen;
+        while (seen.size() < Count - 1) {
+            const QJsonObject message = client.waitFor(QStringLiteral("message"), 10000);
+            QVERIFY2(!message.isEmpty(),
+                     qPrintable(QStringLiteral("user%1 got %2 messages").arg(i).arg(seen.size())));
+            const QString from = str(message, "from");
+            QCOMPARE(str(message, "data"), QStringLiteral("hello from %1").arg(from.mid(4)));
+            QVERIFY2(from != QStringLiteral("user%1").arg(i), "a sender got its own message");
+            QVERIFY2(!seen.contains(from),
+                     qPrintable(QStringLiteral("user%1 got %2's message twice").arg(i).arg(from)));
+            seen.insert(from);
+        }
+    }
+    for (int i = 0; i < Count; ++i) {
+        QList<QJsonObject> before;
+        QVERIFY(barrier(*clients.at(i), &before));
+        QVERIFY2(
+            ofType(before, QStringLiteral("message")).isEmpty(),
+            qPrintable(QStringLiteral("user%1 got more than %2 messages").arg(i).arg(Count - 1)));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestServerRelay)
+#include "tst_serverrelay.moc"
