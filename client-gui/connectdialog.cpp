@@ -1,0 +1,206 @@
+#include "connectdialog.h"
+
+#include "protocol.h"
+#include "validation.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+ConnectDialog::ConnectDialog(QWidget *parent)
+    : QDialog(parent)
+    , m_host(new QLineEdit(this))
+    , m_port(new QSpinBox(this))
+    , m_name(new QLineEdit(this))
+    , m_message(new QLabel(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+{
+    setWindowTitle(tr("Connect to PyNet Chat"));
+
+    m_host->setPlaceholderText(QStringLiteral("127.0.0.1"));
+    m_port->setRange(1, 65535);
+    m_port->setValue(Protocol::DefaultPort);
+    m_port->setGroupSeparatorShown(false);
+    m_name->setPlaceholderText(tr("How others will see you"));
+    m_name->setMaxLength(Protocol::MaxNameLength * 2); // code points, checked precisely on Connect
+
+    m_message->setWordWrap(true);
+    m_message->setTextFormat(Qt::PlainText);
+    m_message->setMinimumWidth(m_message->fontMetrics().averageCharWidth() * 40);
+    m_message->hide();
+
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Connect"));
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Server:"), m_host);
+    form->addRow(tr("&Port:"), m_port);
+    form->addRow(tr("&Name:"), m_name);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_message);
+    layout->addStretch();
+    layout->addWidget(m_buttons);
+    layout->setSizeConstraint(QLayout::SetMinimumSize);
+
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &ConnectDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &ConnectDialog::reject);
+    // An error stays until the user changes something.
+    auto edited = [this] {
+        if (!m_busy)
+            setMessage({}, false);
+        updateButtons();
+    };
+    for (QLineEdit *edit : { m_host, m_name })
+        connect(edit, &QLineEdit::textEdited, this, edited);
+    connect(m_port, &QSpinBox::valueChanged, this, edited);
+
+    QString host;
+    quint16 port = 0;
+    QString name;
+    loadRemembered(&host, &port, &name);
+    setValues(host, port, name);
+}
+
+void ConnectDialog::setValues(const QString &host, quint16 port, const QString &name)
+{
+    m_host->setText(host);
+    m_port->setValue(port);
+    m_name->setText(name);
+    m_name->setFocus();
+    m_name->selectAll();
+    updateButtons();
+}
+
+QString ConnectDialog::host() const
+{
+    return m_host->text().trimmed();
+}
+
+quint16 ConnectDialog::port() const
+{
+    return quint16(m_port->value());
+}
+
+QString ConnectDialog::name() const
+{
+    return Validation::normalizedName(m_name->text());
+}
+
+QString ConnectDialog::validationError(Field *field) const
+{
+    Field which = Field::Host;
+    QString reason;
+    if (host().isEmpty()) {
+        reason = tr("Enter the server's address.");
+    } else if (host().contains(u' ')) {
+        reason = tr("A server address has no spaces.");
+    } else if (!Validation::isValidName(name(), &reason)) {
+        which = Field::Name;
+    }
+    if (field)
+        *field = which;
+    return reason;
+}
+
+void ConnectDialog::updateButtons()
+{
+    QPushButton *connectButton = m_buttons->button(QDialogButtonBox::Ok);
+    connectButton->setEnabled(!m_busy && !host().isEmpty() && !name().isEmpty());
+}
+
+void ConnectDialog::setBusy(bool busy)
+{
+    m_busy = busy;
+    for (QWidget *field : std::initializer_list<QWidget *> { m_host, m_port, m_name })
+        field->setEnabled(!busy);
+    if (busy)
+        setMessage(tr("Connecting to %1:%2…").arg(host()).arg(port()), false);
+    else if (!m_showingError)
+        m_message->hide();
+    updateButtons();
+}
+
+void ConnectDialog::setMessage(const QString &text, bool error)
+{
+    m_showingError = error;
+    // A red that reads on light and dark backgrounds alike.
+    m_message->setStyleSheet(error ? QStringLiteral("color: #e0404f;") : QString());
+    m_message->setText(text);
+    m_message->setVisible(!text.isEmpty());
+}
+
+QWidget *ConnectDialog::widgetFor(Field field) const
+{
+    switch (field) {
+    case Field::Host:
+        return m_host;
+    case Field::Port:
+        return m_port;
+    case Field::Name:
+        return m_name;
+    }
+    return m_name;
+}
+
+void ConnectDialog::showError(const QString &text, Field field)
+{
+    setMessage(text, true);
+    setBusy(false);
+    QWidget *widget = widgetFor(field);
+    widget->setFocus();
+    if (auto *edit = qobject_cast<QLineEdit *>(widget))
+        edit->selectAll();
+}
+
+QString ConnectDialog::errorText() const
+{
+    return m_showingError ? m_message->text() : QString();
+}
+
+void ConnectDialog::accept()
+{
+    if (m_busy)
+        return;
+    Field field = Field::Host;
+    const QString error = validationError(&field);
+    if (!error.isEmpty()) {
+        showError(error, field);
+        return;
+    }
+    setBusy(true);
+    Q_EMIT connectRequested(host(), port(), name());
+}
+
+void ConnectDialog::succeed()
+{
+    remember(host(), port(), name());
+    setBusy(false);
+    QDialog::accept();
+}
+
+void ConnectDialog::loadRemembered(QString *host, quint16 *port, QString *name)
+{
+    QSettings settings;
+    *host =
+        settings.value(QStringLiteral("connection/host"), QStringLiteral("127.0.0.1")).toString();
+    *port =
+        quint16(settings.value(QStringLiteral("connection/port"), Protocol::DefaultPort).toUInt());
+    if (*port == 0)
+        *port = Protocol::DefaultPort;
+    QString login = qEnvironmentVariable("USER");
+    *name = settings.value(QStringLiteral("connection/name"), login).toString();
+}
+
+void ConnectDialog::remember(const QString &host, quint16 port, const QString &name)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("connection/host"), host);
+    settings.setValue(QStringLiteral("connection/port"), port);
+    settings.setValue(QStringLiteral("connection/name"), name);
+}

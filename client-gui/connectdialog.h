@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QDialog>
+
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+// Asks where to connect and as whom. It stays open while the connection is
+// attempted so that "name taken" or "connection refused" appear right where
+// the user can fix them; the last values that worked are remembered.
+class ConnectDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    enum class Field {
+        Host,
+        Port,
+        Name,
+    };
+
+    explicit ConnectDialog(QWidget *parent = nullptr);
+
+    void setValues(const QString &host, quint16 port, const QString &name);
+    QString host() const;
+    quint16 port() const;
+    QString name() const; // trimmed and normalised as the server will see it
+
+    // Why the values cannot be used as they are, or an empty string.
+    QString validationError(Field *field = nullptr) const;
+
+    // While busy the fields are locked and the dialog says it is connecting.
+    void setBusy(bool busy);
+    bool isBusy() const { return m_busy; }
+    void showError(const QString &text, Field field);
+    QString errorText() const;
+    // The attempt worked: remember the values and close.
+    void succeed();
+
+    // The last values that worked, or the defaults (127.0.0.1, 5050, the login name).
+    static void loadRemembered(QString *host, quint16 *port, QString *name);
+    static void remember(const QString &host, quint16 port, const QString &name);
+
+    QLineEdit *hostEdit() const { return m_host; }
+    QSpinBox *portEdit() const { return m_port; }
+    QLineEdit *nameEdit() const { return m_name; }
+    QDialogButtonBox *buttons() const { return m_buttons; }
+
+Q_SIGNALS:
+    void connectRequested(const QString &host, quint16 port, const QString &name);
+
+public Q_SLOTS:
+    void accept() override;
+
+private:
+    void updateButtons();
+    void setMessage(const QString &text, bool error);
+    QWidget *widgetFor(Field field) const;
+
+    QLineEdit *m_host;
+    QSpinBox *m_port;
+    QLineEdit *m_name;
+    QLabel *m_message;
+    QDialogButtonBox *m_buttons;
+    bool m_busy = false;
+    bool m_showingError = false;
+};

@@ -1,0 +1,94 @@
+#include "conversation.h"
+
+#include <QLocale>
+
+Conversation::Conversation(const QString &peer, QObject *parent) : QObject(parent), m_peer(peer) { }
+
+void Conversation::setScrollbackLimit(int lines)
+{
+    m_scrollbackLimit = qMax(1, lines);
+    if (m_entries.size() > m_scrollbackLimit)
+        m_entries.remove(0, m_entries.size() - m_scrollbackLimit);
+}
+
+void Conversation::addEntry(const Entry &entry)
+{
+    // Removing from the front of a Qt 6 QList only moves its start: cheap per line.
+    if (m_entries.size() >= m_scrollbackLimit)
+        m_entries.removeFirst();
+    m_entries.append(entry);
+    Q_EMIT entryAppended(entry);
+}
+
+void Conversation::append(const Entry &entry, bool countUnread)
+{
+    Entry line = entry;
+    if (!line.time.isValid())
+        line.time = QDateTime::currentDateTime();
+    line.time = line.time.toLocalTime();
+
+    const QDate previousDate = m_entries.isEmpty() ? QDate() : m_entries.constLast().time.date();
+    if (previousDate.isValid() && previousDate != line.time.date()) {
+        Entry day;
+        day.kind = Kind::DayChange;
+        day.time = QDateTime(line.time.date(), QTime(0, 0));
+        day.text = QLocale().toString(line.time.date(), QLocale::LongFormat);
+        addEntry(day);
+    }
+    addEntry(line);
+
+    const bool fromOthers = (line.kind == Kind::Message || line.kind == Kind::Action) && !line.own;
+    if (fromOthers && countUnread && !m_active) {
+        ++m_unread;
+        if (line.mention || isPrivate())
+            m_unreadHighlight = true;
+        Q_EMIT unreadChanged();
+    }
+}
+
+void Conversation::appendNotice(const QString &text, Kind kind)
+{
+    Entry entry;
+    entry.kind = kind;
+    entry.text = text;
+    append(entry);
+}
+
+void Conversation::clear()
+{
+    m_entries.clear();
+    Q_EMIT cleared();
+}
+
+void Conversation::setActive(bool active)
+{
+    m_active = active;
+    if (active && (m_unread > 0 || m_unreadHighlight)) {
+        m_unread = 0;
+        m_unreadHighlight = false;
+        Q_EMIT unreadChanged();
+    }
+}
+
+static bool isWordCharacter(QChar c)
+{
+    return c.isLetterOrNumber() || c == u'_' || c.isMark();
+}
+
+bool Conversation::mentions(const QString &text, const QString &name)
+{
+    if (name.isEmpty())
+        return false;
+    qsizetype from = 0;
+    while (true) {
+        const qsizetype at = text.indexOf(name, from, Qt::CaseInsensitive);
+        if (at < 0)
+            return false;
+        const qsizetype end = at + name.size();
+        const bool startsWord = at == 0 || !isWordCharacter(text.at(at - 1));
+        const bool endsWord = end >= text.size() || !isWordCharacter(text.at(end));
+        if (startsWord && endsWord)
+            return true;
+        from = at + 1;
+    }
+}

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "conversation.h"
+
+#include <QPlainTextEdit>
+#include <QPointer>
+
+// Shows a Conversation: one text block per line, timestamps, coloured names, links.
+// A QPlainTextEdit lays out only what is on screen and drops the oldest block
+// itself (maximumBlockCount), so ten thousand lines stay cheap; text goes in as
+// plain text with formats, never as markup.
+class ConversationView : public QPlainTextEdit
+{
+    Q_OBJECT
+public:
+    explicit ConversationView(Conversation *conversation, QWidget *parent = nullptr);
+
+    Conversation *conversation() const { return m_conversation; }
+
+    // Whether the view follows new lines: true unless the user scrolled up to read.
+    bool isAtBottom() const;
+    // The links in the text of a line, as they would be made clickable.
+    static QList<QPair<qsizetype, qsizetype>> findLinks(const QString &text);
+    static QUrl urlForLink(const QString &link);
+
+Q_SIGNALS:
+    void linkActivated(const QUrl &url);
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+
+private:
+    void appendEntry(const Conversation::Entry &entry);
+    void insertEntry(QTextCursor &cursor, const Conversation::Entry &entry);
+    void rebuild();
+    void updateTabStops();
+
+    QPointer<Conversation> m_conversation;
+    QString m_pressedAnchor;
+    bool m_empty = true;
+};

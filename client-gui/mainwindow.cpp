@@ -1,0 +1,785 @@
+#include "mainwindow.h"
+
+#include "chatcommand.h"
+#include "connectdialog.h"
+#include "conversationview.h"
+#include "displaytext.h"
+#include "inputline.h"
+#include "protocol.h"
+#include "userlistmodel.h"
+#include "validation.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDesktopServices>
+#include <QLabel>
+#include <QListView>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+// Room messages whose identity is remembered, to skip them in a later welcome.
+static constexpr int SeenMessagesLimit = 20000;
+
+static QString messageIdentity(const ChatMessage &message)
+{
+    if (message.id <= 0)
+        return {};
+    return QString::number(message.id) + u'|' + message.time.toString(Qt::ISODateWithMs) + u'|'
+        + message.from;
+}
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_client(new ChatClient(this))
+    , m_room(new Conversation({}, this))
+    , m_splitter(new QSplitter(Qt::Horizontal, this))
+    , m_tabs(new QTabWidget(this))
+    , m_input(new InputLine(this))
+    , m_userView(new QListView(this))
+    , m_users(new UserListModel(this))
+    , m_userHeader(new QLabel(this))
+    , m_statusLabel(new QLabel(this))
+{
+    m_client->setClientName(
+        QStringLiteral("pynet-gui %1").arg(QCoreApplication::applicationVersion()));
+
+    m_tabs->setDocumentMode(true);
+    m_tabs->setTabsClosable(true);
+    m_tabs->setMovable(true);
+    m_tabs->setFocusPolicy(Qt::NoFocus);
+    addConversationTab(m_room, tr("Room"));
+    m_tabs->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr);
+    m_tabs->tabBar()->setTabButton(0, QTabBar::LeftSide, nullptr);
+
+    m_input->setAccessibleName(tr("Message"));
+    m_input->setEnabled(false);
+
+    auto *chatPane = new QWidget(this);
+    auto *chatLayout = new QVBoxLayout(chatPane);
+    chatLayout->setContentsMargins(0, 0, 0, 0);
+    chatLayout->setSpacing(4);
+    chatLayout->addWidget(m_tabs, 1);
+    chatLayout->addWidget(m_input);
+
+    m_userView->setModel(m_users);
+    m_userView->setFrameShape(QFrame::NoFrame);
+    m_userView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_userView->setUniformItemSizes(true);
+    m_userView->setFocusPolicy(Qt::ClickFocus);
+    m_userHeader->setContentsMargins(6, 4, 6, 2);
+    auto *userPane = new QWidget(this);
+    auto *userLayout = new QVBoxLayout(userPane);
+    userLayout->setContentsMargins(0, 0, 0, 0);
+    userLayout->setSpacing(0);
+    userLayout->addWidget(m_userHeader);
+    userLayout->addWidget(m_userView, 1);
+
+    m_splitter->addWidget(chatPane);
+    m_splitter->addWidget(userPane);
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 0);
+    m_splitter->setCollapsible(0, false);
+    m_splitter->setSizes({ 640, 160 });
+    setCentralWidget(m_splitter);
+    chatPane->setContentsMargins(4, 4, 0, 4);
+
+    statusBar()->addWidget(m_statusLabel, 1);
+    statusBar()->setSizeGripEnabled(true);
+
+    createActions();
+    createTray();
+
+    connect(m_input, &InputLine::submitted, this, &MainWindow::submitInput);
+    connect(m_input, &InputLine::pageRequested, this, &MainWindow::pageConversation);
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        updateActiveConversation();
+        updateInputPlaceholder();
+        if (m_input->isEnabled())
+            m_input->setFocus();
+    });
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
+    connect(m_userView, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
+        if (!index.data(UserListModel::IsSelfRole).toBool())
+            openPrivate(index.data(Qt::EditRole).toString(), true);
+    });
+    connect(m_users, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateStatus);
+    connect(m_users, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateStatus);
+
+    connect(m_client, &ChatClient::statusChanged, this, &MainWindow::onStatusChanged);
+    connect(m_client, &ChatClient::joined, this, &MainWindow::onJoined);
+    connect(m_client, &ChatClient::messageReceived, this, &MainWindow::onMessage);
+    connect(m_client, &ChatClient::userJoined, this, &MainWindow::onUserJoined);
+    connect(m_client, &ChatClient::userLeft, this, &MainWindow::onUserLeft);
+    connect(m_client, &ChatClient::usersChanged, this, [this](const QStringList &users) {
+        m_users->setUsers(users);
+        m_input->setCompletionNames(users);
+    });
+    connect(m_client, &ChatClient::noticeReceived, this,
+            [this](const QString &text) { m_room->appendNotice(DisplayText::neutralized(text)); });
+    connect(m_client, &ChatClient::errorReceived, this,
+            [this](const QString &, const QString &text) {
+                currentConversation()->appendNotice(DisplayText::neutralized(text),
+                                                    Conversation::Kind::Error);
+            });
+    connect(m_client, &ChatClient::connectionError, this, &MainWindow::onConnectionError);
+    connect(m_client, &ChatClient::nameRefused, this, &MainWindow::onNameRefused);
+    connect(m_client, &ChatClient::reconnectScheduled, this, &MainWindow::onReconnectScheduled);
+    connect(m_client, &ChatClient::disconnected, this, &MainWindow::onDisconnected);
+
+    m_countdown.setInterval(250);
+    connect(&m_countdown, &QTimer::timeout, this, &MainWindow::updateStatus);
+
+    resize(900, 600);
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    m_splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    m_showUsersAction->setChecked(
+        settings.value(QStringLiteral("window/showUsers"), true).toBool());
+
+    updateStatus();
+    updateTitle();
+    updateInputPlaceholder();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    QMenu *chat = menuBar()->addMenu(tr("&Chat"));
+    m_connectAction = chat->addAction(QIcon::fromTheme(QStringLiteral("network-connect")),
+                                      tr("&Connect…"), this, &MainWindow::openConnectDialog);
+    m_connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
+    m_disconnectAction =
+        chat->addAction(QIcon::fromTheme(QStringLiteral("network-disconnect")), tr("&Disconnect"),
+                        this, [this] { m_client->disconnectFromServer(); });
+    m_disconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    chat->addSeparator();
+    m_closeTabAction =
+        chat->addAction(tr("Close &Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
+    m_closeTabAction->setShortcut(QKeySequence::Close);
+    chat->addSeparator();
+    QAction *quit = chat->addAction(QIcon::fromTheme(QStringLiteral("application-exit")),
+                                    tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    m_showUsersAction = view->addAction(tr("Show &Online Users"));
+    m_showUsersAction->setCheckable(true);
+    m_showUsersAction->setChecked(true);
+    m_showUsersAction->setShortcut(QKeySequence(Qt::Key_F9));
+    connect(m_showUsersAction, &QAction::toggled, this,
+            [this](bool shown) { m_splitter->widget(1)->setVisible(shown); });
+    view->addSeparator();
+    QAction *next = view->addAction(tr("&Next Conversation"), this, [this] {
+        m_tabs->setCurrentIndex((m_tabs->currentIndex() + 1) % m_tabs->count());
+    });
+    next->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_PageDown), QKeySequence::NextChild });
+    QAction *previous = view->addAction(tr("&Previous Conversation"), this, [this] {
+        m_tabs->setCurrentIndex((m_tabs->currentIndex() + m_tabs->count() - 1) % m_tabs->count());
+    });
+    previous->setShortcuts(
+        { QKeySequence(Qt::CTRL | Qt::Key_PageUp), QKeySequence::PreviousChild });
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About PyNet Chat"), this, [this] {
+        QMessageBox::about(
+            this, tr("About PyNet Chat"),
+            tr("<h3>PyNet Chat %1</h3>"
+               "<p>A self-hosted chat: one server, a console client and this desktop client.</p>"
+               "<p>Type <tt>/help</tt> in the message line for commands. Double-click a name "
+               "to talk privately.</p>")
+                .arg(QCoreApplication::applicationVersion().toHtmlEscaped()));
+    });
+    about->setMenuRole(QAction::AboutRole);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createTray()
+{
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    m_tray = new QSystemTrayIcon(QApplication::windowIcon(), this);
+    m_tray->setToolTip(tr("PyNet Chat"));
+    auto bringBack = [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    };
+    connect(m_tray, &QSystemTrayIcon::activated, this, bringBack);
+    connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this, bringBack] {
+        bringBack();
+        if (m_notifiedConversation)
+            m_tabs->setCurrentWidget(viewFor(m_notifiedConversation));
+    });
+    m_tray->show();
+}
+
+ConversationView *MainWindow::addConversationTab(Conversation *conversation, const QString &title)
+{
+    auto *view = new ConversationView(conversation, m_tabs);
+    m_views.insert(conversation, view);
+    const int index = m_tabs->addTab(view, title);
+    m_tabs->setTabToolTip(index, title);
+    connect(view, &ConversationView::linkActivated, this,
+            [](const QUrl &url) { QDesktopServices::openUrl(url); });
+    connect(conversation, &Conversation::unreadChanged, this, [this, conversation] {
+        updateTab(conversation);
+        updateTitle();
+    });
+    return view;
+}
+
+void MainWindow::closeTab(int index)
+{
+    auto *view = qobject_cast<ConversationView *>(m_tabs->widget(index));
+    if (!view || view->conversation() == m_room)
+        return;
+    Conversation *conversation = view->conversation();
+    m_privates.remove(Validation::nameKey(conversation->peer()));
+    m_views.remove(conversation);
+    m_tabs->removeTab(index);
+    delete view;
+    delete conversation;
+    updateTitle();
+}
+
+Conversation *MainWindow::privateConversation(const QString &name) const
+{
+    return m_privates.value(Validation::nameKey(name));
+}
+
+Conversation *MainWindow::currentConversation() const
+{
+    auto *view = qobject_cast<ConversationView *>(m_tabs->currentWidget());
+    return view ? view->conversation() : m_room;
+}
+
+ConversationView *MainWindow::viewFor(Conversation *conversation) const
+{
+    return m_views.value(conversation);
+}
+
+Conversation *MainWindow::openPrivate(const QString &name, bool activate)
+{
+    Conversation *conversation = privateConversation(name);
+    if (!conversation) {
+        conversation = new Conversation(name, this);
+        m_privates.insert(Validation::nameKey(name), conversation);
+        const QString shown = DisplayText::neutralized(name);
+        addConversationTab(conversation, shown);
+        conversation->appendNotice(
+            tr("Private conversation with %1. Only the two of you see it.").arg(shown));
+    }
+    if (activate)
+        m_tabs->setCurrentWidget(viewFor(conversation));
+    updateActiveConversation();
+    return conversation;
+}
+
+QString MainWindow::statusText() const
+{
+    return m_statusLabel->text();
+}
+
+int MainWindow::unreadCount() const
+{
+    int unread = m_room->unreadCount();
+    for (const Conversation *conversation : m_privates)
+        unread += conversation->unreadCount();
+    return unread;
+}
+
+// --- sending -------------------------------------------------------------------------------
+
+QString MainWindow::onlineName(const QString &name) const
+{
+    const QString key = Validation::nameKey(name);
+    for (const QString &user : m_client->users()) {
+        if (Validation::nameKey(user) == key)
+            return user;
+    }
+    return {};
+}
+
+void MainWindow::submitInput(const QString &line)
+{
+    Conversation *conversation = currentConversation();
+    const ChatCommand command = ChatCommand::parse(line, m_client->users());
+    switch (command.kind) {
+    case ChatCommand::Kind::None:
+        return;
+    case ChatCommand::Kind::Chat:
+        if (sendText(conversation, command.text, false))
+            m_input->commit();
+        return;
+    case ChatCommand::Kind::Action:
+        if (conversation->isPrivate()) {
+            conversation->appendNotice(tr("/me works in the room only."),
+                                       Conversation::Kind::Error);
+            return;
+        }
+        if (sendText(conversation, command.text, true))
+            m_input->commit();
+        return;
+    case ChatCommand::Kind::Private: {
+        const QString target = onlineName(command.target);
+        if (target.isEmpty()) {
+            conversation->appendNotice(
+                tr("Nobody called %1 is online.").arg(DisplayText::neutralized(command.target)),
+                Conversation::Kind::Error);
+            return;
+        }
+        if (Validation::nameKey(target) == Validation::nameKey(m_client->name())) {
+            conversation->appendNotice(tr("That is you."), Conversation::Kind::Error);
+            return;
+        }
+        if (sendText(openPrivate(target, true), command.text, false))
+            m_input->commit();
+        return;
+    }
+    case ChatCommand::Kind::Who: {
+        QStringList names = m_users->users();
+        for (QString &name : names)
+            name = DisplayText::neutralized(name);
+        conversation->appendNotice(
+            tr("Online (%1): %2").arg(names.size()).arg(names.join(QStringLiteral(", "))));
+        m_input->commit();
+        return;
+    }
+    case ChatCommand::Kind::Help:
+        showHelp(conversation);
+        m_input->commit();
+        return;
+    case ChatCommand::Kind::Quit:
+        m_input->commit();
+        close();
+        return;
+    case ChatCommand::Kind::Invalid:
+        // The line stays so the user can correct it.
+        conversation->appendNotice(command.error, Conversation::Kind::Error);
+        return;
+    }
+}
+
+bool MainWindow::sendText(Conversation *conversation, const QString &text, bool action)
+{
+    QString reason;
+    if (!Validation::isValidText(text, Protocol::DefaultMaxTextLength, &reason)) {
+        conversation->appendNotice(tr("Not sent: %1").arg(reason), Conversation::Kind::Error);
+        return false;
+    }
+    bool sent = false;
+    if (conversation->isPrivate())
+        sent = m_client->sendPrivate(conversation->peer(), text);
+    else if (action)
+        sent = m_client->sendAction(text);
+    else
+        sent = m_client->sendChat(text);
+    if (!sent) {
+        conversation->appendNotice(m_client->status() == ChatClient::Status::Joined
+                                       ? tr("Not sent: this server does not support that.")
+                                       : tr("Not sent: not connected."),
+                                   Conversation::Kind::Error);
+        return false;
+    }
+    echoOwn(conversation, text, action);
+    return true;
+}
+
+void MainWindow::echoOwn(Conversation *conversation, const QString &text, bool action)
+{
+    Conversation::Entry entry;
+    entry.kind = action ? Conversation::Kind::Action : Conversation::Kind::Message;
+    entry.time = QDateTime::currentDateTime();
+    entry.sender = m_client->name();
+    entry.text = DisplayText::neutralized(text, true);
+    entry.own = true;
+    conversation->append(entry);
+    if (!conversation->isPrivate()) {
+        m_unconfirmedOwn.append(text);
+        if (m_unconfirmedOwn.size() > 100)
+            m_unconfirmedOwn.removeFirst();
+    }
+}
+
+void MainWindow::showHelp(Conversation *conversation)
+{
+    for (const QString &line : ChatCommand::helpLines())
+        conversation->appendNotice(line);
+    conversation->appendNotice(
+        tr("Double-click a name in the list to talk privately; Tab completes "
+           "names; Up and Down recall what you sent."));
+}
+
+void MainWindow::pageConversation(int direction)
+{
+    if (ConversationView *view = viewFor(currentConversation())) {
+        view->verticalScrollBar()->triggerAction(direction < 0
+                                                     ? QAbstractSlider::SliderPageStepSub
+                                                     : QAbstractSlider::SliderPageStepAdd);
+    }
+}
+
+// --- the session ---------------------------------------------------------------------------
+
+void MainWindow::connectTo(const QString &host, quint16 port, const QString &name)
+{
+    m_host = host;
+    m_port = port;
+    m_requestedName = name;
+    m_lastError.clear();
+    // connectToServer() drops any current session silently; say so here.
+    if (m_wasJoined) {
+        m_room->appendNotice(tr("Disconnected."));
+        m_wasJoined = false;
+    }
+    m_client->connectToServer(host, port, name);
+    updateStatus();
+}
+
+void MainWindow::openConnectDialog()
+{
+    if (!m_dialog) {
+        m_dialog = new ConnectDialog(this);
+        m_dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_dialog, &ConnectDialog::connectRequested, this, &MainWindow::onConnectRequested);
+        connect(m_dialog, &QDialog::rejected, this, &MainWindow::onDialogRejected);
+    }
+    if (!m_host.isEmpty())
+        m_dialog->setValues(m_host, m_port, m_requestedName);
+    m_dialog->setWindowModality(isVisible() ? Qt::WindowModal : Qt::ApplicationModal);
+    m_dialog->show();
+    m_dialog->raise();
+    m_dialog->activateWindow();
+}
+
+void MainWindow::onConnectRequested(const QString &host, quint16 port, const QString &name)
+{
+    // After "name taken" the connection is still open, waiting for another name.
+    const bool retryName =
+        m_client->status() == ChatClient::Status::Joining && host == m_host && port == m_port;
+    if (retryName) {
+        m_requestedName = name;
+        m_client->join(name);
+        return;
+    }
+    connectTo(host, port, name);
+}
+
+void MainWindow::onDialogRejected()
+{
+    if (m_client->status() != ChatClient::Status::Joined)
+        m_client->disconnectFromServer();
+    if (!isVisible())
+        QMetaObject::invokeMethod(qApp, &QCoreApplication::quit, Qt::QueuedConnection);
+}
+
+void MainWindow::onStatusChanged(ChatClient::Status status)
+{
+    const bool joined = status == ChatClient::Status::Joined;
+    const bool hadFocus = m_input->hasFocus() || !focusWidget();
+    m_input->setEnabled(joined);
+    m_userView->setEnabled(joined);
+    if (joined && (hadFocus || isActiveWindow()))
+        m_input->setFocus();
+    if (status != ChatClient::Status::Reconnecting)
+        m_countdown.stop();
+    updateStatus();
+    updateInputPlaceholder();
+}
+
+void MainWindow::onJoined(bool afterReconnect)
+{
+    m_afterReconnect = afterReconnect;
+    m_historyLines = 0;
+    m_lossAnnounced = false;
+    m_lastError.clear();
+    m_reconnectAttempt = 0;
+    if (m_dialog && m_dialog->isVisible())
+        m_dialog->succeed();
+    else
+        ConnectDialog::remember(m_host, m_port, m_requestedName);
+    if (!isVisible())
+        show();
+    m_users->setSelf(m_client->name());
+    m_users->setUsers(m_client->users());
+    m_input->setCompletionNames(m_client->users());
+    // The welcome's history arrives right after joined(); sum it up once it is in.
+    QMetaObject::invokeMethod(this, &MainWindow::finishJoin, Qt::QueuedConnection);
+}
+
+void MainWindow::finishJoin()
+{
+    if (m_client->status() != ChatClient::Status::Joined)
+        return;
+    const QString who = DisplayText::neutralized(m_client->name());
+    QString text;
+    if (!m_afterReconnect)
+        text = tr("Connected to %1:%2 as %3.").arg(m_host).arg(m_port).arg(who);
+    else if (m_historyLines > 0)
+        text = tr("Reconnected. %n missed message(s) above.", nullptr, m_historyLines);
+    else
+        text = tr("Reconnected. Nothing was missed.");
+    m_room->appendNotice(text);
+    for (Conversation *conversation : std::as_const(m_privates)) {
+        if (m_wasJoined)
+            conversation->appendNotice(tr("Reconnected."));
+    }
+    m_wasJoined = true;
+    m_afterReconnect = false;
+    updateStatus();
+    updateTitle();
+}
+
+void MainWindow::onMessage(const ChatMessage &message, bool fromHistory)
+{
+    const QString self = Validation::nameKey(m_client->name());
+    const bool own = Validation::nameKey(message.from) == self;
+    const QString identity = messageIdentity(message);
+    if (fromHistory) {
+        if (!identity.isEmpty() && m_seenMessages.contains(identity))
+            return;
+        if (own && !message.isPrivate() && m_unconfirmedOwn.removeOne(message.text))
+            return;
+        ++m_historyLines;
+    }
+    if (!identity.isEmpty()) {
+        if (m_seenMessages.size() >= SeenMessagesLimit)
+            m_seenMessages.clear();
+        m_seenMessages.insert(identity);
+    }
+
+    Conversation *conversation = m_room;
+    if (message.isPrivate())
+        conversation = openPrivate(own ? message.to : message.from, false);
+
+    Conversation::Entry entry;
+    entry.kind = message.action ? Conversation::Kind::Action : Conversation::Kind::Message;
+    entry.time = message.time.isValid() ? message.time : QDateTime::currentDateTime();
+    entry.sender = DisplayText::neutralized(message.from);
+    entry.text = DisplayText::neutralized(message.text, true);
+    entry.own = own;
+    entry.mention = !own && Conversation::mentions(message.text, m_client->name());
+    // Old history is context, not news; what was missed while away is.
+    conversation->append(entry, !fromHistory || m_afterReconnect);
+
+    if (!fromHistory && !own && (entry.mention || message.isPrivate())) {
+        const QString title = message.isPrivate() ? tr("%1 (private)").arg(entry.sender)
+                                                  : tr("%1 mentioned you").arg(entry.sender);
+        notify(conversation, title, entry.text);
+    }
+}
+
+void MainWindow::notify(Conversation *conversation, const QString &title, const QString &text)
+{
+    if (isActiveWindow() && currentConversation() == conversation)
+        return;
+    if (!isActiveWindow()) {
+        QApplication::alert(this);
+        if (m_tray && m_tray->isVisible()) {
+            m_notifiedConversation = conversation;
+            m_tray->showMessage(title, text.left(200), QApplication::windowIcon(), 8000);
+        }
+    }
+    Q_EMIT attentionRequested(title, text);
+}
+
+void MainWindow::onUserJoined(const QString &name)
+{
+    const QString shown = DisplayText::neutralized(name);
+    m_room->appendNotice(tr("%1 joined the chat.").arg(shown));
+    if (Conversation *conversation = privateConversation(name))
+        conversation->appendNotice(tr("%1 is back online.").arg(shown));
+}
+
+void MainWindow::onUserLeft(const QString &name)
+{
+    const QString shown = DisplayText::neutralized(name);
+    m_room->appendNotice(tr("%1 left the chat.").arg(shown));
+    if (Conversation *conversation = privateConversation(name))
+        conversation->appendNotice(tr("%1 went offline.").arg(shown));
+}
+
+void MainWindow::announceLoss(const QString &reason)
+{
+    if (m_lossAnnounced || !m_wasJoined)
+        return;
+    m_lossAnnounced = true;
+    const QString text = reason.isEmpty() ? tr("Connection lost. Reconnecting…")
+                                          : tr("Connection lost: %1 Reconnecting…").arg(reason);
+    m_room->appendNotice(text, Conversation::Kind::Error);
+    for (Conversation *conversation : std::as_const(m_privates))
+        conversation->appendNotice(text, Conversation::Kind::Error);
+}
+
+void MainWindow::onConnectionError(const QString &text)
+{
+    QString reason = DisplayText::neutralized(text);
+    if (!reason.isEmpty() && !reason.endsWith(u'.'))
+        reason += u'.';
+    m_lastError = reason;
+    if (m_dialog && m_dialog->isVisible() && m_dialog->isBusy()) {
+        m_dialog->showError(reason, ConnectDialog::Field::Host);
+    } else if (m_wasJoined) {
+        announceLoss(reason);
+    } else if (!m_dialog || !m_dialog->isVisible()) {
+        openConnectDialog();
+        m_dialog->showError(reason, ConnectDialog::Field::Host);
+    }
+    updateStatus();
+}
+
+void MainWindow::onNameRefused(const QString &reason)
+{
+    const QString text = DisplayText::neutralized(reason);
+    if (!m_dialog || !m_dialog->isVisible())
+        openConnectDialog();
+    m_dialog->showError(text, ConnectDialog::Field::Name);
+}
+
+void MainWindow::onReconnectScheduled(int attempt, int delayMs)
+{
+    announceLoss({});
+    m_reconnectAttempt = attempt;
+    m_reconnectDeadline = QDeadlineTimer(delayMs);
+    m_countdown.start();
+    updateStatus();
+}
+
+void MainWindow::onDisconnected()
+{
+    if (m_wasJoined) {
+        m_room->appendNotice(tr("Disconnected."));
+        for (Conversation *conversation : std::as_const(m_privates))
+            conversation->appendNotice(tr("Disconnected."));
+    }
+    m_wasJoined = false;
+    m_lossAnnounced = false;
+    m_users->setUsers({});
+    updateStatus();
+    updateTitle();
+}
+
+// --- state on screen -----------------------------------------------------------------------
+
+void MainWindow::updateStatus()
+{
+    const QString where = QStringLiteral("%1:%2").arg(m_host).arg(m_port);
+    QString text;
+    switch (m_client->status()) {
+    case ChatClient::Status::Disconnected:
+        text =
+            m_lastError.isEmpty() ? tr("Not connected.") : tr("Not connected. %1").arg(m_lastError);
+        break;
+    case ChatClient::Status::Connecting:
+        text = tr("Connecting to %1…").arg(where);
+        break;
+    case ChatClient::Status::Joining:
+        text = tr("Joining %1 as %2…").arg(where, DisplayText::neutralized(m_requestedName));
+        break;
+    case ChatClient::Status::Joined:
+        text = tr("Connected to %1 as %2.").arg(where, DisplayText::neutralized(m_client->name()));
+        break;
+    case ChatClient::Status::Reconnecting: {
+        const qint64 seconds = (m_reconnectDeadline.remainingTime() + 999) / 1000;
+        text = seconds > 0 ? tr("Offline. Reconnecting to %1 in %2 s (attempt %3).")
+                                 .arg(where)
+                                 .arg(seconds)
+                                 .arg(m_reconnectAttempt)
+                           : tr("Offline. Reconnecting to %1…").arg(where);
+        if (!m_lastError.isEmpty())
+            text += u' ' + tr("Last error: %1").arg(m_lastError);
+        break;
+    }
+    }
+    m_statusLabel->setText(text);
+
+    const bool online = m_client->status() != ChatClient::Status::Disconnected;
+    m_disconnectAction->setEnabled(online);
+    const int count = int(m_users->users().size());
+    m_userHeader->setText(m_client->status() == ChatClient::Status::Joined
+                              ? tr("Online — %1").arg(count)
+                              : tr("Online"));
+}
+
+void MainWindow::updateTitle()
+{
+    QString title = tr("PyNet Chat");
+    if (m_client->status() == ChatClient::Status::Joined || m_wasJoined)
+        title = tr("%1 on %2 — PyNet Chat").arg(DisplayText::neutralized(m_client->name()), m_host);
+    const int unread = unreadCount();
+    if (unread > 0)
+        title = QStringLiteral("(%1) %2").arg(unread).arg(title);
+    setWindowTitle(title);
+}
+
+void MainWindow::updateTab(Conversation *conversation)
+{
+    const int index = m_tabs->indexOf(viewFor(conversation));
+    if (index < 0)
+        return;
+    QString title =
+        conversation->isPrivate() ? DisplayText::neutralized(conversation->peer()) : tr("Room");
+    if (conversation->unreadCount() > 0)
+        title += QStringLiteral(" (%1)").arg(conversation->unreadCount());
+    m_tabs->setTabText(index, title);
+    m_tabs->tabBar()->setTabTextColor(
+        index, conversation->hasUnreadHighlight() ? palette().color(QPalette::Link) : QColor());
+}
+
+void MainWindow::updateActiveConversation()
+{
+    Conversation *current = currentConversation();
+    const bool active = isActiveWindow() && !isMinimized();
+    m_room->setActive(active && current == m_room);
+    for (Conversation *conversation : std::as_const(m_privates))
+        conversation->setActive(active && current == conversation);
+}
+
+void MainWindow::updateInputPlaceholder()
+{
+    Conversation *conversation = currentConversation();
+    QString text;
+    if (m_client->status() != ChatClient::Status::Joined)
+        text = tr("Offline: you can type once the connection is back");
+    else if (conversation->isPrivate())
+        text = tr("Message %1 privately").arg(DisplayText::neutralized(conversation->peer()));
+    else
+        text = tr("Message everyone (/help for commands)");
+    m_input->setPlaceholderText(text);
+    m_closeTabAction->setEnabled(conversation != m_room);
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::ActivationChange || event->type() == QEvent::WindowStateChange)
+        updateActiveConversation();
+    if (event->type() == QEvent::PaletteChange) {
+        for (Conversation *conversation : m_views.keys())
+            updateTab(conversation);
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    settings.setValue(QStringLiteral("window/showUsers"), m_showUsersAction->isChecked());
+    if (m_client->status() != ChatClient::Status::Disconnected)
+        m_client->disconnectFromServer();
+    if (m_tray)
+        m_tray->hide();
+    event->accept();
+}

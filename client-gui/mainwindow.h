@@ -1,0 +1,135 @@
+#pragma once
+
+#include "chatclient.h"
+#include "conversation.h"
+
+#include <QDeadlineTimer>
+#include <QHash>
+#include <QMainWindow>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+
+class ConnectDialog;
+class ConversationView;
+class InputLine;
+class QAction;
+class QLabel;
+class QListView;
+class QSplitter;
+class QSystemTrayIcon;
+class QTabWidget;
+class UserListModel;
+
+// The chat window: the room and private conversations in tabs, the input line,
+// who is online, and the connection's state. All talking to the server goes
+// through one ChatClient session.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    ChatClient *client() const { return m_client; }
+
+    // Connects without asking; errors open the connect dialog.
+    void connectTo(const QString &host, quint16 port, const QString &name);
+    // Shows the connect dialog (window-modal once the window is on screen).
+    void openConnectDialog();
+    ConnectDialog *connectDialog() const { return m_dialog; }
+
+    Conversation *room() const { return m_room; }
+    // The private conversation with name, or null.
+    Conversation *privateConversation(const QString &name) const;
+    Conversation *currentConversation() const;
+    ConversationView *viewFor(Conversation *conversation) const;
+    // Opens (or finds) the private conversation with name; activate switches to its tab.
+    Conversation *openPrivate(const QString &name, bool activate);
+
+    QTabWidget *tabs() const { return m_tabs; }
+    InputLine *inputLine() const { return m_input; }
+    QListView *userView() const { return m_userView; }
+    UserListModel *userModel() const { return m_users; }
+    QString statusText() const;
+    int unreadCount() const;
+
+Q_SIGNALS:
+    // Someone mentioned the user or wrote privately while the window was not active.
+    void attentionRequested(const QString &title, const QString &text);
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createTray();
+    ConversationView *addConversationTab(Conversation *conversation, const QString &title);
+    void closeTab(int index);
+
+    void submitInput(const QString &line);
+    bool sendText(Conversation *conversation, const QString &text, bool action);
+    void echoOwn(Conversation *conversation, const QString &text, bool action);
+    void showHelp(Conversation *conversation);
+    QString onlineName(const QString &name) const;
+
+    void onStatusChanged(ChatClient::Status status);
+    void onJoined(bool afterReconnect);
+    void finishJoin();
+    void onMessage(const ChatMessage &message, bool fromHistory);
+    void onUserJoined(const QString &name);
+    void onUserLeft(const QString &name);
+    void onConnectionError(const QString &text);
+    void onNameRefused(const QString &reason);
+    void onReconnectScheduled(int attempt, int delayMs);
+    void onDisconnected();
+    void onConnectRequested(const QString &host, quint16 port, const QString &name);
+    void onDialogRejected();
+    void announceLoss(const QString &reason);
+    void notify(Conversation *conversation, const QString &title, const QString &text);
+
+    void updateStatus();
+    void updateTitle();
+    void updateTab(Conversation *conversation);
+    void updateActiveConversation();
+    void updateInputPlaceholder();
+    void pageConversation(int direction);
+
+    ChatClient *m_client;
+    Conversation *m_room;
+    QHash<QString, Conversation *> m_privates; // by Validation::nameKey
+    QHash<Conversation *, ConversationView *> m_views;
+
+    QSplitter *m_splitter;
+    QTabWidget *m_tabs;
+    InputLine *m_input;
+    QListView *m_userView;
+    UserListModel *m_users;
+    QLabel *m_userHeader;
+    QLabel *m_statusLabel;
+    QPointer<ConnectDialog> m_dialog;
+    QSystemTrayIcon *m_tray = nullptr;
+    QPointer<Conversation> m_notifiedConversation;
+
+    QAction *m_connectAction = nullptr;
+    QAction *m_disconnectAction = nullptr;
+    QAction *m_closeTabAction = nullptr;
+    QAction *m_showUsersAction = nullptr;
+
+    QString m_host;
+    quint16 m_port = 0;
+    QString m_requestedName;
+    QString m_lastError;
+    QDeadlineTimer m_reconnectDeadline;
+    QTimer m_countdown;
+    int m_reconnectAttempt = 0;
+    bool m_wasJoined = false;
+    bool m_lossAnnounced = false;
+    bool m_afterReconnect = false;
+    int m_historyLines = 0;
+    // Message identities already shown, so a second welcome's history is not shown twice.
+    QSet<QString> m_seenMessages;
+    // Own room messages, shown when sent, that the server's history may return on a rejoin.
+    QStringList m_unconfirmedOwn;
+};
