@@ -46,13 +46,14 @@ int main(int argc, char *argv[])
     }
 
     ChatServer server(config);
+    // Before listening: whoever sees "listening on" may send SIGTERM at once.
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &server,
+                     &ChatServer::shutdown);
     if (!server.start(&error)) {
         std::fprintf(stderr, "pynet-server: cannot listen: %s\n", qPrintable(error));
         return 1;
     }
-    SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &server,
-                     &ChatServer::shutdown);
     QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit);
     return app.exec();
 }
