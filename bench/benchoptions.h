@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// The wire dialect the generated clients speak.
+enum class Dialect { Chat, Irc };
+
+// One run of the load generator: who connects, how fast, what they send.
+struct BenchOptions
+{
+    std::string host = "127.0.0.1";
+    int port = 5050;
+    Dialect dialect = Dialect::Chat;
+    std::string label = "run";
+    std::string serverName; // shown in the report: "pynet", "ngircd", ...
+
+    int clients = 20;
+    double connectRate = 1000; // new connections per second
+    int maxPending = 0; // >0: connects not yet joined that may be outstanding at once
+    int sourceAddresses = 0; // >0: bind to 127.0.0.2, 127.0.0.3, ... in turn
+    double joinTimeout = 120; // seconds after the last connect is started
+
+    double settleQuietMs = 500; // silence that ends the settle phase
+    double settleMax = 120; // seconds
+    double hold = 0; // seconds to hold the joined clients before sending
+
+    int senders = -1; // -1: every client sends
+    std::vector<double> rates; // messages per second per sender, one step each
+    double duration = 10; // seconds of sending per step
+    double drainMax = 5; // seconds to wait for the last deliveries of a step
+    int payloadBytes = 100; // length of the chat text
+
+    bool slowConsumer = false; // one extra member that never reads after joining
+    int slowReceiveBuffer = 4096; // its SO_RCVBUF, so its kernel buffers fill quickly
+    double stopAfterDrop = -1; // >=0: end a step this long after the slow member is dropped
+
+    int serverPid = 0;
+    std::string jsonPath; // appends one JSON object per run
+    bool tableHeader = false; // print the table's header line before the rows
+    bool quick = false; // self-check: a small run that must deliver everything
+
+    // Parses argv; on failure returns false and sets *error (empty for --help).
+    bool parse(int argc, char **argv, std::string *error);
+    static const char *usage();
+};

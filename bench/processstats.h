@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+#include <sys/types.h>
+
+// What /proc says about a process: resident memory, threads and CPU time used.
+struct ProcessStats
+{
+    bool valid = false;
+    int64_t rssKb = 0;
+    int64_t peakRssKb = 0; // VmHWM
+    int64_t threads = 0;
+    double cpuSeconds = 0; // user + system
+
+    static ProcessStats read(pid_t pid);
+    // This process's own CPU time (user + system), for telling when we are the bottleneck.
+    static double selfCpuSeconds();
+};
