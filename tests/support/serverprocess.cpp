@@ -45,6 +45,9 @@ void ServerProcess::kill()
 
 QString ServerProcess::output()
 {
+    // Without an event loop QProcess reads the pipe only inside a waitFor call;
+    // a full pipe would also stall the server's logging threads.
+    while (m_process.state() == QProcess::Running && m_process.waitForReadyRead(0)) { }
     m_output += QString::fromUtf8(m_process.readAll());
     return m_output;
 }
