@@ -495,6 +495,7 @@ void MainWindow::onStatusChanged(ChatClient::Status status)
     if (status != ChatClient::Status::Reconnecting)
         m_countdown.stop();
     updateStatus();
+    updateTitle();
     updateInputPlaceholder();
 }
 
@@ -527,7 +528,9 @@ void MainWindow::finishJoin()
     if (!m_afterReconnect)
         text = tr("Connected to %1:%2 as %3.").arg(m_host).arg(m_port).arg(who);
     else if (m_historyLines > 0)
-        text = tr("Reconnected. %n missed message(s) above.", nullptr, m_historyLines);
+        text = m_historyLines == 1
+            ? tr("Reconnected. 1 missed message above.")
+            : tr("Reconnected. %1 missed messages above.").arg(m_historyLines);
     else
         text = tr("Reconnected. Nothing was missed.");
     m_room->appendNotice(text);
