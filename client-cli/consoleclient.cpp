@@ -39,6 +39,7 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::userLeft, this, [this](const QString &name) {
         m_printer->printNotice(QStringLiteral("%1 left the chat.").arg(name));
     });
+    connect(m_client, &ChatClient::usersChanged, this, &ConsoleClient::updateCompletions);
     connect(m_client, &ChatClient::noticeReceived, m_printer, &TerminalPrinter::printNotice);
     connect(m_client, &ChatClient::errorReceived, this, &ConsoleClient::onErrorReceived);
     connect(m_client, &ChatClient::nameRefused, this, &ConsoleClient::onNameRefused);
@@ -69,6 +70,7 @@ void ConsoleClient::start()
         m_printer->setEditor(m_editor);
         connect(m_editor, &LineEditor::lineEntered, this, &ConsoleClient::onLineEntered);
         connect(m_editor, &LineEditor::endOfInput, this, [this] { leave(ExitOk); });
+        updateCompletions();
         if (m_options.name.isEmpty())
             askForName(QStringLiteral("Your name: "));
         else
@@ -137,6 +139,19 @@ void ConsoleClient::updatePrompt()
     m_editor->setPrompt(m_printer->prompt(name, state));
 }
 
+void ConsoleClient::updateCompletions()
+{
+    if (!m_editor)
+        return;
+    QStringList words { QStringLiteral("/help"), QStringLiteral("/who"), QStringLiteral("/msg"),
+                        QStringLiteral("/me"), QStringLiteral("/quit") };
+    for (const QString &user : m_client->users()) {
+        if (!DisplayText::needsNeutralizing(user)) // never type a control character for the user
+            words.append(user);
+    }
+    m_editor->setCompletions(words);
+}
+
 void ConsoleClient::onStatusChanged()
 {
     updatePrompt();
@@ -146,7 +161,7 @@ void ConsoleClient::onJoined(bool afterReconnect)
 {
     m_everJoined = true;
     m_rejoined = afterReconnect;
-    m_historyShown = 0;
+    m_history.clear();
     const QString name = m_client->name();
     m_printer->setOwnName(name);
     updatePrompt();
@@ -181,18 +196,43 @@ void ConsoleClient::afterJoin()
 {
     if (m_client->status() != ChatClient::Status::Joined)
         return;
-    if (m_rejoined && m_historyShown == 0 && m_client->serverSpeaksRichProtocol()
-        && !m_options.json)
+    const bool nothingMissed = m_rejoined && m_history.isEmpty();
+    showHistory();
+    if (nothingMissed && m_client->serverSpeaksRichProtocol() && !m_options.json)
         m_printer->printStatus(QStringLiteral("Nothing was said while you were away."));
     sendPending();
 }
 
 void ConsoleClient::onMessageReceived(const ChatMessage &message, bool fromHistory)
 {
-    if (fromHistory && m_historyShown++ == 0 && !m_options.json)
-        m_printer->printStatus(m_rejoined ? QStringLiteral("While you were away:")
-                                          : QStringLiteral("Recent messages:"));
-    m_printer->printMessage(message, fromHistory);
+    if (fromHistory) {
+        m_history.append(message); // shown once the whole welcome is read
+        return;
+    }
+    showHistory();
+    m_printer->printMessage(message, false);
+}
+
+void ConsoleClient::showHistory()
+{
+    if (m_history.isEmpty())
+        return;
+    // Everything missed matters; of the room's past, a screenful is enough.
+    const qsizetype shown =
+        m_rejoined ? m_history.size() : qMin<qsizetype>(m_history.size(), RecentMessagesShown);
+    if (!m_options.json) {
+        if (m_rejoined)
+            m_printer->printStatus(QStringLiteral("While you were away:"));
+        else if (shown < m_history.size())
+            m_printer->printStatus(QStringLiteral("The last %1 of %2 recent messages:")
+                                       .arg(shown)
+                                       .arg(m_history.size()));
+        else
+            m_printer->printStatus(QStringLiteral("Recent messages:"));
+    }
+    for (qsizetype i = m_history.size() - shown; i < m_history.size(); ++i)
+        m_printer->printMessage(m_history.at(i), true);
+    m_history.clear();
 }
 
 void ConsoleClient::onNameRefused(const QString &reason)

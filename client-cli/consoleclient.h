@@ -28,6 +28,7 @@ public:
         ExitNameRefused = 4,
         ExitConnectionLost = 5,
     };
+    static constexpr int RecentMessagesShown = 20;
 
     explicit ConsoleClient(const CliOptions &options, QObject *parent = nullptr);
     ~ConsoleClient() override;
@@ -43,6 +44,7 @@ private:
     void onJoined(bool afterReconnect);
     void afterJoin();
     void onMessageReceived(const ChatMessage &message, bool fromHistory);
+    void showHistory();
     void onNameRefused(const QString &reason);
     void onErrorReceived(const QString &code, const QString &text);
     void onConnectionError(const QString &text);
@@ -66,6 +68,7 @@ private:
     void leave(int exitCode);
     void finish(int exitCode);
     void updatePrompt();
+    void updateCompletions();
     QString serverAddress() const;
 
     CliOptions m_options;
@@ -77,6 +80,7 @@ private:
 
     // Waiting for a join, or for the server's rate limit to allow more.
     QList<ChatCommand> m_pending;
+    QList<ChatMessage> m_history; // of the last welcome, not yet shown
     QTimer m_sendTimer;
     QElapsedTimer m_bucketClock;
     double m_sendTokens = 0;
@@ -84,7 +88,6 @@ private:
     QString m_name;
     QString m_lastFailure; // why the last reconnect attempt failed
     int m_exitCode = ExitOk;
-    int m_historyShown = 0;
     bool m_interactive;
     bool m_askingName = false;
     bool m_connectStarted = false;

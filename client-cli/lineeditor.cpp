@@ -5,6 +5,7 @@
 #include <QSocketNotifier>
 
 #include <cstdlib>
+#include <cstring>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -80,6 +81,7 @@ LineEditor::LineEditor(FILE *terminal, QObject *parent) : QObject(parent), m_ter
     rl_outstream = m_terminal;
     rl_readline_name = "pynet-cli";
     rl_initialize();
+    rl_attempted_completion_function = &LineEditor::complete;
     using_history();
     stifle_history(1000);
 }
@@ -225,6 +227,31 @@ void LineEditor::handleLine(char *line)
     Q_EMIT lineEntered(text);
 }
 
+char **LineEditor::complete(const char *text, int start, int end)
+{
+    Q_UNUSED(start)
+    Q_UNUSED(end)
+    rl_attempted_completion_over = 1; // never fall back to file names
+    return rl_completion_matches(text, &LineEditor::nextCompletion);
+}
+
+char *LineEditor::nextCompletion(const char *text, int state)
+{
+    static qsizetype next = 0;
+    if (state == 0)
+        next = 0;
+    if (!s_instance)
+        return nullptr;
+    const QString prefix = QString::fromUtf8(text);
+    const QStringList &words = s_instance->m_completions;
+    while (next < words.size()) {
+        const QString &word = words.at(next++);
+        if (word.startsWith(prefix, Qt::CaseInsensitive))
+            return ::strdup(word.toUtf8().constData());
+    }
+    return nullptr;
+}
+
 void LineEditor::terminalResized()
 {
     if (!m_installed)
@@ -237,16 +264,24 @@ void LineEditor::terminalResized()
 
 void LineEditor::suspend()
 {
-    if (!m_installed)
+    if (!m_installed || m_suspended)
         return;
+    // Keep the handler, and with it what the user typed; only give the shell
+    // a clean line and a terminal in its normal mode.
     eraseInputArea();
     std::fflush(m_terminal);
-    rl_callback_handler_remove();
-    m_installed = false;
+    rl_deprep_terminal();
+    m_suspended = true;
 }
 
 void LineEditor::resume()
 {
-    if (m_active && !m_installed)
-        install();
+    if (!m_suspended)
+        return;
+    m_suspended = false;
+    if (!m_installed)
+        return;
+    rl_prep_terminal(0);
+    rl_forced_update_display();
+    std::fflush(m_terminal);
 }

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <cstdio>
 
@@ -35,6 +36,9 @@ public:
     // prompt, then redraws the prompt and the typed text with the cursor in place.
     void printAbove(const QByteArray &text);
 
+    // What Tab completes: commands and the names of people online.
+    void setCompletions(const QStringList &words) { m_completions = words; }
+
     // For SIGWINCH, SIGTSTP and SIGCONT.
     void terminalResized();
     void suspend();
@@ -47,6 +51,8 @@ Q_SIGNALS:
 
 private:
     static void lineCallback(char *line);
+    static char **complete(const char *text, int start, int end);
+    static char *nextCompletion(const char *text, int state);
     void handleLine(char *line);
     void readAvailable();
     void install();
@@ -57,9 +63,11 @@ private:
 
     FILE *m_terminal;
     QSocketNotifier *m_notifier = nullptr;
+    QStringList m_completions;
     QByteArray m_prompt; // as libedit wants it: escapes between \1 and \2
     int m_promptWidth = 0;
     bool m_active = false;
     bool m_installed = false; // libedit has the terminal in raw mode, prompt shown
     bool m_keepHistory = false;
+    bool m_suspended = false; // stopped by Ctrl-Z
 };
