@@ -151,6 +151,8 @@ private Q_SLOTS:
     void disconnectWritesEverythingFirst();
     void failedFirstConnectIsFinal();
     void seedServerBackToBackAndSpacedSends();
+    void keepAliveAnswersAndDetectsASilentServer();
+    void nameTakenOnRejoinRetriesQuietly();
     void hostileServer_data();
     void hostileServer();
 };
@@ -501,6 +503,92 @@ void TestChatClient::seedServerBackToBackAndSpacedSends()
     QVERIFY(session.errorCodes.isEmpty());
 }
 
+static const QByteArray fakeWelcome =
+    R"({"type":"welcome","protocol":1,"server":"Fake","version":"0","name":"Alice",)"
+    R"("session":"s","users":["Alice"],"history":[],"missed":0})"
+    "\n";
+
+// Accepts the next connection on a fake server and reads the client's join.
+static std::unique_ptr<QTcpSocket> acceptJoin(QTcpServer &fake, QByteArray *join)
+{
+    if (!QTest::qWaitFor([&] { return fake.hasPendingConnections(); }, 10000))
+        return {};
+    std::unique_ptr<QTcpSocket> peer(fake.nextPendingConnection());
+    if (!QTest::qWaitFor([&] { return (*join += peer->readAll()).contains('\n'); }, 5000))
+        return {};
+    return peer;
+}
+
+void TestChatClient::keepAliveAnswersAndDetectsASilentServer()
+{
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    Session session(QStringLiteral("Alice"));
+    session.client.setKeepAliveInterval(300);
+    session.client.setReconnectDelays(100, 200);
+    session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    QByteArray join;
+    std::unique_ptr<QTcpSocket> peer = acceptJoin(fake, &join);
+    QVERIFY(peer);
+    peer->write(fakeWelcome);
+    QTRY_COMPARE(session.joins.size(), 1);
+
+    // The server's ping is answered with the same id.
+    peer->write(R"({"type":"ping","id":7})"
+                "\n");
+    QByteArray fromClient;
+    QTRY_VERIFY((fromClient += peer->readAll()).contains(R"({"id":7,"type":"pong"})"));
+
+    // Then the server goes silent: the client pings, and gives up on it after
+    // twice the interval, and comes back.
+    QElapsedTimer silence;
+    silence.start();
+    QTRY_VERIFY((fromClient += peer->readAll()).contains(R"("type":"ping")"));
+    QVERIFY(silence.elapsed() >= 250);
+    QTRY_COMPARE(session.reconnects, 1);
+    QVERIFY(silence.elapsed() >= 500);
+    QCOMPARE(session.connectionErrors.size(), 1);
+    QByteArray rejoin;
+    std::unique_ptr<QTcpSocket> second = acceptJoin(fake, &rejoin);
+    QVERIFY(second);
+    QVERIFY(rejoin.contains(R"("resume":"s")"));
+}
+
+void TestChatClient::nameTakenOnRejoinRetriesQuietly()
+{
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    Session session(QStringLiteral("Alice"));
+    session.client.setReconnectDelays(50, 100);
+    session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    QByteArray join;
+    std::unique_ptr<QTcpSocket> peer = acceptJoin(fake, &join);
+    QVERIFY(peer);
+    peer->write(fakeWelcome);
+    QTRY_COMPARE(session.joins.size(), 1);
+    peer->abort();
+    QTRY_COMPARE(session.reconnects, 1);
+
+    // The server still holds the old connection's name: not the user's problem.
+    QByteArray rejoin;
+    peer = acceptJoin(fake, &rejoin);
+    QVERIFY(peer);
+    peer->write(
+        R"({"type":"error","code":"name_taken","data":"The name \"Alice\" is already in use."})"
+        "\n");
+    QTRY_COMPARE(session.reconnects, 2);
+    QVERIFY(session.refusals.isEmpty());
+
+    QByteArray third;
+    peer = acceptJoin(fake, &third);
+    QVERIFY(peer);
+    peer->write(fakeWelcome);
+    QTRY_COMPARE(session.joins, (QList<bool> { false, true }));
+    QCOMPARE(session.client.name(), QStringLiteral("Alice"));
+}
+
 // A server that sends what no server should. The client must report it and
 // never crash; what can be survived is survived.
 void TestChatClient::hostileServer_data()
@@ -573,9 +661,7 @@ void TestChatClient::hostileServer()
     QTRY_VERIFY((joinBytes += peer->readAll()).contains("\"join\""));
 
     if (welcomeFirst) {
-        peer->write(R"({"type":"welcome","protocol":1,"server":"Fake","version":"0",)"
-                    R"("name":"Alice","session":"s","users":["Alice"],"history":[],"missed":0})"
-                    "\n");
+        peer->write(fakeWelcome);
         QTRY_COMPARE(session.joins.size(), 1);
     }
     peer->write(payload);
