@@ -29,6 +29,12 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     ServerConfig::addOptions(&parser);
+    // An unknown option or a missing value is a usage error like a bad value
+    // below (exit 2); process() alone would exit 1.
+    if (!parser.parse(QCoreApplication::arguments())) {
+        std::fprintf(stderr, "pynet-server: %s\nTry --help.\n", qPrintable(parser.errorText()));
+        return 2;
+    }
     parser.process(app);
 
     ServerConfig config;

@@ -1,0 +1,217 @@
+#include "protocol.h"
+#include "rawclient.h"
+#include "serverprocess.h"
+#include "servertest.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QProcess>
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+using namespace ServerTest;
+
+// The server's life as an operator sees it: resources come back after clients
+// go, SIGTERM ends it cleanly and quickly, and its command line behaves.
+class TestServerLifecycle : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void resourcesComeBackAfterClientsGo();
+    void sigtermTellsEveryClientAndExits();
+    void sigtermWithNoClients();
+    void helpAndVersion();
+    void badOption_data();
+    void badOption();
+};
+
+#define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
+
+static QString str(const QJsonObject &object, const char *field)
+{
+    return object.value(QLatin1StringView(field)).toString();
+}
+
+void TestServerLifecycle::resourcesComeBackAfterClientsGo()
+{
+    ServerProcess server;
+    START(server);
+    ChatPair pair;
+    QVERIFY(pair.join(server.port()));
+    // The baseline: the server with two users, whose first connections have
+    // created whatever the process creates once and keeps.
+    const int threads = threadCount(server.pid());
+    const int descriptors = descriptorCount(server.pid());
+    QVERIFY(threads > 2);
+    QVERIFY(descriptors > 2);
+
+    constexpr int Cycles = 200;
+    for (int i = 0; i < Cycles; ++i) {
+        RawClient client;
+        QVERIFY(client.connectTo(server.port()));
+        switch (i % 5) {
+        case 0: // joined, then the plug is pulled
+            QVERIFY(client.joinAs(server.port(), QStringLiteral("cycle%1").arg(i)));
+            resetConnection(client.socket());
+            break;
+        case 1: // half a message, then reset
+            client.send(R"({"type":"join","data":"half)");
+            resetConnection(client.socket());
+            break;
+        case 2: // joined, mid-message, then reset
+            QVERIFY(client.joinAs(server.port(), QStringLiteral("cycle%1").arg(i), false));
+            client.send(QByteArray(R"({"type":"chat","data":")") + QByteArray(30000, 'm'));
+            resetConnection(client.socket());
+            break;
+        case 3: // reset before saying anything
+            resetConnection(client.socket());
+            break;
+        case 4: // joined and left politely
+            QVERIFY(client.joinAs(server.port(), QStringLiteral("cycle%1").arg(i)));
+            client.socket().disconnectFromHost();
+            break;
+        }
+        if (i % 20 == 0)
+            server.output(); // keep the log pipe from filling up
+    }
+
+    QTRY_COMPARE_WITH_TIMEOUT(threadCount(server.pid()), threads, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(descriptorCount(server.pid()), descriptors, 10000);
+    QString why;
+    QVERIFY2(pair.stillChats(&why), qPrintable(why));
+    pair.first.sendObject(Protocol::usersRequest());
+    QCOMPARE(pair.first.waitFor(QStringLiteral("users"))
+                 .value(QLatin1StringView("users"))
+                 .toArray()
+                 .size(),
+             2);
+    QCOMPARE(server.output().count(QStringLiteral(" closed: ")), Cycles);
+}
+
+void TestServerLifecycle::sigtermTellsEveryClientAndExits()
+{
+    constexpr int Count = 50;
+    ServerProcess server;
+    START(server);
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < Count; ++i) {
+        clients.push_back(std::make_unique<RawClient>());
+        RawClient &client = *clients.back();
+        const QString name = QStringLiteral("user%1").arg(i);
+        if (i % 10 == 8) { // connected, not joined yet
+            QVERIFY(client.connectTo(server.port()));
+            QVERIFY(barrier(client));
+        } else {
+            QVERIFY(client.joinAs(server.port(), name, i % 10 != 9));
+        }
+    }
+    QVERIFY(server.waitForOutput(QStringLiteral("joined as user%1 ").arg(Count - 1)));
+
+    QElapsedTimer clock;
+    clock.start();
+    const int exitCode = server.stop(5000);
+    const qint64 elapsed = clock.elapsed();
+    QCOMPARE(exitCode, 0);
+    QVERIFY2(elapsed < 2000, qPrintable(QStringLiteral("exit took %1 ms").arg(elapsed)));
+    QVERIFY(server.output().contains(QStringLiteral("shutting down, %1 connections").arg(Count)));
+
+    for (int i = 0; i < Count; ++i) {
+        RawClient &client = *clients.at(i);
+        const QJsonObject notice =
+            waitForMatch(client, QStringLiteral("notice"), QStringLiteral("code"),
+                         QStringLiteral("shutdown"), 2000);
+        QVERIFY2(!notice.isEmpty(), qPrintable(QStringLiteral("user%1 was not told").arg(i)));
+        QCOMPARE(str(notice, "data"), QStringLiteral("The server is shutting down."));
+        QVERIFY(client.waitForClosed(2000));
+    }
+}
+
+void TestServerLifecycle::sigtermWithNoClients()
+{
+    ServerProcess server;
+    START(server);
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(server.stop(5000), 0);
+    QVERIFY(clock.elapsed() < 2000);
+}
+
+static int run(const QStringList &arguments, QString *output)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(QStringLiteral(PYNET_SERVER_BINARY), arguments);
+    if (!process.waitForFinished(10000)) {
+        process.kill();
+        process.waitForFinished();
+        return -1;
+    }
+    *output = QString::fromUtf8(process.readAll());
+    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+}
+
+void TestServerLifecycle::helpAndVersion()
+{
+    QString output;
+    QCOMPARE(run({ QStringLiteral("--help") }, &output), 0);
+    for (const char *option :
+         { "--host", "--port", "--max-clients", "--history", "--max-frame-bytes", "--max-text",
+           "--max-unsent-bytes", "--join-timeout", "--idle-timeout", "--rate", "--burst" }) {
+        QVERIFY2(output.contains(QLatin1StringView(option)), option);
+    }
+    QVERIFY(output.contains(QStringLiteral("Default:")));
+
+    QCOMPARE(run({ QStringLiteral("--version") }, &output), 0);
+    QCOMPARE(output.trimmed(), QStringLiteral("pynet-server " PYNET_VERSION));
+}
+
+void TestServerLifecycle::badOption_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message"); // part of what the user is told
+
+    QTest::newRow("port too big") << QStringList { QStringLiteral("--port"),
+                                                   QStringLiteral("70000") }
+                                  << QStringLiteral("--port: \"70000\"");
+    QTest::newRow("negative port") << QStringList { QStringLiteral("--port"), QStringLiteral("-1") }
+                                   << QStringLiteral("--port");
+    QTest::newRow("rate not a number")
+        << QStringList { QStringLiteral("--rate"), QStringLiteral("fast") }
+        << QStringLiteral("--rate: \"fast\"");
+    QTest::newRow("no clients") << QStringList { QStringLiteral("--max-clients"),
+                                                 QStringLiteral("0") }
+                                << QStringLiteral("--max-clients");
+    QTest::newRow("join timeout zero")
+        << QStringList { QStringLiteral("--join-timeout"), QStringLiteral("0") }
+        << QStringLiteral("--join-timeout");
+    QTest::newRow("tiny frame limit")
+        << QStringList { QStringLiteral("--max-frame-bytes"), QStringLiteral("10") }
+        << QStringLiteral("--max-frame-bytes");
+    QTest::newRow("host not an address")
+        << QStringList { QStringLiteral("--host"), QStringLiteral("example") }
+        << QStringLiteral("--host: \"example\"");
+    QTest::newRow("unknown option")
+        << QStringList { QStringLiteral("--colour") } << QStringLiteral("colour");
+    QTest::newRow("missing value")
+        << QStringList { QStringLiteral("--idle-timeout") } << QStringLiteral("idle-timeout");
+}
+
+void TestServerLifecycle::badOption()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+
+    QString output;
+    // Should the options be accepted after all, the server binds somewhere harmless.
+    const QStringList harmless { QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                                 QStringLiteral("--port"), QStringLiteral("0") };
+    QCOMPARE(run(harmless + arguments, &output), 2);
+    QVERIFY2(output.contains(message), qPrintable(output));
+    QVERIFY2(!output.contains(QStringLiteral("listening")), qPrintable(output));
+}
+
+QTEST_GUILESS_MAIN(TestServerLifecycle)
+#include "tst_serverlifecycle.moc"
