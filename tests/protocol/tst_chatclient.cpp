@@ -6,6 +6,7 @@
 
 #include <QElapsedTimer>
 #include <QHostAddress>
+#include <QJsonArray>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -150,6 +151,8 @@ private Q_SLOTS:
     void rejoinAfterServerRestartGetsMissedMessagesOnce();
     void disconnectWritesEverythingFirst();
     void failedFirstConnectIsFinal();
+    void disconnectWhileConnecting();
+    void disconnectWhileReconnecting();
     void seedServerBackToBackAndSpacedSends();
     void keepAliveAnswersAndDetectsASilentServer();
     void nameTakenOnRejoinRetriesQuietly();
@@ -433,6 +436,49 @@ void TestChatClient::disconnectWritesEverythingFirst()
     QCOMPARE(bob.texts(), sent);
     QTRY_COMPARE(bob.usersLeft, QStringList { QStringLiteral("Alice") });
     QCOMPARE(alice.reconnects, 0);
+}
+
+void TestChatClient::disconnectWhileConnecting()
+{
+    ServerProcess server;
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    Session alice(QStringLiteral("Alice"));
+    alice.client.connectToServer(QStringLiteral("127.0.0.1"), server.port(),
+                                 QStringLiteral("Alice"));
+    alice.client.disconnectFromServer();
+    QTRY_COMPARE(alice.disconnects, 1);
+    QCOMPARE(alice.client.status(), Status::Disconnected);
+
+    // Nobody by that name is online, and nothing comes back later.
+    RawClient bob;
+    QVERIFY(bob.connectTo(server.port()));
+    bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), QStringLiteral("test"), 0, {}));
+    const QJsonObject welcome = bob.waitFor(QStringLiteral("welcome"));
+    QCOMPARE(welcome.value(u"users").toArray().size(), 1);
+    QSignalSpy changes(&alice.client, &ChatClient::statusChanged);
+    QVERIFY(!changes.wait(300)); // a late join or a reconnect would show here
+    QCOMPARE(alice.disconnects, 1);
+    QVERIFY(alice.joins.isEmpty());
+    QCOMPARE(alice.reconnects, 0);
+    QCOMPARE(alice.client.status(), Status::Disconnected);
+}
+
+void TestChatClient::disconnectWhileReconnecting()
+{
+    auto server = std::make_unique<ServerProcess>();
+    QVERIFY2(server->start(), qPrintable(server->output()));
+    Session alice(QStringLiteral("Alice"));
+    alice.client.setReconnectDelays(200, 400);
+    QVERIFY(alice.join(server->port()));
+    server->kill();
+    QTRY_VERIFY(alice.reconnects >= 1);
+    alice.client.disconnectFromServer();
+    QTRY_COMPARE(alice.disconnects, 1);
+    QCOMPARE(alice.client.status(), Status::Disconnected);
+    QSignalSpy changes(&alice.client, &ChatClient::statusChanged);
+    QVERIFY(!changes.wait(600)); // longer than any pending retry
+    QCOMPARE(alice.disconnects, 1);
+    QCOMPARE(alice.client.status(), Status::Disconnected);
 }
 
 void TestChatClient::failedFirstConnectIsFinal()
