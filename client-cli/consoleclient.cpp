@@ -206,7 +206,13 @@ void ConsoleClient::afterJoin()
 void ConsoleClient::onMessageReceived(const ChatMessage &message, bool fromHistory)
 {
     if (fromHistory) {
-        m_history.append(message); // shown once the whole welcome is read
+        // What we said before a drop comes back as missed (the server never
+        // echoes our own messages, so their ids are news to the session), but
+        // it is on the screen already.
+        const bool alreadyShown = m_rejoined
+            && Validation::nameKey(message.from) == Validation::nameKey(m_client->name());
+        if (!alreadyShown)
+            m_history.append(message); // shown once the whole welcome is read
         return;
     }
     showHistory();

@@ -145,6 +145,11 @@ void LineEditor::install()
     std::fflush(m_terminal);
 }
 
+// libedit's readline emulation cannot do GNU readline's usual dance here:
+// rl_replace_line() ignores an empty line, _rl_erase_entire_line() is empty and
+// rl_redisplay() only pushes a ^R into the input. So we clear the input area
+// ourselves and let EL_REFRESH (rl_forced_update_display) draw prompt, text and
+// cursor afresh at the cursor's new place.
 void LineEditor::printAbove(const QByteArray &text)
 {
     QByteArray lines = text;

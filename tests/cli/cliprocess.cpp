@@ -26,6 +26,7 @@ void CliProcess::start(const QStringList &arguments)
 void CliProcess::write(const QByteArray &bytes)
 {
     m_process.write(bytes);
+    m_process.waitForBytesWritten(5000); // callers may block next, without an event loop
 }
 
 void CliProcess::closeInput()
