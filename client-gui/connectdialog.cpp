@@ -3,8 +3,10 @@
 #include "protocol.h"
 #include "validation.h"
 
+#include <QApplication>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -36,12 +38,27 @@ ConnectDialog::ConnectDialog(QWidget *parent)
 
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Connect"));
 
+    auto *icon = new QLabel(this);
+    icon->setPixmap(QApplication::windowIcon().pixmap(48, 48));
+    auto *heading = new QLabel(tr("<b>Join a PyNet Chat server</b><br>Everyone connected to the "
+                                  "server sees what you write in the room."),
+                               this);
+    heading->setWordWrap(true);
+    auto *header = new QHBoxLayout;
+    header->addWidget(icon, 0, Qt::AlignTop);
+    header->addWidget(heading, 1);
+    const int fieldWidth = fontMetrics().averageCharWidth() * 32;
+    m_host->setMinimumWidth(fieldWidth);
+    m_name->setMinimumWidth(fieldWidth);
+
     auto *form = new QFormLayout;
     form->addRow(tr("&Server:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Name:"), m_name);
 
     auto *layout = new QVBoxLayout(this);
+    layout->addLayout(header);
+    layout->addSpacing(6);
     layout->addLayout(form);
     layout->addWidget(m_message);
     layout->addStretch();

@@ -490,6 +490,9 @@ void MainWindow::onStatusChanged(ChatClient::Status status)
     const bool hadFocus = m_input->hasFocus() || !focusWidget();
     m_input->setEnabled(joined);
     m_userView->setEnabled(joined);
+    if (!joined && m_users->isOnline())
+        m_usersAtDrop = m_users->users(); // who was there when the session dropped
+    m_users->setOnline(joined);
     if (joined && (hadFocus || isActiveWindow()))
         m_input->setFocus();
     if (status != ChatClient::Status::Reconnecting)
@@ -534,6 +537,8 @@ void MainWindow::finishJoin()
     else
         text = tr("Reconnected. Nothing was missed.");
     m_room->appendNotice(text);
+    if (m_afterReconnect)
+        reportPresenceChanges(m_usersAtDrop, m_users->users());
     for (Conversation *conversation : std::as_const(m_privates)) {
         if (m_wasJoined)
             conversation->appendNotice(tr("Reconnected."));
@@ -542,6 +547,28 @@ void MainWindow::finishJoin()
     m_afterReconnect = false;
     updateStatus();
     updateTitle();
+}
+
+// A new session's user list replaces the old one without presence events:
+// say who came and went meanwhile.
+void MainWindow::reportPresenceChanges(const QStringList &before, const QStringList &now)
+{
+    QStringList left;
+    QStringList came;
+    for (const QString &name : before) {
+        if (!now.contains(name))
+            left.append(DisplayText::neutralized(name));
+    }
+    for (const QString &name : now) {
+        if (!before.contains(name))
+            came.append(DisplayText::neutralized(name));
+    }
+    if (!left.isEmpty())
+        m_room->appendNotice(
+            tr("Left while you were away: %1.").arg(left.join(QStringLiteral(", "))));
+    if (!came.isEmpty())
+        m_room->appendNotice(
+            tr("Joined while you were away: %1.").arg(came.join(QStringLiteral(", "))));
 }
 
 void MainWindow::onMessage(const ChatMessage &message, bool fromHistory)

@@ -77,6 +77,7 @@ private:
     void onStatusChanged(ChatClient::Status status);
     void onJoined(bool afterReconnect);
     void finishJoin();
+    void reportPresenceChanges(const QStringList &before, const QStringList &now);
     void onMessage(const ChatMessage &message, bool fromHistory);
     void onUserJoined(const QString &name);
     void onUserLeft(const QString &name);
@@ -128,6 +129,7 @@ private:
     bool m_lossAnnounced = false;
     bool m_afterReconnect = false;
     int m_historyLines = 0;
+    QStringList m_usersAtDrop;
     // Message identities already shown, so a second welcome's history is not shown twice.
     QSet<QString> m_seenMessages;
     // Own room messages, shown when sent, that the server's history may return on a rejoin.

@@ -60,6 +60,15 @@ void UserListModel::setSelf(const QString &name)
         Q_EMIT dataChanged(index(0), index(int(m_users.size()) - 1));
 }
 
+void UserListModel::setOnline(bool online)
+{
+    if (m_online == online)
+        return;
+    m_online = online;
+    if (!m_users.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_users.size()) - 1), { Qt::ForegroundRole });
+}
+
 int UserListModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_users.size());
@@ -79,6 +88,8 @@ QVariant UserListModel::data(const QModelIndex &index, int role) const
             ? tr("%1 (you)").arg(DisplayText::neutralized(name))
             : tr("Double-click to talk to %1 privately").arg(DisplayText::neutralized(name));
     case Qt::ForegroundRole:
+        if (!m_online)
+            return QApplication::palette().color(QPalette::Disabled, QPalette::Text);
         return NameColor::forName(name, QApplication::palette());
     case Qt::FontRole:
         if (self) {

@@ -18,6 +18,9 @@ public:
 
     void setUsers(const QStringList &users);
     void setSelf(const QString &name);
+    // Offline, the list shows who was there, dimmed, until the session is back.
+    void setOnline(bool online);
+    bool isOnline() const { return m_online; }
     QStringList users() const { return m_users; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -29,4 +32,5 @@ private:
 
     QStringList m_users;
     QString m_selfKey;
+    bool m_online = true;
 };

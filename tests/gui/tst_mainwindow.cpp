@@ -56,6 +56,7 @@ private Q_SLOTS:
     void msgCommandSendsPrivately();
     void commandsAndMistakes();
     void upAndDownRecallWhatWasSent();
+    void tabCompletesNames();
     void unreadCountAndAttentionWhileInactive();
     void reconnectsAfterServerRestart();
     void missedMessagesAreFilledIn();
@@ -310,6 +311,27 @@ void TestMainWindow::upAndDownRecallWhatWasSent()
     QCOMPARE(input->text(), QStringLiteral("draft"));
 }
 
+void TestMainWindow::tabCompletesNames()
+{
+    connectAs(QStringLiteral("Alice"));
+    RawClient carol;
+    QVERIFY(carol.joinAs(m_server->port(), QStringLiteral("Carol")));
+    RawClient carl;
+    QVERIFY(carl.joinAs(m_server->port(), QStringLiteral("Carl")));
+    QTRY_COMPARE(m_window->userModel()->rowCount(), 3);
+
+    InputLine *input = m_window->inputLine();
+    QTest::keyClicks(input, QStringLiteral("car"));
+    QTest::keyClick(input, Qt::Key_Tab);
+    QCOMPARE(input->text(), QStringLiteral("Carl: "));
+    QVERIFY(input->hasFocus() || !m_window->isActiveWindow()); // Tab did not move the focus
+    QTest::keyClick(input, Qt::Key_Tab);
+    QCOMPARE(input->text(), QStringLiteral("Carol: "));
+    QTest::keyClicks(input, QStringLiteral("ask al"));
+    QTest::keyClick(input, Qt::Key_Tab);
+    QCOMPARE(input->text(), QStringLiteral("Carol: ask Alice "));
+}
+
 void TestMainWindow::unreadCountAndAttentionWhileInactive()
 {
     connectAs(QStringLiteral("Alice"));
@@ -353,13 +375,17 @@ void TestMainWindow::reconnectsAfterServerRestart()
 {
     connectAs(QStringLiteral("Alice"));
     m_window->client()->setReconnectDelays(100, 400);
+    RawClient earlyBird;
+    QVERIFY(earlyBird.joinAs(m_server->port(), QStringLiteral("Early")));
+    QTRY_COMPARE(m_window->userModel()->rowCount(), 2);
     InputLine *input = m_window->inputLine();
     QTest::keyClicks(input, QStringLiteral("half-typed thought"));
 
     const quint16 port = m_server->port();
-    QCOMPARE(m_server->stop(), 0);
+    m_server->kill(); // gone without a word, as in a crash
     QTRY_COMPARE(m_window->client()->status(), Status::Reconnecting);
     QVERIFY(!input->isEnabled());
+    QVERIFY(!m_window->userModel()->isOnline());
     QCOMPARE(input->text(), QStringLiteral("half-typed thought"));
     QTRY_VERIFY(m_window->statusText().contains(QStringLiteral("Reconnecting")));
     QVERIFY(roomText().contains(QStringLiteral("Connection lost")));
@@ -372,6 +398,9 @@ void TestMainWindow::reconnectsAfterServerRestart()
     QVERIFY(input->isEnabled());
     QCOMPARE(input->text(), QStringLiteral("half-typed thought"));
     QTRY_VERIFY(roomText().contains(QStringLiteral("Reconnected.")));
+    // The new server never knew Early: the list and the room say so.
+    QCOMPARE(m_window->userModel()->users(), QStringList { QStringLiteral("Alice") });
+    QVERIFY(roomText().contains(QStringLiteral("Left while you were away: Early.")));
     QVERIFY(m_window->statusText().startsWith(QStringLiteral("Connected")));
 
     RawClient bob;
@@ -453,7 +482,8 @@ void TestMainWindow::nameTakenIsShownInTheDialog()
 void TestMainWindow::connectionRefusedIsShownInTheDialog()
 {
     const quint16 port = m_server->port();
-    QCOMPARE(m_server->stop(), 0);
+    const int exitCode = m_server->stop();
+    QVERIFY2(exitCode == 0, qPrintable(m_server->output()));
 
     // As with --name: connect at once, and on failure ask.
     m_window->connectTo(QStringLiteral("127.0.0.1"), port, QStringLiteral("Dan"));
