@@ -58,6 +58,7 @@ private Q_SLOTS:
     void jsonPrintsEveryEventAsOneLine();
     void neutralizesHostileNamesAndText();
     void jsonEscapesHostileCharactersLosslessly();
+    void helpAndVersion();
     void usageErrors_data();
     void usageErrors();
     void connectionRefusedExitsWith3();
@@ -205,6 +206,25 @@ void TestCliPipe::jsonEscapesHostileCharactersLosslessly()
     const QJsonObject message = QJsonDocument::fromJson(lines[1].toUtf8()).object();
     QCOMPARE(message.value(u"from"_s).toString(), HostileName);
     QCOMPARE(message.value(u"data"_s).toString(), HostileText);
+}
+
+void TestCliPipe::helpAndVersion()
+{
+    CliProcess help;
+    help.start({ u"--help"_s });
+    QCOMPARE(help.waitForExit(), 0);
+    const QByteArray text = help.standardOutput();
+    for (const QByteArray &expected :
+         { QByteArray("--host"), QByteArray("--port"), QByteArray("--name"), QByteArray("--json"),
+           QByteArray("--no-reconnect"), QByteArray("Exit codes"),
+           QByteArray("3  could not connect"), QByteArray("4  the server refused the name"),
+           QByteArray("5  the connection was lost") })
+        QVERIFY2(text.contains(expected), expected.constData());
+
+    CliProcess version;
+    version.start({ u"--version"_s });
+    QCOMPARE(version.waitForExit(), 0);
+    QCOMPARE(version.standardOutput().trimmed(), QByteArray("pynet-cli " PYNET_VERSION));
 }
 
 void TestCliPipe::usageErrors_data()
