@@ -121,9 +121,16 @@ bool isValidText(const QString &text, int maxLength, QString *reason)
         *reason = QStringLiteral("The message is longer than %1 characters.").arg(maxLength);
         return false;
     }
-    for (const QChar c : text) {
-        if (c.category() == QChar::Other_Control && c != u'\n' && c != u'\t') {
+    for (qsizetype i = 0; i < text.size();) {
+        const char32_t c = nextCodePoint(text, &i);
+        const QChar::Category category = QChar::category(c);
+        if (category == QChar::Other_Control && c != u'\n' && c != u'\t') {
             *reason = QStringLiteral("The message contains control characters.");
+            return false;
+        }
+        // Half a surrogate pair is not text; no UTF-8 encoder takes it.
+        if (category == QChar::Other_Surrogate) {
+            *reason = QStringLiteral("The message is not valid Unicode text.");
             return false;
         }
     }

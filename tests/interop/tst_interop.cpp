@@ -1,4 +1,5 @@
 #include "chatclient.h"
+#include "rawclient.h"
 #include "seedprocess.h"
 #include "serverprocess.h"
 
@@ -118,6 +119,18 @@ void TestInterop::seedClientsOnOurServer()
     QVERIFY(sam.waitForLine(QStringLiteral("Rita: after the secret")));
     QVERIFY(!sam.lines().join(u'\n').contains(QStringLiteral("psst")));
     QVERIFY(!sam.lines().contains(QStringLiteral("Sam: ") + fromSam));
+
+    // Text no UTF-8 encoder accepts is refused, so it cannot stop a seed client's
+    // receiving thread: the next message still arrives.
+    RawClient mallory;
+    QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
+    mallory.send(R"({"type":"chat","data":"\ud800 boom"})"
+                 "\n");
+    QCOMPARE(mallory.waitFor(QStringLiteral("error")).value(u"code").toString(),
+             QStringLiteral("invalid_text"));
+    QVERIFY(rita.client.sendChat(QStringLiteral("still talking")));
+    QVERIFY2(sam.waitForLine(QStringLiteral("Rita: still talking")), qPrintable(sam.errors()));
+    QVERIFY(!sam.errors().contains(QStringLiteral("Traceback")));
 
     // Leaving: the others hear of it, in words for the seed client.
     tom.writeLine(QStringLiteral("quit"));

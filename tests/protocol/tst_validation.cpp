@@ -245,6 +245,11 @@ void TestValidation::text_data()
     QTest::newRow("bell") << QStringLiteral("ding\u0007") << false;
     QTest::newRow("DEL") << QStringLiteral("a\u007f") << false;
     QTest::newRow("C1 CSI") << QStringLiteral("\u009b31m red") << false;
+    // Escaped in JSON they parse, but no UTF-8 encoder takes them: a seed client's
+    // print() raises on one and its receiving thread dies.
+    QTest::newRow("lone high surrogate")
+        << QStringLiteral("a") + QChar(0xd83d) + QStringLiteral("b") << false;
+    QTest::newRow("lone low surrogate at the end") << QStringLiteral("ab") + QChar(0xde00) << false;
 }
 
 void TestValidation::text()
