@@ -6,6 +6,9 @@
 #include <QFile>
 #include <QTest>
 
+#include <memory>
+#include <vector>
+
 using Status = ChatClient::Status;
 
 // Our ChatClient with what it received, for assertions.
@@ -72,6 +75,7 @@ private Q_SLOTS:
     void initTestCase();
     void seedClientsOnOurServer();
     void seedClientsReadOneObjectAtATimeDuringBursts();
+    void seedWelcomeInABusyRoomFitsOneRead();
     void ourClientOnTheSeedServer();
     void ourClientLeavingTheSeedServerSendsEverything();
 };
@@ -182,6 +186,25 @@ void TestInterop::seedClientsReadOneObjectAtATimeDuringBursts()
     QVERIFY(rita.errors.isEmpty());
     QCOMPARE(sam.errors(), QString());
     QCOMPARE(tom.errors(), QString());
+}
+
+// A seed client reads its welcome with one recv(1024): however many are online,
+// the notice must fit, or the first thing its user sees is an error.
+void TestInterop::seedWelcomeInABusyRoomFitsOneRead()
+{
+    ServerProcess server;
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    std::vector<std::unique_ptr<RawClient>> crowd;
+    for (int i = 0; i < 12; ++i) {
+        // 32 characters, 3 bytes each in UTF-8: names people in Asia actually use are this wide.
+        const QString name = QString(31, QChar(0x4e00 + i)) + QString::number(i % 10);
+        crowd.push_back(std::make_unique<RawClient>());
+        QVERIFY(crowd.back()->joinAs(server.port(), name));
+    }
+    SeedProcess sam;
+    QVERIFY(sam.startClient(server.port(), QStringLiteral("Sam")));
+    QVERIFY2(sam.waitForLineContaining(QStringLiteral("Welcome")), qPrintable(sam.errors()));
+    QCOMPARE(sam.errors(), QString());
 }
 
 void TestInterop::ourClientOnTheSeedServer()
