@@ -262,6 +262,13 @@ void ConsoleClient::onConnectionError(const QString &text)
     if (m_leaving)
         return;
     const QString reason = DisplayText::neutralized(text);
+    if (!m_everJoined && m_askingName) {
+        // The server gives up on a join after a while; a person may think longer.
+        m_printer->printError(QStringLiteral("The server closed the connection (%1); the name "
+                                             "you enter next connects again.")
+                                  .arg(reason));
+        return;
+    }
     if (!m_everJoined) {
         m_printer->printError(
             QStringLiteral("Connection to %1 failed: %2").arg(serverAddress(), reason));
@@ -308,6 +315,10 @@ void ConsoleClient::onEventReceived(const QJsonObject &event)
 
 void ConsoleClient::onDisconnected()
 {
+    if (m_askingName && !m_leaving && !m_everJoined) {
+        m_connectStarted = false;
+        return;
+    }
     if (!m_leaving && m_exitCode == ExitOk)
         m_exitCode = m_everJoined ? ExitConnectionLost : ExitConnectionFailed;
     finish(m_exitCode);

@@ -125,7 +125,9 @@ void TestCliInteractive::commands()
 
 void TestCliInteractive::asksAgainWhenTheNameIsRefused()
 {
-    ServerProcess server;
+    // The server closes a connection that has not joined after half a second;
+    // a person choosing another name takes longer than that.
+    ServerProcess server({ u"--join-timeout"_s, u"0.5"_s });
     QVERIFY(server.start());
     RawClient bob;
     QVERIFY(bob.joinAs(server.port(), u"Bob"_s));
@@ -137,6 +139,9 @@ void TestCliInteractive::asksAgainWhenTheNameIsRefused()
     QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Choose another name: "; }),
              qPrintable(cli.text()));
     QVERIFY(cli.text().contains(u"already in use"_s));
+    QVERIFY2(cli.waitFor([&] { return cli.text().contains(u"connects again"_s); }),
+             qPrintable(cli.text()));
+    QCOMPARE(cli.currentLine(), u"Choose another name: "_s);
     cli.write("Carol\r");
     QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Carol> "; }), qPrintable(cli.text()));
 
