@@ -9,7 +9,7 @@ namespace DisplayText {
 
 // Replaces C0 controls with their visible Control Pictures (ESC becomes U+241B),
 // C1 controls, bidirectional overrides and other invisible format characters with
-// U+FFFD. Zero-width joiners stay: emoji sequences need them. With keepNewlines,
+// U+FFFD. Zero-width joiners and the tags of a flag stay: emoji need them. With keepNewlines,
 // '\n' and '\t' are kept for multi-line messages.
 QString neutralized(const QString &text, bool keepNewlines = false);
 

@@ -32,6 +32,17 @@ void TestDisplayText::neutralized_data()
                                << false
                                << QStringLiteral(
                                       "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645");
+    // Subdivision flags are a black flag followed by invisible tag characters.
+    QTest::newRow("flag of England kept")
+        << QStringLiteral("\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F!")
+        << false
+        << QStringLiteral(
+               "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F!");
+    QTest::newRow("tags hidden in text") << QStringLiteral("hi\U000E0041\U000E0042") << false
+                                         << QStringLiteral("hi") + replacement + replacement;
+    QTest::newRow("tags after a finished flag")
+        << QStringLiteral("\U0001F3F4\U000E0067\U000E007F\U000E0041") << false
+        << QStringLiteral("\U0001F3F4\U000E0067\U000E007F") + replacement;
     QTest::newRow("colour escape") << QStringLiteral("\u001b[31mred\u001b[0m") << false
                                    << QStringLiteral("\u241b[31mred\u241b[0m");
     QTest::newRow("clear screen") << QStringLiteral("\u001b[2J\u001b[H") << false
