@@ -51,6 +51,7 @@ enum Option {
     ServerPid,
     Json,
     TableHeader,
+    PrintHeader,
     Quick,
     Help,
 };
@@ -86,6 +87,7 @@ const char *BenchOptions::usage()
            "  --server-pid PID       report the server's RSS, threads and CPU from /proc\n"
            "  --json FILE            append the run's results as one JSON object\n"
            "  --table-header         print the table header before the result rows\n"
+           "  --print-header         print the table header and exit\n"
            "  --quick                self-check: 20 clients, 2 s at 5 msg/s, must lose nothing\n";
 }
 
@@ -116,6 +118,7 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         { "server-pid", required_argument, nullptr, ServerPid },
         { "json", required_argument, nullptr, Json },
         { "table-header", no_argument, nullptr, TableHeader },
+        { "print-header", no_argument, nullptr, PrintHeader },
         { "quick", no_argument, nullptr, Quick },
         { "help", no_argument, nullptr, Help },
         { nullptr, 0, nullptr, 0 },
@@ -214,6 +217,9 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
             break;
         case TableHeader:
             tableHeader = true;
+            break;
+        case PrintHeader:
+            headerOnly = true;
             break;
         case Quick:
             quick = true;

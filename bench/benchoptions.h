@@ -39,6 +39,7 @@ struct BenchOptions
     int serverPid = 0;
     std::string jsonPath; // appends one JSON object per run
     bool tableHeader = false; // print the table's header line before the rows
+    bool headerOnly = false; // print the table's header line and nothing else
     bool quick = false; // self-check: a small run that must deliver everything
 
     // Parses argv; on failure returns false and sets *error (empty for --help).

@@ -89,7 +89,7 @@ bool LoadGenerator::run(RunReport *report, std::string *error)
     report->label = m_options.label;
     report->serverName = m_options.serverName;
     report->protocol = m_options.dialect == Dialect::Irc ? "irc" : "chat";
-    report->clients = m_options.clients;
+    report->clients = int(m_members.size());
     report->payloadBytes = m_options.payloadBytes;
     report->connectRate = m_options.connectRate;
     report->maxPending = m_options.maxPending;
@@ -219,6 +219,8 @@ StepReport LoadGenerator::runStep(double rate)
     m_phaseThreadsMax = 0;
 
     const double cpuBefore = ProcessStats::selfCpuSeconds();
+    const double waitBefore = ProcessStats::runQueueWaitSeconds(getpid());
+    const double serverWaitBefore = ProcessStats::runQueueWaitSeconds(m_options.serverPid);
     const ProcessStats serverBefore = ProcessStats::read(m_options.serverPid);
     const double interval = double(NsPerSecond) / (rate * m_senders);
     const int64_t start = monotonicNs();
@@ -277,6 +279,14 @@ StepReport LoadGenerator::runStep(double rate)
     step.sendLagP99Ns = m_sendLag.percentile(0.99);
     step.sendLagMaxNs = m_sendLag.max();
     step.generatorCpu = (ProcessStats::selfCpuSeconds() - cpuBefore) / seconds(end - start);
+    step.generatorWaiting =
+        (ProcessStats::runQueueWaitSeconds(getpid()) - waitBefore) / seconds(end - start);
+    if (m_options.serverPid > 0) {
+        step.serverWaiting =
+            (ProcessStats::runQueueWaitSeconds(m_options.serverPid) - serverWaitBefore)
+            / seconds(end - start);
+    }
+    step.loadAverage = ProcessStats::loadAverage();
     const ProcessStats serverAfter = ProcessStats::read(m_options.serverPid);
     if (serverBefore.valid && serverAfter.valid)
         step.serverCpu = (serverAfter.cpuSeconds - serverBefore.cpuSeconds) / seconds(end - start);
@@ -286,6 +296,7 @@ StepReport LoadGenerator::runStep(double rate)
     step.slowDropped = m_slowDroppedNs != 0;
     step.slowDroppedAfter = m_slowDroppedNs ? seconds(m_slowDroppedNs - start) : 0;
     step.slowUnreadBytes = m_slowUnreadAtDrop;
+    step.slowOwedBytes = m_slowDroppedNs ? m_slowOwedAtDrop : slowOwedBytes();
     std::fprintf(stderr,
                  "[%s] sent %llu, delivered %llu of %llu, p99 %.2f ms, generator cpu %.2f\n",
                  m_options.label.c_str(), static_cast<unsigned long long>(step.sent),
@@ -460,6 +471,7 @@ void LoadGenerator::onReadable(int index)
         if (length > 0) {
             const int64_t now = monotonicNs();
             m_bytesReceived += uint64_t(length);
+            member.bytesReceived += uint64_t(length);
             m_lastReceiveNs = now;
             consume(index, m_readBuffer.data(), size_t(length), now);
             if (size_t(length) < m_readBuffer.size())
@@ -585,8 +597,20 @@ void LoadGenerator::onJoined(int index, int64_t nowNs)
     m_joinLatency.record(nowNs - member.connectStartNs);
     m_lastJoinNs = nowNs;
     ++m_settled;
-    if (member.slow && member.outbox.empty())
-        watch(index, 0);
+    if (member.slow) {
+        m_referenceBytesAtSlowJoin = m_members[0].bytesReceived;
+        if (member.outbox.empty())
+            watch(index, 0);
+    }
+}
+
+uint64_t LoadGenerator::slowOwedBytes() const
+{
+    // Everyone is sent the same room traffic, so what a reading member received
+    // since the slow one stopped reading is about what the slow one is owed.
+    if (m_slowIndex < 0 || m_members[0].state != State::Joined)
+        return 0;
+    return m_members[0].bytesReceived - m_referenceBytesAtSlowJoin;
 }
 
 void LoadGenerator::onDelivery(int index, std::string_view text, int64_t nowNs)
@@ -620,6 +644,7 @@ void LoadGenerator::onMemberLeft(std::string_view name, int64_t nowNs)
     int unread = 0;
     if (slow.fd >= 0 && ioctl(slow.fd, FIONREAD, &unread) == 0)
         m_slowUnreadAtDrop = unread;
+    m_slowOwedAtDrop = slowOwedBytes();
     std::fprintf(stderr, "[%s] slow member dropped by the server, %d bytes unread in its buffer\n",
                  m_options.label.c_str(), unread);
     closeMember(m_slowIndex, "dropped by server");

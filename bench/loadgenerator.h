@@ -36,6 +36,7 @@ private:
         uint32_t events = 0; // what epoll watches now
         int64_t connectStartNs = 0;
         std::string name;
+        uint64_t bytesReceived = 0;
         std::string pending; // the start of a line not yet complete
         std::string outbox; // bytes the socket did not take yet
         std::string lastError; // what the server said last, for the failure report
@@ -111,6 +112,9 @@ private:
     int m_slowIndex = -1;
     int64_t m_slowDroppedNs = 0;
     int64_t m_slowUnreadAtDrop = 0;
+    uint64_t m_slowOwedAtDrop = 0;
+    uint64_t m_referenceBytesAtSlowJoin = 0; // member 0's, to estimate what the slow one is owed
+    uint64_t slowOwedBytes() const;
 
     // The server, sampled from /proc.
     int64_t m_nextSampleNs = 0;

@@ -47,6 +47,10 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "pynet-bench: %s\n\n%s", error.c_str(), BenchOptions::usage());
         return 2;
     }
+    if (options.headerOnly) {
+        std::fputs(RunReport::tableHeader().c_str(), stdout);
+        return 0;
+    }
     std::signal(SIGPIPE, SIG_IGN);
     raiseDescriptorLimit(options.clients + 1);
 

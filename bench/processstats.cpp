@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -43,6 +44,39 @@ ProcessStats ProcessStats::read(pid_t pid)
         }
     }
     return stats;
+}
+
+double ProcessStats::runQueueWaitSeconds(pid_t pid)
+{
+    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+    DIR *dir = opendir(tasks.c_str());
+    if (!dir)
+        return 0;
+    unsigned long long waitedNs = 0;
+    while (const dirent *entry = readdir(dir)) {
+        if (entry->d_name[0] == '.')
+            continue;
+        if (FILE *file = std::fopen((tasks + "/" + entry->d_name + "/schedstat").c_str(), "r")) {
+            unsigned long long running = 0;
+            unsigned long long waiting = 0;
+            if (std::fscanf(file, "%llu %llu", &running, &waiting) == 2)
+                waitedNs += waiting;
+            std::fclose(file);
+        }
+    }
+    closedir(dir);
+    return double(waitedNs) / 1e9;
+}
+
+double ProcessStats::loadAverage()
+{
+    double load = 0;
+    if (FILE *file = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(file, "%lf", &load) != 1)
+            load = 0;
+        std::fclose(file);
+    }
+    return load;
 }
 
 double ProcessStats::selfCpuSeconds()

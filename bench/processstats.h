@@ -15,4 +15,9 @@ struct ProcessStats
     static ProcessStats read(pid_t pid);
     // This process's own CPU time (user + system), for telling when we are the bottleneck.
     static double selfCpuSeconds();
+    // Seconds the threads of pid spent runnable but waiting for a CPU (schedstat):
+    // other work on the machine shows up here, not in the CPU time.
+    static double runQueueWaitSeconds(pid_t pid);
+    // The 1-minute load average.
+    static double loadAverage();
 };

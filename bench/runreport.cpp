@@ -66,11 +66,15 @@ std::string stepJson(const StepReport &s)
         + ",\"max\":" + millis(s.latencyMaxNs) + "},\"send_lag_ms\":{\"p99\":"
         + millis(s.sendLagP99Ns) + ",\"max\":" + millis(s.sendLagMaxNs)
         + "},\"generator_cpu\":" + number(s.generatorCpu) + ",\"server_cpu\":" + number(s.serverCpu)
-        + ",\"server_rss_kb_max\":" + std::to_string(s.serverRssKbMax) + ",\"server_threads_max\":"
-        + std::to_string(s.serverThreadsMax) + ",\"disconnects\":" + std::to_string(s.disconnects)
-        + ",\"slow_consumer\":{\"present\":" + (s.slowPresent ? "true" : "false") + ",\"dropped\":"
-        + (s.slowDropped ? "true" : "false") + ",\"dropped_after_s\":" + number(s.slowDroppedAfter)
-        + ",\"unread_bytes_at_drop\":" + std::to_string(s.slowUnreadBytes) + "}}";
+        + ",\"generator_runqueue_wait\":" + number(s.generatorWaiting)
+        + ",\"server_runqueue_wait\":" + number(s.serverWaiting) + ",\"load_average\":"
+        + number(s.loadAverage) + ",\"server_rss_kb_max\":" + std::to_string(s.serverRssKbMax)
+        + ",\"server_threads_max\":" + std::to_string(s.serverThreadsMax)
+        + ",\"disconnects\":" + std::to_string(s.disconnects) + ",\"slow_consumer\":{\"present\":"
+        + (s.slowPresent ? "true" : "false") + ",\"dropped\":" + (s.slowDropped ? "true" : "false")
+        + ",\"dropped_after_s\":" + number(s.slowDroppedAfter)
+        + ",\"unread_bytes_at_drop\":" + std::to_string(s.slowUnreadBytes)
+        + ",\"owed_bytes\":" + std::to_string(s.slowOwedBytes) + "}}";
 }
 
 } // namespace
@@ -126,13 +130,23 @@ std::string RunReport::tableRows() const
             notes += "disconnects=" + std::to_string(s->disconnects) + " ";
         if (s && s->slowDropped) {
             char text[64];
-            std::snprintf(text, sizeof text, "slow dropped at %.1fs ", s->slowDroppedAfter);
+            std::snprintf(text, sizeof text, "slow dropped at %.1fs owing %.2f MB ",
+                          s->slowDroppedAfter, double(s->slowOwedBytes) / 1e6);
             notes += text;
         } else if (s && s->slowPresent) {
-            notes += "slow NOT dropped ";
+            char text[64];
+            std::snprintf(text, sizeof text, "slow NOT dropped, owed %.2f MB ",
+                          double(s->slowOwedBytes) / 1e6);
+            notes += text;
         }
         if (s && s->generatorCpu > 0.9)
             notes += "generator-bound? ";
+        if (s && s->generatorWaiting > 0.05) {
+            char text[64];
+            std::snprintf(text, sizeof text, "generator waited for CPU %.0f%% ",
+                          100 * s->generatorWaiting);
+            notes += text;
+        }
         if (!s && holdSeconds > 0)
             notes += "held " + std::to_string(heldAtEnd) + " for " + number(holdSeconds) + "s ";
         const int64_t rss = s ? s->serverRssKbMax : std::max(holdRssKbMax, serverJoined.rssKb);

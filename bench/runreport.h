@@ -28,6 +28,9 @@ struct StepReport
     int64_t sendLagP99Ns = 0; // how late the generator sent against its schedule
     int64_t sendLagMaxNs = 0;
     double generatorCpu = 0; // fraction of one core
+    double generatorWaiting = 0; // fraction of the time it was runnable but had no CPU
+    double serverWaiting = 0; // CPU-seconds per second its threads were runnable without a CPU
+    double loadAverage = 0; // the machine's, at the end of the step
     double serverCpu = 0; // cores
     int64_t serverRssKbMax = 0;
     int64_t serverThreadsMax = 0;
@@ -36,6 +39,7 @@ struct StepReport
     bool slowDropped = false;
     double slowDroppedAfter = 0; // seconds after the step started
     int64_t slowUnreadBytes = 0; // kernel-queued bytes at the slow member when it was dropped
+    uint64_t slowOwedBytes = 0; // sent to the room since it stopped reading, at the drop or the end
 
     uint64_t lost() const { return expected > delivered ? expected - delivered : 0; }
 };
