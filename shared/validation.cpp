@@ -54,7 +54,8 @@ QString normalizedName(const QString &name)
 
 QString nameKey(const QString &name)
 {
-    return normalizedName(name).toCaseFolded();
+    // "Ann  Lee" and "Ann\u00a0Lee" look like "Ann Lee": one user, not three.
+    return normalizedName(name).simplified().toCaseFolded();
 }
 
 // The code point at *index, advancing *index past it. A lone surrogate is
@@ -78,6 +79,16 @@ static qsizetype codePointCount(const QString &text)
 // Characters that could rewrite a terminal or reorder text: never part of a name.
 static bool isForbiddenInName(char32_t c)
 {
+    switch (c) {
+    case 0x115F: // Hangul fillers: letters that draw nothing
+    case 0x1160:
+    case 0x3164:
+    case 0xFFA0:
+    case 0x2800: // Braille pattern blank
+        return true;
+    default:
+        break;
+    }
     switch (QChar::category(c)) {
     case QChar::Other_Control:
     case QChar::Other_Format:
@@ -101,12 +112,19 @@ bool isValidName(const QString &name, QString *reason)
             QStringLiteral("The name is longer than %1 characters.").arg(Protocol::MaxNameLength);
         return false;
     }
+    bool visible = false;
     for (qsizetype i = 0; i < name.size();) {
-        if (isForbiddenInName(nextCodePoint(name, &i))) {
+        const char32_t c = nextCodePoint(name, &i);
+        if (isForbiddenInName(c)) {
             *reason =
                 QStringLiteral("The name contains control or invisible formatting characters.");
             return false;
         }
+        visible = visible || !(QChar::isMark(c) || QChar::isSpace(c));
+    }
+    if (!visible) {
+        *reason = QStringLiteral("The name has no visible characters.");
+        return false;
     }
     return true;
 }

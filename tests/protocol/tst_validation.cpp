@@ -169,6 +169,19 @@ void TestValidation::names_data()
         << QStringLiteral("\ufeffBob") << QStringLiteral("\ufeffBob") << false;
     QTest::newRow("line separator")
         << QStringLiteral("Al\u2028ice") << QStringLiteral("Al\u2028ice") << false;
+    // Names that look blank, or like someone else's with something invisible added.
+    QTest::newRow("Hangul filler only")
+        << QStringLiteral("\u3164") << QStringLiteral("\u3164") << false;
+    QTest::newRow("Hangul filler after a name")
+        << QStringLiteral("Alice\u3164") << QStringLiteral("Alice\u3164") << false;
+    QTest::newRow("halfwidth Hangul filler")
+        << QStringLiteral("Bob\uffa0") << QStringLiteral("Bob\uffa0") << false;
+    QTest::newRow("Braille blank only")
+        << QStringLiteral("\u2800\u2800") << QStringLiteral("\u2800\u2800") << false;
+    QTest::newRow("combining marks only")
+        << QStringLiteral("\u0301\u0308") << QStringLiteral("\u0301\u0308") << false;
+    QTest::newRow("combining mark on a letter")
+        << QStringLiteral("a\u0303\u0330") << QStringLiteral("\u00e3\u0330") << true;
     QTest::newRow("lone high surrogate")
         << QStringLiteral("Bob") + QChar(0xd83d) << QStringLiteral("Bob") + QChar(0xd83d) << false;
     QTest::newRow("lone low surrogate")
@@ -204,6 +217,10 @@ void TestValidation::nameKeys_data()
                               << QStringLiteral("\u0430\u043d\u044f") << true;
     QTest::newRow("composed and decomposed")
         << QStringLiteral("Ren\u00e9e") << QStringLiteral("RENE\u0301E") << true;
+    QTest::newRow("two spaces inside")
+        << QStringLiteral("Ann  Lee") << QStringLiteral("ann lee") << true;
+    QTest::newRow("no-break space inside")
+        << QStringLiteral("Ann\u00a0Lee") << QStringLiteral("Ann Lee") << true;
     QTest::newRow("different names")
         << QStringLiteral("Alice") << QStringLiteral("Alicia") << false;
     QTest::newRow("inner space matters")
