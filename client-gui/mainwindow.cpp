@@ -4,6 +4,7 @@
 #include "connectdialog.h"
 #include "conversationview.h"
 #include "displaytext.h"
+#include "findbar.h"
 #include "inputline.h"
 #include "protocol.h"
 #include "userlistmodel.h"
@@ -15,6 +16,7 @@
 #include <QDesktopServices>
 #include <QLabel>
 #include <QListView>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollBar>
@@ -43,6 +45,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_room(new Conversation({}, this))
     , m_splitter(new QSplitter(Qt::Horizontal, this))
     , m_tabs(new QTabWidget(this))
+    , m_findBar(new FindBar(this))
     , m_input(new InputLine(this))
     , m_userView(new QListView(this))
     , m_users(new UserListModel(this))
@@ -68,6 +71,7 @@ MainWindow::MainWindow(QWidget *parent)
     chatLayout->setContentsMargins(0, 0, 0, 0);
     chatLayout->setSpacing(4);
     chatLayout->addWidget(m_tabs, 1);
+    chatLayout->addWidget(m_findBar);
     chatLayout->addWidget(m_input);
 
     m_userView->setModel(m_users);
@@ -100,7 +104,12 @@ MainWindow::MainWindow(QWidget *parent)
 
     connect(m_input, &InputLine::submitted, this, &MainWindow::submitInput);
     connect(m_input, &InputLine::pageRequested, this, &MainWindow::pageConversation);
+    connect(m_findBar, &FindBar::closed, this, [this] {
+        if (m_input->isEnabled())
+            m_input->setFocus();
+    });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        m_findBar->setView(viewFor(currentConversation()));
         updateActiveConversation();
         updateInputPlaceholder();
         if (m_input->isEnabled())
@@ -111,6 +120,8 @@ MainWindow::MainWindow(QWidget *parent)
         if (!index.data(UserListModel::IsSelfRole).toBool())
             openPrivate(index.data(Qt::EditRole).toString(), true);
     });
+    m_userView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_userView, &QWidget::customContextMenuRequested, this, &MainWindow::showUserMenu);
     connect(m_users, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateStatus);
     connect(m_users, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateStatus);
 
@@ -173,6 +184,13 @@ void MainWindow::createActions()
     quit->setMenuRole(QAction::QuitRole);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *find =
+        view->addAction(QIcon::fromTheme(QStringLiteral("edit-find")), tr("&Find…"), this, [this] {
+            m_findBar->setView(viewFor(currentConversation()));
+            m_findBar->open();
+        });
+    find->setShortcut(QKeySequence::Find);
+    view->addSeparator();
     m_showUsersAction = view->addAction(tr("Show &Online Users"));
     m_showUsersAction->setCheckable(true);
     m_showUsersAction->setChecked(true);
@@ -237,6 +255,23 @@ ConversationView *MainWindow::addConversationTab(Conversation *conversation, con
         updateTitle();
     });
     return view;
+}
+
+void MainWindow::showUserMenu(const QPoint &position)
+{
+    const QModelIndex index = m_userView->indexAt(position);
+    if (!index.isValid())
+        return;
+    const QString name = index.data(Qt::EditRole).toString();
+    QMenu menu(this);
+    QAction *talk =
+        menu.addAction(tr("Talk Privately"), this, [this, name] { openPrivate(name, true); });
+    talk->setEnabled(!index.data(UserListModel::IsSelfRole).toBool());
+    menu.addAction(tr("Mention in Message"), this, [this, name] {
+        m_input->insert(m_input->text().isEmpty() ? name + QStringLiteral(": ") : name + u' ');
+        m_input->setFocus();
+    });
+    menu.exec(m_userView->viewport()->mapToGlobal(position));
 }
 
 void MainWindow::closeTab(int index)
@@ -376,6 +411,14 @@ bool MainWindow::sendText(Conversation *conversation, const QString &text, bool 
     QString reason;
     if (!Validation::isValidText(text, Protocol::DefaultMaxTextLength, &reason)) {
         conversation->appendNotice(tr("Not sent: %1").arg(reason), Conversation::Kind::Error);
+        return false;
+    }
+    if (conversation->isPrivate() && onlineName(conversation->peer()).isEmpty()
+        && m_client->status() == ChatClient::Status::Joined
+        && m_client->serverSpeaksRichProtocol()) {
+        conversation->appendNotice(
+            tr("Not sent: %1 is offline.").arg(DisplayText::neutralized(conversation->peer())),
+            Conversation::Kind::Error);
         return false;
     }
     bool sent = false;
@@ -737,9 +780,12 @@ void MainWindow::updateStatus()
     const bool online = m_client->status() != ChatClient::Status::Disconnected;
     m_disconnectAction->setEnabled(online);
     const int count = int(m_users->users().size());
-    m_userHeader->setText(m_client->status() == ChatClient::Status::Joined
-                              ? tr("Online — %1").arg(count)
-                              : tr("Online"));
+    if (m_client->status() != ChatClient::Status::Joined)
+        m_userHeader->setText(tr("Online"));
+    else if (!m_client->serverSpeaksRichProtocol())
+        m_userHeader->setText(tr("Online — this server does not say"));
+    else
+        m_userHeader->setText(tr("Online — %1").arg(count));
 }
 
 void MainWindow::updateTitle()

@@ -12,6 +12,7 @@
 
 class ConnectDialog;
 class ConversationView;
+class FindBar;
 class InputLine;
 class QAction;
 class QLabel;
@@ -49,6 +50,7 @@ public:
 
     QTabWidget *tabs() const { return m_tabs; }
     InputLine *inputLine() const { return m_input; }
+    FindBar *findBar() const { return m_findBar; }
     QListView *userView() const { return m_userView; }
     UserListModel *userModel() const { return m_users; }
     QString statusText() const;
@@ -67,6 +69,7 @@ private:
     void createTray();
     ConversationView *addConversationTab(Conversation *conversation, const QString &title);
     void closeTab(int index);
+    void showUserMenu(const QPoint &position);
 
     void submitInput(const QString &line);
     bool sendText(Conversation *conversation, const QString &text, bool action);
@@ -104,6 +107,7 @@ private:
 
     QSplitter *m_splitter;
     QTabWidget *m_tabs;
+    FindBar *m_findBar;
     InputLine *m_input;
     QListView *m_userView;
     UserListModel *m_users;

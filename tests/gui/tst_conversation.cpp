@@ -41,6 +41,7 @@ private Q_SLOTS:
     void linksAreFound_data();
     void linksAreFound();
     void linksBecomeAnchors();
+    void clickingALinkActivatesIt();
     void mentions_data();
     void mentions();
     void unreadCountsOnlyWhatOthersWrote();
@@ -108,6 +109,30 @@ void TestConversation::linksBecomeAnchors()
     QVERIFY(link.isAnchor());
     QCOMPARE(link.anchorHref(), QStringLiteral("http://www.example.org/r"));
     QVERIFY(!formatOf(view, QStringLiteral("and more")).isAnchor());
+}
+
+void TestConversation::clickingALinkActivatesIt()
+{
+    Conversation conversation;
+    ConversationView view(&conversation);
+    view.resize(600, 200);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    conversation.append(
+        message(QStringLiteral("Carol"), QStringLiteral("see https://qt.io/x now")));
+    QSignalSpy activated(&view, &ConversationView::linkActivated);
+
+    QTextCursor text = view.document()->find(QStringLiteral("now"));
+    QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, view.cursorRect(text).center());
+    QCOMPARE(activated.size(), 0);
+
+    QTextCursor link = view.document()->find(QStringLiteral("qt.io/x"));
+    link.setPosition(link.selectionStart() + 2);
+    const QPoint onLink = view.cursorRect(link).center();
+    QCOMPARE(view.anchorAt(onLink), QStringLiteral("https://qt.io/x"));
+    QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, onLink);
+    QCOMPARE(activated.size(), 1);
+    QCOMPARE(activated.at(0).at(0).toUrl(), QUrl(QStringLiteral("https://qt.io/x")));
 }
 
 void TestConversation::mentions_data()

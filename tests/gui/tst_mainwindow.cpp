@@ -1,5 +1,6 @@
 #include "connectdialog.h"
 #include "conversationview.h"
+#include "findbar.h"
 #include "inputline.h"
 #include "mainwindow.h"
 #include "rawclient.h"
@@ -15,6 +16,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBlock>
 
 #include <memory>
 
@@ -57,6 +59,8 @@ private Q_SLOTS:
     void commandsAndMistakes();
     void upAndDownRecallWhatWasSent();
     void tabCompletesNames();
+    void findSearchesFromTheNewestLine();
+    void privateMessageToSomeoneWhoLeftIsNotSent();
     void unreadCountAndAttentionWhileInactive();
     void reconnectsAfterServerRestart();
     void missedMessagesAreFilledIn();
@@ -330,6 +334,56 @@ void TestMainWindow::tabCompletesNames()
     QTest::keyClicks(input, QStringLiteral("ask al"));
     QTest::keyClick(input, Qt::Key_Tab);
     QCOMPARE(input->text(), QStringLiteral("Carol: ask Alice "));
+}
+
+void TestMainWindow::findSearchesFromTheNewestLine()
+{
+    connectAs(QStringLiteral("Alice"));
+    for (const char *line : { "alpha one", "beta", "alpha two" })
+        send(QString::fromLatin1(line));
+    FindBar *find = m_window->findBar();
+    QVERIFY(!find->isVisible());
+    QTest::keyClick(m_window->inputLine(), Qt::Key_F, Qt::ControlModifier);
+    QVERIFY(find->isVisible());
+    QVERIFY(find->edit()->hasFocus());
+
+    ConversationView *view = m_window->viewFor(m_window->room());
+    auto matchedLine = [view] {
+        return view->textCursor().block().text();
+    };
+    QTest::keyClicks(find->edit(), QStringLiteral("alpha"));
+    QCOMPARE(view->textCursor().selectedText(), QStringLiteral("alpha"));
+    QVERIFY(matchedLine().endsWith(QStringLiteral("alpha two")));
+    QTest::keyClick(find->edit(), Qt::Key_Return);
+    QVERIFY(matchedLine().endsWith(QStringLiteral("alpha one")));
+    QTest::keyClick(find->edit(), Qt::Key_Return);
+    QVERIFY(matchedLine().endsWith(QStringLiteral("alpha two")));
+    QCOMPARE(find->statusText(), QStringLiteral("Wrapped around"));
+    QTest::keyClick(find->edit(), Qt::Key_Return, Qt::ShiftModifier);
+    QVERIFY(matchedLine().endsWith(QStringLiteral("alpha one")));
+
+    QTest::keyClicks(find->edit(), QStringLiteral("zzz"));
+    QCOMPARE(find->statusText(), QStringLiteral("Not found"));
+    QTest::keyClick(find->edit(), Qt::Key_Escape);
+    QVERIFY(!find->isVisible());
+    QVERIFY(!view->textCursor().hasSelection());
+    QVERIFY(view->isAtBottom());
+}
+
+void TestMainWindow::privateMessageToSomeoneWhoLeftIsNotSent()
+{
+    connectAs(QStringLiteral("Alice"));
+    RawClient bob;
+    QVERIFY(bob.joinAs(m_server->port(), QStringLiteral("Bob")));
+    QTRY_COMPARE(m_window->userModel()->rowCount(), 2);
+    Conversation *withBob = m_window->openPrivate(QStringLiteral("Bob"), true);
+    bob.socket().disconnectFromHost();
+    QTRY_VERIFY(textOf(withBob).contains(QStringLiteral("Bob went offline.")));
+
+    send(QStringLiteral("still there?"));
+    QVERIFY(textOf(withBob).contains(QStringLiteral("Not sent: Bob is offline.")));
+    QCOMPARE(m_window->inputLine()->text(), QStringLiteral("still there?"));
+    QVERIFY(!textOf(withBob).contains(QStringLiteral("\tAlice\tstill there?")));
 }
 
 void TestMainWindow::unreadCountAndAttentionWhileInactive()
