@@ -735,6 +735,18 @@ void TestServerFaults::serverFull()
              qPrintable(server.output()));
     VERIFY_UNHARMED(server, pair);
 
+    // Real clients send their join at once: the refusal must still arrive,
+    // not be lost to a reset.
+    for (int i = 0; i < 20; ++i) {
+        RawClient eager;
+        QVERIFY(eager.connectTo(server.port()));
+        eager.sendObject(Protocol::richJoin(QStringLiteral("Eager"), {}, 0, {}));
+        QCOMPARE(str(eager.waitFor(QStringLiteral("error")), "code"),
+                 QStringLiteral("server_full"));
+        QVERIFY(eager.waitForClosed());
+    }
+    VERIFY_UNHARMED(server, pair);
+
     // A place that frees up is given to the next one who comes.
     pair.second.socket().disconnectFromHost();
     QVERIFY(pair.second.waitForClosed());

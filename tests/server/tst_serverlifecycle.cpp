@@ -23,6 +23,7 @@ private Q_SLOTS:
     void resourcesComeBackAfterClientsGo();
     void sigtermTellsEveryClientAndExits();
     void sigtermWithNoClients();
+    void sigtermDoesNotWaitForAStuckClient();
     void helpAndVersion();
     void badOption_data();
     void badOption();
@@ -137,6 +138,41 @@ void TestServerLifecycle::sigtermWithNoClients()
     clock.start();
     QCOMPARE(server.stop(5000), 0);
     QVERIFY(clock.elapsed() < 2000);
+}
+
+void TestServerLifecycle::sigtermDoesNotWaitForAStuckClient()
+{
+    ServerProcess server({ QStringLiteral("--max-text"), QStringLiteral("60000"),
+                           QStringLiteral("--rate"), QStringLiteral("100000"),
+                           QStringLiteral("--burst"), QStringLiteral("100000"),
+                           QStringLiteral("--max-unsent-bytes"), QStringLiteral("67108864"),
+                           QStringLiteral("--history"), QStringLiteral("0") });
+    START(server);
+    RawClient talker, stuck, normal;
+    QVERIFY(talker.joinAs(server.port(), QStringLiteral("Talker")));
+    stuck.socket().setReadBufferSize(1024); // and no event loop: it never reads
+    QVERIFY(stuck.connectTo(server.port()));
+    stuck.sendObject(Protocol::richJoin(QStringLiteral("Stuck"), {}, 0, {}));
+    QCOMPARE(str(talker.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Stuck"));
+    // Megabytes owed to Stuck: more than its socket buffers hold.
+    for (int i = 0; i < 100; ++i) {
+        talker.send(Protocol::encode(Protocol::chat(QString(60000, u'x'))));
+        while (talker.socket().bytesToWrite() > 0)
+            QVERIFY(talker.socket().waitForBytesWritten(5000));
+    }
+    QVERIFY(barrier(talker));
+    QVERIFY(normal.joinAs(server.port(), QStringLiteral("Normal")));
+
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(server.stop(5000), 0);
+    QVERIFY2(clock.elapsed() < 2000,
+             qPrintable(QStringLiteral("exit took %1 ms").arg(clock.elapsed())));
+    for (RawClient *client : { &talker, &normal }) {
+        QVERIFY(!waitForMatch(*client, QStringLiteral("notice"), QStringLiteral("code"),
+                              QStringLiteral("shutdown"), 2000)
+                     .isEmpty());
+    }
 }
 
 static int run(const QStringList &arguments, QString *output)

@@ -38,6 +38,7 @@ private Q_SLOTS:
     void nameTakenWithoutToken_data();
     void nameTakenWithoutToken();
     void fiftyClientsEachMessageOnce();
+    void joinDuringTrafficSeesEveryMessageOnce();
 };
 
 #define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
@@ -513,6 +514,59 @@ void TestServerRelay::fiftyClientsEachMessageOnce()
         QVERIFY2(
             ofType(before, QStringLiteral("message")).isEmpty(),
             qPrintable(QStringLiteral("user%1 got more than %2 messages").arg(i).arg(Count - 1)));
+    }
+}
+
+// A join racing with a busy room: every message is either in the welcome's
+// history or arrives after it, never both and never neither, in order.
+void TestServerRelay::joinDuringTrafficSeesEveryMessageOnce()
+{
+    constexpr int Joiners = 10;
+    constexpr int Batch = 50;
+    ServerProcess server({ QStringLiteral("--history"), QStringLiteral("1000"),
+                           QStringLiteral("--rate"), QStringLiteral("100000"),
+                           QStringLiteral("--burst"), QStringLiteral("100000") });
+    START(server);
+    RawClient talker;
+    QVERIFY(talker.joinAs(server.port(), QStringLiteral("Talker")));
+    std::vector<std::unique_ptr<RawClient>> joiners;
+    int sent = 0;
+    for (int j = 0; j < Joiners; ++j) {
+        QByteArray batch;
+        for (int i = 0; i < Batch; ++i)
+            batch += Protocol::encode(Protocol::chat(QStringLiteral("busy %1").arg(sent++)));
+        talker.send(batch);
+        joiners.push_back(std::make_unique<RawClient>());
+        QVERIFY(joiners.back()->connectTo(server.port()));
+        joiners.back()->sendObject(
+            Protocol::richJoin(QStringLiteral("Joiner%1").arg(j), {}, 0, {}));
+    }
+    talker.sendObject(Protocol::chat(QStringLiteral("the end")));
+
+    for (int j = 0; j < Joiners; ++j) {
+        RawClient &joiner = *joiners.at(j);
+        const QJsonObject welcome = joiner.waitFor(QStringLiteral("welcome"));
+        QVERIFY(!welcome.isEmpty());
+        QStringList texts;
+        QList<qint64> ids;
+        for (const QJsonValue &value : welcome.value(QLatin1StringView("history")).toArray()) {
+            texts.append(str(value.toObject(), "data"));
+            ids.append(value.toObject().value(QLatin1StringView("id")).toInteger());
+        }
+        while (texts.isEmpty() || texts.constLast() != QStringLiteral("the end")) {
+            const QJsonObject message = joiner.waitFor(QStringLiteral("message"), 10000);
+            QVERIFY2(!message.isEmpty(),
+                     qPrintable(QStringLiteral("Joiner%1 stalled after \"%2\"")
+                                    .arg(j)
+                                    .arg(texts.value(texts.size() - 1))));
+            texts.append(str(message, "data"));
+            ids.append(message.value(QLatin1StringView("id")).toInteger());
+        }
+        QCOMPARE(texts.size(), sent + 1);
+        for (int i = 0; i < sent; ++i)
+            QCOMPARE(texts.at(i), QStringLiteral("busy %1").arg(i));
+        for (int i = 1; i < ids.size(); ++i)
+            QCOMPARE(ids.at(i), ids.at(i - 1) + 1);
     }
 }
 
