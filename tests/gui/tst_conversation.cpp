@@ -288,6 +288,17 @@ void TestConversation::scrollbackIsBounded()
     QCoreApplication::processEvents();
     qInfo("resize and jump to the top of %d lines: %lld ms", Conversation::DefaultScrollbackLimit,
           timer.elapsed());
+
+    // A theme switch redoes every line's colours.
+    QPalette dark = view.palette();
+    dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x20));
+    dark.setColor(QPalette::Text, QColor(0xee, 0xee, 0xee));
+    timer.restart();
+    view.setPalette(dark);
+    QCoreApplication::processEvents();
+    qInfo("palette change over %d lines: %lld ms", Conversation::DefaultScrollbackLimit,
+          timer.elapsed());
+    QCOMPARE(view.document()->blockCount(), Conversation::DefaultScrollbackLimit);
 }
 
 void TestConversation::followsNewLinesUnlessScrolledUp()
