@@ -128,6 +128,7 @@ void TestInterop::seedClientsOnOurServer()
     // receiving thread: the next message still arrives.
     RawClient mallory;
     QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
+    QVERIFY(sam.waitForLineContaining(QStringLiteral("Mallory")));
     mallory.send(R"({"type":"chat","data":"\ud800 boom"})"
                  "\n");
     QCOMPARE(mallory.waitFor(QStringLiteral("error")).value(u"code").toString(),
