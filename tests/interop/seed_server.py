@@ -59,7 +59,7 @@ def handle_client(client):
                     name = clients.get(client)
                 print(f"chat {name}: {message.get('data')}", flush=True)
                 broadcast({"type": "message", "from": name, "data": message.get("data")}, client)
-        except (ConnectionResetError, OSError):
+        except OSError:  # ConnectionResetError when a client vanishes
             break
     remove(client)
 
