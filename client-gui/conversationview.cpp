@@ -2,6 +2,7 @@
 
 #include "namecolor.h"
 
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QRegularExpression>
 #include <QScrollBar>
@@ -236,4 +237,16 @@ void ConversationView::mouseReleaseEvent(QMouseEvent *event)
         && !textCursor().hasSelection() && anchorAt(event->position().toPoint()) == m_pressedAnchor)
         Q_EMIT linkActivated(QUrl(m_pressedAnchor));
     m_pressedAnchor.clear();
+}
+
+void ConversationView::keyPressEvent(QKeyEvent *event)
+{
+    const Qt::KeyboardModifiers modifiers =
+        event->modifiers() & ~(Qt::ShiftModifier | Qt::KeypadModifier);
+    const QString text = event->text();
+    if (modifiers == Qt::NoModifier && !text.isEmpty() && text.at(0).isPrint()) {
+        Q_EMIT textTyped(text);
+        return;
+    }
+    QPlainTextEdit::keyPressEvent(event);
 }

@@ -25,6 +25,8 @@ public:
 
 Q_SIGNALS:
     void linkActivated(const QUrl &url);
+    // Printable text typed while the view had the focus: it belongs in the input line.
+    void textTyped(const QString &text);
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -32,6 +34,7 @@ protected:
     void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
     void appendEntry(const Conversation::Entry &entry);

@@ -138,6 +138,10 @@ MainWindow::MainWindow(QWidget *parent)
             [this](const QString &text) { m_room->appendNotice(DisplayText::neutralized(text)); });
     connect(m_client, &ChatClient::errorReceived, this,
             [this](const QString &, const QString &text) {
+                // Before a join the reason a server closes on us ("server full")
+                // matters more than the closed socket that follows.
+                if (m_client->status() != ChatClient::Status::Joined)
+                    m_serverErrorBeforeJoin = DisplayText::neutralized(text);
                 currentConversation()->appendNotice(DisplayText::neutralized(text),
                                                     Conversation::Kind::Error);
             });
@@ -250,6 +254,12 @@ ConversationView *MainWindow::addConversationTab(Conversation *conversation, con
     m_tabs->setTabToolTip(index, title);
     connect(view, &ConversationView::linkActivated, this,
             [](const QUrl &url) { QDesktopServices::openUrl(url); });
+    connect(view, &ConversationView::textTyped, this, [this](const QString &text) {
+        if (!m_input->isEnabled())
+            return;
+        m_input->setFocus();
+        m_input->insert(text);
+    });
     connect(conversation, &Conversation::unreadChanged, this, [this, conversation] {
         updateTab(conversation);
         updateTitle();
@@ -551,6 +561,7 @@ void MainWindow::onJoined(bool afterReconnect)
     m_historyLines = 0;
     m_lossAnnounced = false;
     m_lastError.clear();
+    m_serverErrorBeforeJoin.clear();
     m_reconnectAttempt = 0;
     if (m_dialog && m_dialog->isVisible())
         m_dialog->succeed();
@@ -697,7 +708,9 @@ void MainWindow::announceLoss(const QString &reason)
 
 void MainWindow::onConnectionError(const QString &text)
 {
-    QString reason = DisplayText::neutralized(text);
+    QString reason = m_serverErrorBeforeJoin.isEmpty() ? DisplayText::neutralized(text)
+                                                       : m_serverErrorBeforeJoin;
+    m_serverErrorBeforeJoin.clear();
     if (!reason.isEmpty() && !reason.endsWith(u'.'))
         reason += u'.';
     m_lastError = reason;

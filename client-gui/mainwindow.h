@@ -126,6 +126,7 @@ private:
     quint16 m_port = 0;
     QString m_requestedName;
     QString m_lastError;
+    QString m_serverErrorBeforeJoin;
     QDeadlineTimer m_reconnectDeadline;
     QTimer m_countdown;
     int m_reconnectAttempt = 0;

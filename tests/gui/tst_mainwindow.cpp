@@ -59,6 +59,7 @@ private Q_SLOTS:
     void commandsAndMistakes();
     void upAndDownRecallWhatWasSent();
     void tabCompletesNames();
+    void typingInTheConversationGoesToTheInput();
     void findSearchesFromTheNewestLine();
     void privateMessageToSomeoneWhoLeftIsNotSent();
     void unreadCountAndAttentionWhileInactive();
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void missedMessagesAreFilledIn();
     void nameTakenIsShownInTheDialog();
     void connectionRefusedIsShownInTheDialog();
+    void serverFullIsShownInTheDialog();
 
 private:
     void connectAs(const QString &name);
@@ -336,6 +338,21 @@ void TestMainWindow::tabCompletesNames()
     QCOMPARE(input->text(), QStringLiteral("Carol: ask Alice "));
 }
 
+void TestMainWindow::typingInTheConversationGoesToTheInput()
+{
+    connectAs(QStringLiteral("Alice"));
+    ConversationView *view = m_window->viewFor(m_window->room());
+    view->setFocus();
+    QTest::keyClicks(view, QStringLiteral("Hi"));
+    QCOMPARE(m_window->inputLine()->text(), QStringLiteral("Hi"));
+    QVERIFY(m_window->inputLine()->hasFocus());
+    // Shortcuts still work in the view: Ctrl+A selects the conversation, it does not type "a".
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_A, Qt::ControlModifier);
+    QVERIFY(view->textCursor().hasSelection());
+    QCOMPARE(m_window->inputLine()->text(), QStringLiteral("Hi"));
+}
+
 void TestMainWindow::findSearchesFromTheNewestLine()
 {
     connectAs(QStringLiteral("Alice"));
@@ -552,6 +569,23 @@ void TestMainWindow::connectionRefusedIsShownInTheDialog()
     QVERIFY(dialog->isBusy());
     QTRY_VERIFY(!dialog->isBusy());
     QVERIFY(dialog->errorText().contains(QStringLiteral("refused"), Qt::CaseInsensitive));
+}
+
+void TestMainWindow::serverFullIsShownInTheDialog()
+{
+    m_server = std::make_unique<ServerProcess>(
+        QStringList { QStringLiteral("--max-clients"), QStringLiteral("1") });
+    QVERIFY2(m_server->start(), qPrintable(m_server->output()));
+    RawClient first;
+    QVERIFY(first.joinAs(m_server->port(), QStringLiteral("First")));
+
+    m_window->openConnectDialog();
+    ConnectDialog *dialog = m_window->connectDialog();
+    dialog->setValues(QStringLiteral("127.0.0.1"), m_server->port(), QStringLiteral("Second"));
+    dialog->accept();
+    QTRY_VERIFY(!dialog->errorText().isEmpty());
+    QVERIFY2(dialog->errorText().contains(QStringLiteral("full"), Qt::CaseInsensitive),
+             qPrintable(dialog->errorText()));
 }
 
 QTEST_MAIN(TestMainWindow)
