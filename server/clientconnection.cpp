@@ -1,5 +1,6 @@
 #include "clientconnection.h"
 
+#include "displaytext.h"
 #include "hub.h"
 #include "logging.h"
 #include "outbox.h"
@@ -25,7 +26,7 @@ using namespace Protocol;
 namespace {
 constexpr int LingerMs = 2000; // time a closing client gets to read our last words
 constexpr int ShutdownLingerMs = 300;
-constexpr int ReadChunk = 16 * 1024;
+constexpr int ReadChunk = 2048; // on the stack: every touched page stays resident per thread
 constexpr int MaxReadsPerWakeup = 8; // then let other work on this thread run
 
 QString peerName(int socket)
@@ -75,6 +76,8 @@ void ClientConnection::start()
 
     m_outbox = std::make_shared<Outbox>(m_socket, m_config->maxUnsentBytes);
     m_outbox->setOwner(this);
+    // Until a join says otherwise this may be a seed client: one object per read.
+    m_outbox->setPacing(std::chrono::milliseconds(m_config->seedPacingMs));
     m_decoder = std::make_unique<JsonFrameDecoder>(m_config->maxFrameBytes, m_config->maxDepth);
     m_bucket = std::make_unique<TokenBucket>(m_config->rate, m_config->burst);
     m_readNotifier = new QSocketNotifier(m_socket, QSocketNotifier::Read, this);
@@ -209,14 +212,20 @@ void ClientConnection::handleJoin(const QJsonObject &object)
     m_state = State::Joined;
     m_name = name;
     m_rich = request.rich;
+    if (m_rich) {
+        m_outbox->setPacing(std::chrono::milliseconds::zero());
+        onWritable();
+    }
     m_timer.stop();
     // Seed clients cannot answer a ping, so only rich clients are timed out for silence.
     if (m_rich)
         m_timer.start(qMax(250, m_config->idleTimeoutMs / 4), this);
+    // The one free text we log: neutralised, so that it cannot forge log lines.
+    const QString client =
+        DisplayText::neutralized(object.value(Field::Client).toString().left(64));
     qCInfo(lcConnection).noquote()
         << m_peer << "joined as" << m_name
-        << (m_rich ? QStringLiteral("(%1)").arg(object.value(Field::Client).toString().left(64))
-                   : QStringLiteral("(seed client)"));
+        << (m_rich ? QStringLiteral("(%1)").arg(client) : QStringLiteral("(seed client)"));
 }
 
 void ClientConnection::handleChat(const QJsonObject &object)
@@ -283,8 +292,12 @@ void ClientConnection::beginClosing(int lingerMs)
 
 void ClientConnection::onWritable()
 {
-    const bool drained = m_outbox->flush();
-    watchWritable(!drained);
+    std::chrono::milliseconds delay {};
+    const Outbox::FlushState state = m_outbox->flush(&delay);
+    watchWritable(state == Outbox::FlushState::SocketFull);
+    if (state == Outbox::FlushState::Paced && !m_paceTimer.isActive())
+        m_paceTimer.start(int(delay.count()), Qt::PreciseTimer, this);
+    const bool drained = state == Outbox::FlushState::Drained;
     if (drained && m_state == State::Closing && !m_readShutdown) {
         m_readShutdown = true;
         ::shutdown(m_socket, SHUT_WR);
@@ -326,12 +339,19 @@ void ClientConnection::beginShutdown()
 {
     if (m_socket < 0)
         return;
+    // Whatever a slow or paced client still owes would delay the news past our exit.
+    m_outbox->discardQueued();
     sendObject(notice(QStringLiteral("The server is shutting down."), Code::Shutdown));
     beginClosing(ShutdownLingerMs);
 }
 
 void ClientConnection::timerEvent(QTimerEvent *event)
 {
+    if (event->timerId() == m_paceTimer.timerId()) {
+        m_paceTimer.stop();
+        onWritable();
+        return;
+    }
     if (event->timerId() != m_timer.timerId())
         return QObject::timerEvent(event);
     switch (m_state) {
@@ -374,6 +394,7 @@ void ClientConnection::finish(const QString &reason)
     leaveRoom();
     m_state = State::Closing;
     m_timer.stop();
+    m_paceTimer.stop();
     if (m_outbox)
         m_outbox->close(); // no thread may send to this descriptor number again
     // We may be inside one of their activated() signals: disable now, delete later

@@ -71,6 +71,7 @@ private:
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr; // only while the Outbox holds data
     QBasicTimer m_timer; // join timeout, then keepalive, then linger
+    QBasicTimer m_paceTimer; // the next object for a paced (seed) client
     QElapsedTimer m_sinceReceive;
     QString m_name;
     State m_state = State::Connected;

@@ -13,10 +13,11 @@
 
 using namespace Protocol;
 
-Hub::Hub(const QString &serverName, int historySize)
+Hub::Hub(const QString &serverName, int historySize, int presenceLimit)
     : m_serverName(serverName)
     , m_historySize(std::size_t(qMax(0, historySize)))
-    , m_recipients(std::make_shared<const Recipients>())
+    , m_presenceLimit(presenceLimit)
+    , m_recipients(std::make_shared<Recipients>())
 { }
 
 static QString newSessionToken()
@@ -27,12 +28,13 @@ static QString newSessionToken()
 Hub::JoinResult Hub::join(const JoinRequest &request)
 {
     const QString key = Validation::nameKey(request.name);
-    std::shared_ptr<const Recipients> others;
-    bool replaced = false;
+    std::shared_ptr<const Recipients> recipients;
+    bool announce = false;
     {
         std::lock_guard lock(m_mutex);
-        const auto existing = m_members.constFind(key);
-        if (existing != m_members.constEnd()) {
+        const auto existing = m_members.find(key);
+        bool replaced = false;
+        if (existing != m_members.end()) {
             const bool sameUser =
                 !request.resumeToken.isEmpty() && request.resumeToken == existing->session;
             if (!sameUser) {
@@ -43,38 +45,37 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
             existing->outbox->post(encode(
                 error(Code::Replaced, QStringLiteral("You connected again from elsewhere."))));
             QMetaObject::invokeMethod(existing->connection, "onReplaced", Qt::QueuedConnection);
-            m_members.remove(key);
+            removeRecipientLocked(existing->outbox.get());
+            m_members.erase(existing);
             replaced = true;
         }
-        Member member { request.name, request.outbox, request.rich, newSessionToken(),
-                        request.connection };
+        const Member member { request.name, request.outbox, request.rich, newSessionToken(),
+                              request.connection };
         m_members.insert(key, member);
-        if (member.rich) {
-            member.outbox->post(encode(welcomeLocked(member, request.since)));
-        } else {
-            member.outbox->post(
-                encode(notice(QStringLiteral("Welcome, %1! Online: %2.")
-                                  .arg(member.name, sortedNamesLocked().join(u", ")))));
-        }
-        others = m_recipients;
-        rebuildRecipientsLocked();
+        member.outbox->post(
+            encode(member.rich ? welcomeLocked(member, request.since) : seedWelcomeLocked(member)));
+        addRecipientLocked(member);
+        announce = !replaced && announcesPresenceLocked();
+        if (announce)
+            recipients = m_recipients;
     }
-    if (!replaced)
-        broadcastPresence(Event::Joined, request.name, others, nullptr);
+    if (announce)
+        broadcastPresence(Event::Joined, request.name, recipients, request.outbox.get());
     return {};
 }
 
 void Hub::leave(const QString &name, const Outbox *outbox)
 {
-    const QString key = Validation::nameKey(name);
     std::shared_ptr<const Recipients> recipients;
     {
         std::lock_guard lock(m_mutex);
-        const auto it = m_members.constFind(key);
-        if (it == m_members.constEnd() || it->outbox.get() != outbox)
+        const auto it = m_members.find(Validation::nameKey(name));
+        if (it == m_members.end() || it->outbox.get() != outbox)
             return;
         m_members.erase(it);
-        rebuildRecipientsLocked();
+        removeRecipientLocked(outbox);
+        if (!announcesPresenceLocked())
+            return;
         recipients = m_recipients;
     }
     broadcastPresence(Event::Left, name, recipients, outbox);
@@ -154,13 +155,35 @@ int Hub::memberCount() const
     return int(m_members.size());
 }
 
-void Hub::rebuildRecipientsLocked()
+void Hub::detachRecipientsLocked()
 {
-    auto recipients = std::make_shared<Recipients>();
-    recipients->reserve(std::size_t(m_members.size()));
-    for (const Member &member : std::as_const(m_members))
-        recipients->push_back({ member.outbox, member.rich });
-    m_recipients = std::move(recipients);
+    if (m_recipients.use_count() > 1) // a broadcast is still sending to this list
+        m_recipients = std::make_shared<Recipients>(*m_recipients);
+}
+
+void Hub::addRecipientLocked(const Member &member)
+{
+    detachRecipientsLocked();
+    m_recipients->push_back({ member.outbox, member.rich });
+}
+
+void Hub::removeRecipientLocked(const Outbox *outbox)
+{
+    detachRecipientsLocked();
+    Recipients &recipients = *m_recipients;
+    const auto it = std::find_if(recipients.begin(), recipients.end(),
+                                 [outbox](const Recipient &r) { return r.outbox.get() == outbox; });
+    if (it == recipients.end())
+        return;
+    *it = std::move(recipients.back()); // order does not matter
+    recipients.pop_back();
+}
+
+// Announcing every join and leave to everyone costs O(members) each; past the
+// limit the room stays quiet about them and clients ask for the list instead.
+bool Hub::announcesPresenceLocked() const
+{
+    return m_members.size() <= m_presenceLimit;
 }
 
 QStringList Hub::sortedNamesLocked() const
@@ -191,9 +214,35 @@ QJsonObject Hub::welcomeLocked(const Member &member, qint64 since) const
              { Field::Version, QStringLiteral(PYNET_VERSION) },
              { Field::Name, member.name },
              { Field::Session, member.session },
-             { Field::Users, QJsonArray::fromStringList(sortedNamesLocked()) },
+             { Field::Users,
+               QJsonArray::fromStringList(announcesPresenceLocked() ? sortedNamesLocked()
+                                                                    : QStringList()) },
+             { Field::UserCount, qint64(m_members.size()) },
              { Field::History, history },
              { Field::Missed, missed } };
+}
+
+// A seed client reads with one recv(1024): its welcome must fit, so the list
+// of names stops where 1 KiB would be exceeded.
+QJsonObject Hub::seedWelcomeLocked(const Member &member) const
+{
+    constexpr qsizetype SeedReadSize = 1024;
+    const QStringList names = sortedNamesLocked();
+    const QString greeting = QStringLiteral("Welcome, %1! ").arg(member.name);
+    QJsonObject welcome =
+        notice(greeting + QStringLiteral("%1 people are online.").arg(names.size()));
+    QString online = QStringLiteral("Online: ");
+    for (qsizetype shown = 0; shown < names.size(); ++shown) {
+        online += (shown > 0 ? QStringLiteral(", ") : QString()) + names.at(shown);
+        const qsizetype rest = names.size() - shown - 1;
+        const QJsonObject candidate =
+            notice(greeting + online
+                   + (rest > 0 ? QStringLiteral(" and %1 more.").arg(rest) : QStringLiteral(".")));
+        if (encode(candidate).size() > SeedReadSize)
+            break;
+        welcome = candidate;
+    }
+    return welcome;
 }
 
 void Hub::broadcastPresence(QLatin1StringView event, const QString &name,

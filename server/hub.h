@@ -2,9 +2,9 @@
 
 #include "chatmessage.h"
 
-#include <QHash>
 #include <QJsonObject>
 #include <QLatin1StringView>
+#include <QMap>
 #include <QString>
 
 #include <deque>
@@ -38,11 +38,12 @@ public:
         QString errorText;
     };
 
-    Hub(const QString &serverName, int historySize);
+    Hub(const QString &serverName, int historySize, int presenceLimit);
 
     // Registers the client and sends it its welcome before any broadcast can
-    // reach it; tells the others. Refuses a name in use, unless resumeToken
-    // proves it is the same user reconnecting, whose old connection is replaced.
+    // reach it; tells the others while the room is within the presence limit. Refuses a name in
+    // use, unless resumeToken proves it is the same user reconnecting, whose old connection is
+    // replaced.
     JoinResult join(const JoinRequest &request);
 
     // Removes the client if outbox is still the one registered under name.
@@ -78,18 +79,25 @@ private:
     };
     using Recipients = std::vector<Recipient>;
 
-    void rebuildRecipientsLocked();
+    void addRecipientLocked(const Member &member);
+    void removeRecipientLocked(const Outbox *outbox);
+    void detachRecipientsLocked();
+    bool announcesPresenceLocked() const;
     QStringList sortedNamesLocked() const;
     QJsonObject welcomeLocked(const Member &member, qint64 since) const;
+    QJsonObject seedWelcomeLocked(const Member &member) const;
     void broadcastPresence(QLatin1StringView event, const QString &name,
                            const std::shared_ptr<const Recipients> &recipients,
                            const Outbox *except);
 
     const QString m_serverName;
     const std::size_t m_historySize;
+    const int m_presenceLimit;
     mutable std::mutex m_mutex;
-    QHash<QString, Member> m_members; // by Validation::nameKey
-    std::shared_ptr<const Recipients> m_recipients; // immutable snapshot, replaced on change
+    QMap<QString, Member> m_members; // by Validation::nameKey, so listed in name order
+    // Copy-on-write: a broadcast takes a reference and sends without the lock;
+    // a join or leave changes it in place unless some broadcast still holds it.
+    std::shared_ptr<Recipients> m_recipients;
     std::deque<ChatMessage> m_history;
     qint64 m_lastId = 0;
 };

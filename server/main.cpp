@@ -8,6 +8,17 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <unistd.h>
+
+// Writes each log line with one write(2). Qt's default handler goes through
+// unbuffered stdio, whose 8 KiB stack buffer would stay resident in every
+// connection thread that ever logged.
+static void writeLogLine(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const QByteArray line = qFormatLogMessage(type, context, message).toLocal8Bit() + '\n';
+    [[maybe_unused]] const ssize_t written =
+        ::write(STDERR_FILENO, line.constData(), size_t(line.size()));
+}
 
 int main(int argc, char *argv[])
 {
@@ -18,6 +29,7 @@ int main(int argc, char *argv[])
     qSetMessagePattern(QStringLiteral(
         "%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-warning}warning: %{endif}%{if-critical}error: "
         "%{endif}%{message}"));
+    qInstallMessageHandler(writeLogLine);
 
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("pynet-server"));

@@ -31,14 +31,28 @@ static qsizetype sendSome(int socket, const char *data, qsizetype size)
     }
 }
 
+void Outbox::setPacing(std::chrono::milliseconds gap)
+{
+    std::lock_guard lock(m_mutex);
+    m_gap = gap;
+}
+
+bool Outbox::mayWriteNowLocked(Clock::time_point now) const
+{
+    return m_gap == Clock::duration::zero() || now - m_lastObjectSent >= m_gap;
+}
+
 void Outbox::post(const QByteArray &bytes)
 {
     std::lock_guard lock(m_mutex);
     if (m_socket < 0 || m_overflowed)
         return;
     qsizetype offset = 0;
-    if (m_queue.empty()) {
+    const Clock::time_point now = Clock::now();
+    if (m_queue.isEmpty() && mayWriteNowLocked(now)) {
         offset = sendSome(m_socket, bytes.constData(), bytes.size());
+        if (offset > 0)
+            m_lastObjectSent = now;
         if (offset == bytes.size() || offset < 0)
             return;
     }
@@ -48,7 +62,7 @@ void Outbox::post(const QByteArray &bytes)
     m_unsentBytes += bytes.size() - offset;
     if (m_unsentBytes > m_maxUnsentBytes) {
         m_overflowed = true;
-        m_queue.clear();
+        m_queue = {};
         m_unsentBytes = 0;
     }
     wakeOwnerLocked();
@@ -62,56 +76,81 @@ void Outbox::wakeOwnerLocked()
     QMetaObject::invokeMethod(m_owner, "onOutboxReady", Qt::QueuedConnection);
 }
 
-bool Outbox::flush()
+Outbox::FlushState Outbox::flush(std::chrono::milliseconds *delay)
 {
     std::lock_guard lock(m_mutex);
     m_wakePending = false;
-    return writeQueueLocked();
+    return writeQueueLocked(delay);
 }
 
 // Writes the queue with as few system calls as possible: under load a client
 // owes many small messages, and one sendmsg() with many pieces beats one send()
-// per message.
-bool Outbox::writeQueueLocked()
+// per message. A paced queue goes out one object per call instead.
+Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
 {
-    constexpr std::size_t MaxPieces = 64;
+    constexpr qsizetype MaxPieces = 64;
     iovec pieces[MaxPieces];
-    while (!m_queue.empty() && m_socket >= 0) {
-        std::size_t count = 0;
-        for (auto it = m_queue.cbegin(); it != m_queue.cend() && count < MaxPieces; ++it) {
-            const qsizetype offset = count == 0 ? m_headOffset : 0;
-            pieces[count].iov_base = const_cast<char *>(it->constData() + offset);
-            pieces[count].iov_len = std::size_t(it->size() - offset);
-            ++count;
+    const bool paced = m_gap != Clock::duration::zero();
+    while (!m_queue.isEmpty() && m_socket >= 0) {
+        const Clock::time_point now = Clock::now();
+        if (paced && m_headOffset == 0 && !mayWriteNowLocked(now)) {
+            if (delay) {
+                *delay =
+                    std::chrono::ceil<std::chrono::milliseconds>(m_gap - (now - m_lastObjectSent));
+            }
+            return FlushState::Paced;
+        }
+        const qsizetype count = paced ? 1 : qMin(MaxPieces, m_queue.size());
+        for (qsizetype i = 0; i < count; ++i) {
+            const QByteArray &piece = m_queue.at(i);
+            const qsizetype offset = i == 0 ? m_headOffset : 0;
+            pieces[i].iov_base = const_cast<char *>(piece.constData() + offset);
+            pieces[i].iov_len = std::size_t(piece.size() - offset);
         }
         msghdr message {};
         message.msg_iov = pieces;
-        message.msg_iovlen = count;
+        message.msg_iovlen = std::size_t(count);
         ssize_t written;
         do {
             written = ::sendmsg(m_socket, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
         } while (written < 0 && errno == EINTR);
         if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return false;
+            return FlushState::SocketFull;
         if (written < 0) { // broken: the owner's read side finds out why
-            m_queue.clear();
+            m_queue = {};
             m_unsentBytes = 0;
             break;
         }
+        if (m_headOffset == 0 && written > 0)
+            m_lastObjectSent = now;
         m_unsentBytes -= written;
         qsizetype remaining = written;
         while (remaining > 0) {
-            const qsizetype headLeft = m_queue.front().size() - m_headOffset;
+            const qsizetype headLeft = m_queue.first().size() - m_headOffset;
             if (remaining < headLeft) {
                 m_headOffset += remaining;
-                return false; // the kernel took only part: wait until writable
+                return FlushState::SocketFull; // the kernel took only part
             }
             remaining -= headLeft;
-            m_queue.pop_front();
+            m_queue.removeFirst();
             m_headOffset = 0;
         }
     }
-    return true;
+    m_queue = {}; // drained: give the memory back
+    return FlushState::Drained;
+}
+
+void Outbox::discardQueued()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_headOffset > 0) {
+        const QByteArray head = m_queue.first();
+        m_queue = { head };
+        m_unsentBytes = head.size() - m_headOffset;
+    } else {
+        m_queue = {};
+        m_unsentBytes = 0;
+    }
 }
 
 void Outbox::close()
@@ -119,7 +158,7 @@ void Outbox::close()
     std::lock_guard lock(m_mutex);
     m_socket = -1;
     m_owner = nullptr;
-    m_queue.clear();
+    m_queue = {};
     m_unsentBytes = 0;
 }
 

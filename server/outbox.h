@@ -1,8 +1,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 
-#include <deque>
+#include <chrono>
 #include <mutex>
 
 class QObject;
@@ -16,6 +17,10 @@ class QObject;
 // that owes more than the cap is cut off: the queue is freed and the owner is
 // told to close. Everything crossing threads is guarded by m_mutex, so
 // ThreadSanitizer sees every hand-off.
+//
+// A seed client reads with recv(1024) and json.loads(), which fails on two
+// objects in one read, so its Outbox is paced: one object at a time, at least
+// a minimum gap apart, with the rest queued for the owner's timer.
 class Outbox
 {
 public:
@@ -27,11 +32,23 @@ public:
     // or an overflow needs its attention; nullptr stops the wake-ups.
     void setOwner(QObject *owner);
 
-    // Any thread: sends bytes or queues them behind earlier ones.
+    // Owner thread: from now on send one object per gap (zero: no pacing).
+    void setPacing(std::chrono::milliseconds gap);
+
+    // Any thread: sends bytes (one whole object) or queues them behind earlier ones.
     void post(const QByteArray &bytes);
 
-    // Owner thread: writes what the socket takes. True when nothing is left.
-    bool flush();
+    enum class FlushState {
+        Drained, // nothing left
+        SocketFull, // wait until the socket is writable
+        Paced, // wait *delay, then flush again
+    };
+    // Owner thread: writes what the socket and the pacing allow.
+    FlushState flush(std::chrono::milliseconds *delay = nullptr);
+
+    // Drops what is queued (but finishes an object already half sent), so that
+    // last words such as a shutdown notice go out next.
+    void discardQueued();
 
     // Owner thread: no more sends after this; the owner may close the descriptor.
     void close();
@@ -40,15 +57,20 @@ public:
     qsizetype unsentBytes() const;
 
 private:
+    using Clock = std::chrono::steady_clock;
+
     void wakeOwnerLocked();
-    bool writeQueueLocked();
+    FlushState writeQueueLocked(std::chrono::milliseconds *delay);
+    bool mayWriteNowLocked(Clock::time_point now) const;
 
     mutable std::mutex m_mutex;
     int m_socket; // -1 once closed
     qsizetype m_maxUnsentBytes;
-    std::deque<QByteArray> m_queue;
+    QList<QByteArray> m_queue; // allocates nothing while empty, the usual case
     qsizetype m_headOffset = 0; // bytes of m_queue.front() already sent
     qsizetype m_unsentBytes = 0;
+    Clock::duration m_gap {}; // pacing for seed clients
+    Clock::time_point m_lastObjectSent;
     QObject *m_owner = nullptr;
     bool m_wakePending = false;
     bool m_overflowed = false;

@@ -41,6 +41,12 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.historySize = int(v);
           } },
+        { "presence-limit",
+          "Largest room in which joins and leaves are announced and the welcome lists everyone.", 0,
+          1e6, [](const ServerConfig &c) { return c.presenceLimit; },
+          [](ServerConfig &c, double v) {
+              c.presenceLimit = int(v);
+          } },
         { "max-frame-bytes", "Largest incoming message in bytes; larger closes the connection.",
           256, 16 * 1024 * 1024, [](const ServerConfig &c) { return double(c.maxFrameBytes); },
           [](ServerConfig &c, double v) {
@@ -65,6 +71,12 @@ const std::vector<NumberOption> &numberOptions()
           86400, [](const ServerConfig &c) { return c.idleTimeoutMs / 1000.0; },
           [](ServerConfig &c, double v) {
               c.idleTimeoutMs = int(v * 1000);
+          } },
+        { "seed-pacing",
+          "Milliseconds between messages to a seed client, which reads one message per recv().", 0,
+          10000, [](const ServerConfig &c) { return c.seedPacingMs; },
+          [](ServerConfig &c, double v) {
+              c.seedPacingMs = int(v);
           } },
         { "rate", "Messages per second a client may send, sustained.", 0.01, 1e6,
           [](const ServerConfig &c) { return c.rate; },

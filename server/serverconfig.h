@@ -16,12 +16,14 @@ struct ServerConfig
     int maxClients = 9900; // lowered at start to what the descriptor limit allows
     int listenBacklog = 1024; // pending connections the kernel queues for us
     int historySize = 100; // room messages kept for welcomes and catch-up
+    int presenceLimit = 1000; // rooms larger than this do not announce joins and leaves
     qsizetype maxFrameBytes = 64 * 1024; // one incoming message, before it is parsed
     int maxDepth = 64; // nesting levels of one incoming message
     int maxTextLength = 8000; // code points of one chat message
     qsizetype maxUnsentBytes = 1024 * 1024; // owed to a client that does not read
     int joinTimeoutMs = 20 * 1000; // from connect to a successful join
     int idleTimeoutMs = 120 * 1000; // silence before a rich client is dropped
+    int seedPacingMs = 10; // gap between objects to a seed client (one object per recv)
     double rate = 10; // messages per second a client may send, sustained
     int burst = 20; // messages a client may send at once
     int threadStackBytes = 256 * 1024;

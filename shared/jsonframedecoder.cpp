@@ -18,6 +18,12 @@ void JsonFrameDecoder::compact()
 {
     if (m_frameStart == 0)
         return;
+    if (m_frameStart == m_buffer.size()) {
+        m_buffer.clear(); // frees it: an idle connection holds no buffer
+        m_scan = 0;
+        m_frameStart = 0;
+        return;
+    }
     m_buffer.remove(0, m_frameStart);
     m_scan -= m_frameStart;
     m_frameStart = 0;

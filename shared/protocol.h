@@ -53,6 +53,7 @@ inline constexpr QLatin1StringView Server("server");
 inline constexpr QLatin1StringView Version("version");
 inline constexpr QLatin1StringView Name("name");
 inline constexpr QLatin1StringView Users("users");
+inline constexpr QLatin1StringView UserCount("userCount");
 inline constexpr QLatin1StringView History("history");
 inline constexpr QLatin1StringView Missed("missed");
 inline constexpr QLatin1StringView Event("event");
