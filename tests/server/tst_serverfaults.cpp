@@ -39,6 +39,7 @@ private Q_SLOTS:
     void connectionBurst();
     void rateLimit();
     void serverFull();
+    void clientFieldCannotForgeLogLines();
 };
 
 #define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
@@ -766,6 +767,29 @@ void TestServerFaults::serverFull()
                               QStringLiteral("I got in")),
                  "from"),
              QStringLiteral("Next"));
+}
+
+// The "client" field of a join is the one free text the server logs: a newline
+// in it must not start a line of its own, nor an escape reach the operator's terminal.
+void TestServerFaults::clientFieldCannotForgeLogLines()
+{
+    ServerProcess server;
+    START(server);
+    ChatPair pair;
+    QVERIFY(pair.join(server.port()));
+
+    RawClient mallory;
+    QVERIFY(mallory.connectTo(server.port()));
+    mallory.sendObject(Protocol::richJoin(
+        QStringLiteral("Mallory"),
+        QStringLiteral("x\n2020-01-01T00:00:00.000 FORGED\r\u001b[2J\u009b2J\u202e"), 0, {}));
+    QVERIFY(!mallory.waitFor(QStringLiteral("welcome")).isEmpty());
+    QVERIFY(server.waitForOutput(QStringLiteral(" joined as Mallory"), 5000));
+    const QString log = server.output();
+    QVERIFY2(!log.contains(QStringLiteral("\n2020-01-01T00:00:00.000 FORGED")), qPrintable(log));
+    for (const QChar c : { QChar(u'\r'), QChar(0x1b), QChar(0x9b), QChar(0x202e) })
+        QVERIFY2(!log.contains(c), qPrintable(QString::number(c.unicode(), 16)));
+    VERIFY_UNHARMED(server, pair);
 }
 
 QTEST_GUILESS_MAIN(TestServerFaults)
