@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <sys/resource.h>
 
 namespace {
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
     raiseDescriptorLimit(options.clients + 1);
 
     RunReport report;
+    for (int i = 0; i < argc; ++i)
+        report.command += (i ? " " : "") + std::string(argv[i]);
     LoadGenerator generator(options);
     if (!generator.run(&report, &error)) {
         std::fprintf(stderr, "pynet-bench: %s\n", error.c_str());

@@ -85,12 +85,12 @@ std::string RunReport::toJson() const
     const std::time_t now = std::time(nullptr);
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     std::string json = std::string("{") + "\"label\":" + quoted(label)
-        + ",\"server\":" + quoted(serverName) + ",\"protocol\":" + quoted(protocol)
-        + ",\"finished_utc\":" + quoted(when) + ",\"clients\":" + std::to_string(clients)
-        + ",\"payload_bytes\":" + std::to_string(payloadBytes) + ",\"connect_rate\":"
-        + number(connectRate) + ",\"source_addresses\":" + std::to_string(sourceAddresses)
-        + ",\"joined\":" + std::to_string(joined) + ",\"failed\":" + std::to_string(failed)
-        + ",\"connect_seconds\":" + number(connectSeconds)
+        + ",\"command\":" + quoted(command) + ",\"server\":" + quoted(serverName) + ",\"protocol\":"
+        + quoted(protocol) + ",\"finished_utc\":" + quoted(when) + ",\"clients\":"
+        + std::to_string(clients) + ",\"payload_bytes\":" + std::to_string(payloadBytes)
+        + ",\"connect_rate\":" + number(connectRate) + ",\"source_addresses\":"
+        + std::to_string(sourceAddresses) + ",\"joined\":" + std::to_string(joined)
+        + ",\"failed\":" + std::to_string(failed) + ",\"connect_seconds\":" + number(connectSeconds)
         + ",\"join_ms\":{\"p50\":" + millis(joinP50Ns) + ",\"p99\":" + millis(joinP99Ns)
         + ",\"max\":" + millis(joinMaxNs) + "},\"settle_seconds\":" + number(settleSeconds)
         + ",\"bytes_received\":" + std::to_string(bytesReceived)

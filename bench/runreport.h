@@ -47,6 +47,7 @@ struct StepReport
 struct RunReport
 {
     std::string label;
+    std::string command; // the generator's command line
     std::string serverName;
     std::string protocol;
     int clients = 0;
