@@ -117,6 +117,7 @@ void LoadGenerator::connectPhase(RunReport *report)
     const int total = int(m_members.size());
     const double interval = double(NsPerSecond) / m_options.connectRate;
     const double cpuBefore = ProcessStats::selfCpuSeconds();
+    const double waitBefore = ProcessStats::runQueueWaitSeconds(getpid());
     const ProcessStats serverBefore = ProcessStats::read(m_options.serverPid);
     const int64_t start = monotonicNs();
     std::fprintf(stderr, "[%s] connecting %d members at %g/s\n", m_options.label.c_str(), total,
@@ -160,6 +161,8 @@ void LoadGenerator::connectPhase(RunReport *report)
     report->joinP99Ns = m_joinLatency.percentile(0.99);
     report->joinMaxNs = m_joinLatency.max();
     report->generatorCpuJoin = (ProcessStats::selfCpuSeconds() - cpuBefore) / seconds(end - start);
+    report->generatorWaitingJoin =
+        (ProcessStats::runQueueWaitSeconds(getpid()) - waitBefore) / seconds(end - start);
     if (serverBefore.valid && serverAfter.valid)
         report->serverCpuJoin =
             (serverAfter.cpuSeconds - serverBefore.cpuSeconds) / seconds(end - start);

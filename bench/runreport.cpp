@@ -98,9 +98,10 @@ std::string RunReport::toJson() const
         + ",\"server_joined\":{\"rss_kb\":" + std::to_string(serverJoined.rssKb)
         + ",\"peak_rss_kb\":" + std::to_string(serverJoined.peakRssKb) + ",\"threads\":"
         + std::to_string(serverJoined.threads) + "},\"server_cpu_join\":" + number(serverCpuJoin)
-        + ",\"generator_cpu_join\":" + number(generatorCpuJoin) + ",\"hold\":{\"seconds\":"
-        + number(holdSeconds) + ",\"joined_at_end\":" + std::to_string(heldAtEnd)
-        + ",\"server_rss_kb_max\":" + std::to_string(holdRssKbMax)
+        + ",\"generator_cpu_join\":" + number(generatorCpuJoin)
+        + ",\"generator_runqueue_wait_join\":" + number(generatorWaitingJoin)
+        + ",\"hold\":{\"seconds\":" + number(holdSeconds) + ",\"joined_at_end\":"
+        + std::to_string(heldAtEnd) + ",\"server_rss_kb_max\":" + std::to_string(holdRssKbMax)
         + ",\"server_threads_max\":" + std::to_string(holdThreadsMax) + "},\"steps\":[";
     for (size_t i = 0; i < steps.size(); ++i)
         json += (i ? "," : "") + stepJson(steps[i]);
@@ -145,6 +146,18 @@ std::string RunReport::tableRows() const
             char text[64];
             std::snprintf(text, sizeof text, "generator waited for CPU %.0f%% ",
                           100 * s->generatorWaiting);
+            notes += text;
+        }
+        if (s && s->serverWaiting > 0.05) {
+            char text[64];
+            std::snprintf(text, sizeof text, "server waited for CPU %.2f cpu-s/s ",
+                          s->serverWaiting);
+            notes += text;
+        }
+        if (!s && generatorWaitingJoin > 0.05) {
+            char text[64];
+            std::snprintf(text, sizeof text, "generator waited for CPU %.0f%% while joining ",
+                          100 * generatorWaitingJoin);
             notes += text;
         }
         if (!s && holdSeconds > 0)

@@ -74,6 +74,7 @@ struct RunReport
     int64_t holdThreadsMax = 0;
     double serverCpuJoin = 0; // cores, over connect + settle
     double generatorCpuJoin = 0;
+    double generatorWaitingJoin = 0; // share of connect + settle it had no CPU though runnable
 
     std::vector<StepReport> steps;
 
