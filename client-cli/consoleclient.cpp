@@ -49,6 +49,7 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::disconnected, this, &ConsoleClient::onDisconnected);
     connect(&m_sendTimer, &QTimer::timeout, this, &ConsoleClient::sendPending);
     connect(m_signals, &SignalWatcher::signalReceived, this, &ConsoleClient::onSignal);
+    connect(m_printer, &TerminalPrinter::outputClosed, this, [this] { leave(ExitOk); });
 }
 
 ConsoleClient::~ConsoleClient()

@@ -17,8 +17,9 @@ LineEditor *LineEditor::s_instance = nullptr;
 // conversion buffer libedit has since reallocated, so ask for a fresh copy.
 static QByteArray typedText(int end)
 {
+    end = qMin(end, rl_end);
     if (end <= 0)
-        return {};
+        return {}; // rl_copy_text() leaves an empty copy unterminated
     // libedit's rl_copy_text(from, to) copies one byte less than asked for
     // (it calls strlcpy with the length, not the size); find out once.
     static int missingBytes = -1;
@@ -27,8 +28,8 @@ static QByteArray typedText(int end)
         missingBytes = probe && probe[0] == '\0' ? 1 : 0;
         std::free(probe);
     }
-    char *copy = rl_copy_text(0, end + missingBytes);
-    QByteArray text(copy ? copy : "");
+    char *copy = rl_copy_text(0, qMin(end + missingBytes, rl_end));
+    const QByteArray text(copy ? copy : "", copy ? qsizetype(qstrnlen(copy, uint(end))) : 0);
     std::free(copy);
     return text;
 }
@@ -142,6 +143,9 @@ void LineEditor::install()
 {
     rl_callback_handler_install(m_prompt.constData(), &LineEditor::lineCallback);
     m_installed = true;
+    // The line starts empty; libedit updates these only after the next key.
+    rl_point = 0;
+    rl_end = 0;
     std::fflush(m_terminal);
 }
 

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 
+#include <cerrno>
 #include <cstdio>
 #include <cwchar>
 #include <unistd.h>
@@ -235,5 +236,8 @@ void TerminalPrinter::write(Channel channel, const QString &line)
     FILE *stream = toStdout ? stdout : stderr;
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stream);
     std::fputc('\n', stream);
-    std::fflush(stream);
+    if (std::fflush(stream) != 0 && errno == EPIPE && toStdout && !m_outputClosed) {
+        m_outputClosed = true;
+        Q_EMIT outputClosed();
+    }
 }

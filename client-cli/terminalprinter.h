@@ -54,6 +54,10 @@ public:
     // Compact JSON with every character a terminal could act on escaped as \uXXXX.
     static QByteArray safeJson(const QJsonObject &object);
 
+Q_SIGNALS:
+    // stdout was closed (`pynet-cli ... | head`): nobody reads the conversation.
+    void outputClosed();
+
 private:
     enum class Channel { Conversation, Status };
 
@@ -70,4 +74,5 @@ private:
     Style m_statusStyle;
     QString m_ownName;
     bool m_json = false;
+    bool m_outputClosed = false;
 };

@@ -58,6 +58,7 @@ private Q_SLOTS:
     void jsonPrintsEveryEventAsOneLine();
     void neutralizesHostileNamesAndText();
     void jsonEscapesHostileCharactersLosslessly();
+    void leavesWhenStdoutIsClosed();
     void helpAndVersion();
     void usageErrors_data();
     void usageErrors();
@@ -208,6 +209,27 @@ void TestCliPipe::jsonEscapesHostileCharactersLosslessly()
     QCOMPARE(message.value(u"data"_s).toString(), HostileText);
 }
 
+void TestCliPipe::leavesWhenStdoutIsClosed()
+{
+    ServerProcess server;
+    QVERIFY(server.start());
+    RawClient bob;
+    QVERIFY(bob.joinAs(server.port(), u"Bob"_s));
+    // `pynet-cli | true`: the reader is gone before anything is printed.
+    CliProcess cli;
+    cli.process().start(u"bash"_s,
+                        QStringList { u"-c"_s, u"set -o pipefail; \"$0\" \"$@\" | true"_s,
+                                      QStringLiteral(PYNET_CLI_BINARY) }
+                            + cliArguments(server.port(), u"Alice"_s));
+    QVERIFY(cli.waitForError("Joined"));
+
+    bob.sendObject(Protocol::chat(u"anyone reading?"_s));
+    const int exitCode = cli.waitForExit();
+    QVERIFY2(exitCode == 0, cli.standardError().constData());
+    QVERIFY(!bob.waitFor(u"presence"_s).isEmpty()); // Alice joined...
+    QCOMPARE(bob.waitFor(u"presence"_s).value(u"event"_s).toString(), u"leave"_s); // ...and left
+}
+
 void TestCliPipe::helpAndVersion()
 {
     CliProcess help;
@@ -258,7 +280,8 @@ void TestCliPipe::connectionRefusedExitsWith3()
     ServerProcess server;
     QVERIFY(server.start());
     const quint16 port = server.port();
-    QCOMPARE(server.stop(), 0);
+    server.stop();
+    QCOMPARE(server.process().state(), QProcess::NotRunning);
 
     CliProcess cli;
     cli.start(cliArguments(port, u"Alice"_s));
