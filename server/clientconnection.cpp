@@ -201,6 +201,7 @@ void ClientConnection::handleJoin(const QJsonObject &object)
     request.name = name;
     request.rich = object.value(Field::Protocol).toInt() >= 1;
     request.since = object.value(Field::Since).toInteger();
+    request.run = object.value(Field::Run).toString();
     request.resumeToken = object.value(Field::Resume).toString();
     request.outbox = m_outbox;
     request.connection = this;

@@ -13,16 +13,24 @@
 
 using namespace Protocol;
 
+static QString randomToken()
+{
+    return QString::number(QRandomGenerator::system()->generate64(), 16);
+}
+
 Hub::Hub(const QString &serverName, int historySize, int presenceLimit)
     : m_serverName(serverName)
+    , m_run(randomToken())
     , m_historySize(std::size_t(qMax(0, historySize)))
     , m_presenceLimit(presenceLimit)
     , m_recipients(std::make_shared<Recipients>())
 { }
 
-static QString newSessionToken()
+// A since from an earlier run of the server counts in ids that start again at 1
+// here: everything kept is new to that client. Without a run, since is trusted.
+qint64 Hub::sinceInThisRun(const JoinRequest &request) const
 {
-    return QString::number(QRandomGenerator::system()->generate64(), 16);
+    return request.run.isEmpty() || request.run == m_run ? request.since : 0;
 }
 
 Hub::JoinResult Hub::join(const JoinRequest &request)
@@ -49,11 +57,12 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
             m_members.erase(existing);
             replaced = true;
         }
-        const Member member { request.name, request.outbox, request.rich, newSessionToken(),
+        const Member member { request.name, request.outbox, request.rich, randomToken(),
                               request.connection };
         m_members.insert(key, member);
         member.outbox->post(
-            encode(member.rich ? welcomeLocked(member, request.since) : seedWelcomeLocked(member)));
+            encode(member.rich ? welcomeLocked(member, sinceInThisRun(request))
+                               : seedWelcomeLocked(member)));
         addRecipientLocked(member);
         announce = !replaced && announcesPresenceLocked();
         if (announce)
@@ -83,6 +92,7 @@ void Hub::leave(const QString &name, const Outbox *outbox)
 
 void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action)
 {
+    std::lock_guard order(m_fanOutMutex);
     ChatMessage message;
     message.from = from;
     message.text = text;
@@ -214,6 +224,7 @@ QJsonObject Hub::welcomeLocked(const Member &member, qint64 since) const
              { Field::Version, QStringLiteral(PYNET_VERSION) },
              { Field::Name, member.name },
              { Field::Session, member.session },
+             { Field::Run, m_run },
              { Field::Users,
                QJsonArray::fromStringList(announcesPresenceLocked() ? sortedNamesLocked()
                                                                     : QStringList()) },

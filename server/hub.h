@@ -27,6 +27,7 @@ public:
         QString name; // normalised
         bool rich = false;
         qint64 since = 0;
+        QString run; // the server run that since counts in
         QString resumeToken;
         std::shared_ptr<Outbox> outbox;
         QObject *connection = nullptr; // told "onReplaced" if a resume takes its name
@@ -86,14 +87,20 @@ private:
     QStringList sortedNamesLocked() const;
     QJsonObject welcomeLocked(const Member &member, qint64 since) const;
     QJsonObject seedWelcomeLocked(const Member &member) const;
+    qint64 sinceInThisRun(const JoinRequest &request) const;
     void broadcastPresence(QLatin1StringView event, const QString &name,
                            const std::shared_ptr<const Recipients> &recipients,
                            const Outbox *except);
 
     const QString m_serverName;
+    const QString m_run; // random per start: message ids count within one run
     const std::size_t m_historySize;
     const int m_presenceLimit;
     mutable std::mutex m_mutex;
+    // Held while a room message is numbered and handed to every Outbox: without
+    // it a quick reply, relayed by another thread, can reach someone before the
+    // message it answers.
+    std::mutex m_fanOutMutex;
     QMap<QString, Member> m_members; // by Validation::nameKey, so listed in name order
     // Copy-on-write: a broadcast takes a reference and sends without the lock;
     // a join or leave changes it in place unless some broadcast still holds it.

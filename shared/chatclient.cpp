@@ -83,6 +83,7 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
     m_reconnectAttempt = 0;
     m_lastMessageId = 0;
     m_sessionToken.clear();
+    m_serverRun.clear();
     startConnection();
 }
 
@@ -113,7 +114,8 @@ void ChatClient::join(const QString &name)
         return;
     m_requestedName = name;
     // The join is the one message a seed server expects, so it goes out at once.
-    m_socket->write(encode(richJoin(name, m_clientName, m_lastMessageId, m_sessionToken)));
+    m_socket->write(
+        encode(richJoin(name, m_clientName, m_lastMessageId, m_sessionToken, m_serverRun)));
     setStatus(Status::Joining);
     m_welcomeTimer.start();
 }
@@ -289,6 +291,11 @@ void ChatClient::handleWelcome(const QJsonObject &object)
 
     // History replays what we may have shown already; live messages never
     // repeat, but messages from different senders may arrive out of id order.
+    const QString run = object.value(Field::Run).toString();
+    if (run != m_serverRun) { // the server restarted: its ids start again
+        m_serverRun = run;
+        m_lastMessageId = 0;
+    }
     const qint64 shownUpTo = m_lastMessageId;
     const QJsonArray history = object.value(Field::History).toArray();
     for (const QJsonValue &value : history) {

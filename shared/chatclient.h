@@ -138,6 +138,7 @@ private:
     QString m_serverName;
     QString m_serverVersion;
     QString m_sessionToken;
+    QString m_serverRun; // which server run m_lastMessageId counts in
     QStringList m_users;
     QList<QByteArray> m_sendQueue; // spaced out for a seed server
     Status m_status = Status::Disconnected;

@@ -23,7 +23,7 @@ QJsonObject join(const QString &name)
 }
 
 QJsonObject richJoin(const QString &name, const QString &clientName, qint64 since,
-                     const QString &resumeToken)
+                     const QString &resumeToken, const QString &run)
 {
     QJsonObject message = join(name);
     message.insert(Field::Protocol, Version);
@@ -31,6 +31,8 @@ QJsonObject richJoin(const QString &name, const QString &clientName, qint64 sinc
         message.insert(Field::Client, clientName);
     if (since > 0)
         message.insert(Field::Since, since);
+    if (!run.isEmpty())
+        message.insert(Field::Run, run);
     if (!resumeToken.isEmpty())
         message.insert(Field::Resume, resumeToken);
     return message;

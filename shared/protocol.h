@@ -49,6 +49,7 @@ inline constexpr QLatin1StringView Client("client");
 inline constexpr QLatin1StringView Since("since");
 inline constexpr QLatin1StringView Resume("resume");
 inline constexpr QLatin1StringView Session("session");
+inline constexpr QLatin1StringView Run("run");
 inline constexpr QLatin1StringView Server("server");
 inline constexpr QLatin1StringView Version("version");
 inline constexpr QLatin1StringView Name("name");
@@ -96,8 +97,10 @@ QString timestampNow();
 
 // Builders for every message. Each returns the object; pass it to encode().
 QJsonObject join(const QString &name); // exactly the seed's join
+// since and run: the last room message id seen and the server run it belongs to
+// (ids start again at 1 when a server restarts, so an id alone is ambiguous).
 QJsonObject richJoin(const QString &name, const QString &clientName, qint64 since,
-                     const QString &resumeToken);
+                     const QString &resumeToken, const QString &run = {});
 QJsonObject chat(const QString &text, bool action = false);
 QJsonObject privateMessage(const QString &to, const QString &text);
 QJsonObject usersRequest();
