@@ -105,6 +105,8 @@ bool LoadGenerator::run(RunReport *report, std::string *error)
         std::fprintf(stderr, "[%s] step: %d senders at %g msg/s for %g s\n",
                      m_options.label.c_str(), m_senders, rate, m_options.duration);
         report->steps.push_back(runStep(rate));
+        // Let a server that fell behind catch up, so the next step starts clean.
+        report->steps.back().catchUpSeconds = waitForQuiet();
     }
     report->failures = m_failures;
     report->serverErrors = m_serverErrors;
@@ -173,6 +175,12 @@ void LoadGenerator::connectPhase(RunReport *report)
 
 void LoadGenerator::settlePhase(RunReport *report)
 {
+    report->settleSeconds = waitForQuiet();
+    report->serverJoined = ProcessStats::read(m_options.serverPid);
+}
+
+double LoadGenerator::waitForQuiet()
+{
     const int64_t start = monotonicNs();
     const int64_t quiet = int64_t(m_options.settleQuietMs * NsPerMs);
     const int64_t limit = start + int64_t(m_options.settleMax * NsPerSecond);
@@ -181,8 +189,7 @@ void LoadGenerator::settlePhase(RunReport *report)
         pump(std::min(limit, now + 50 * NsPerMs));
         now = monotonicNs();
     }
-    report->settleSeconds = seconds(std::max(m_lastReceiveNs, start) - start);
-    report->serverJoined = ProcessStats::read(m_options.serverPid);
+    return seconds(std::max(m_lastReceiveNs, start) - start);
 }
 
 void LoadGenerator::holdPhase(RunReport *report)

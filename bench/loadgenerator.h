@@ -46,6 +46,8 @@ private:
     void settlePhase(RunReport *report);
     void holdPhase(RunReport *report);
     StepReport runStep(double rate);
+    // Runs until nothing has arrived for --settle-quiet; returns how long traffic went on.
+    double waitForQuiet();
 
     // Waits for socket events until deadlineNs at the latest and handles them.
     void pump(int64_t deadlineNs);

@@ -7,7 +7,10 @@
 #   bench/run-benchmarks.sh --servers pynet --scenarios M2,M3 --pinning pinned
 #
 # Each scenario gets a freshly started server. Pinned runs put the server on CPU 0
-# and the generator on CPU 1 with taskset. Every run is bounded in time.
+# and the generator on CPU 1 with taskset. Server and generator each run in a
+# session of their own: with the kernel's autogroup scheduling a session shares
+# its CPU time among its threads, and a generator in the session of a server
+# with 10,000 threads gets almost none. Every run is bounded in time.
 set -euo pipefail
 
 SOURCE_DIR="$(cd "$(dirname "$0")/.." && pwd)"
@@ -136,7 +139,7 @@ start_server() {
     : >"$log"
     if [[ $name == pynet ]]; then
         # Rate limits and idle timeouts off: the benchmark measures relaying, not policing.
-        $pin "$SERVER_BIN" --host 127.0.0.1 --port 0 --max-clients 10000 --rate 100000 \
+        setsid $pin "$SERVER_BIN" --host 127.0.0.1 --port 0 --max-clients 10000 --rate 100000 \
             --burst 100000 --idle-timeout 86400 --join-timeout 600 2>"$log" >&2 &
         SERVER_PID=$!
         PORT="$(wait_for_log "$log" 'listening on 127\.0\.0\.1:[0-9]+' | sed -E 's/.*:([0-9]+).*/\1/')"
@@ -144,7 +147,7 @@ start_server() {
         PORT="$(free_port)"
         sed -E "s/^(\s*Ports = ).*/\1$PORT/" "$SOURCE_DIR/bench/ngircd-bench.conf" \
             >"$WORK/ngircd.conf"
-        $pin ngircd --nodaemon --config "$WORK/ngircd.conf" >"$log" 2>&1 &
+        setsid $pin ngircd --nodaemon --config "$WORK/ngircd.conf" >"$log" 2>&1 &
         SERVER_PID=$!
         wait_for_log "$log" 'Now listening on' >/dev/null
     fi
@@ -185,7 +188,7 @@ for pinning in ${PINNING//,/ }; do
             start_server "$server" "$SERVER_PIN"
             label="$scenario $pinning"
             # shellcheck disable=SC2046
-            if ! $BENCH_PIN "$BENCH_BIN" --port "$PORT" --protocol "$protocol" \
+            if ! setsid $BENCH_PIN "$BENCH_BIN" --port "$PORT" --protocol "$protocol" \
                 --server-name "$server" --server-pid "$SERVER_PID" --label "$label" \
                 --json "$JSONL" $(scenario_args "$scenario") >>"$TABLE"; then
                 echo "$label against $server: pynet-bench failed" >&2

@@ -53,6 +53,7 @@ std::string stepJson(const StepReport &s)
     return std::string("{") + "\"rate\":" + number(s.rate) + ",\"senders\":"
         + std::to_string(s.senders) + ",\"receivers\":" + std::to_string(s.receivers)
         + ",\"seconds\":" + number(s.seconds) + ",\"drain_seconds\":" + number(s.drainSeconds)
+        + ",\"catch_up_seconds\":" + number(s.catchUpSeconds)
         + ",\"sent\":" + std::to_string(s.sent) + ",\"offered_deliveries_per_s\":"
         + number(s.rate * s.senders * std::max(0, s.receivers - 1)) + ",\"expected\":"
         + std::to_string(s.expected) + ",\"delivered\":" + std::to_string(s.delivered)
@@ -148,6 +149,12 @@ std::string RunReport::tableRows() const
                           100 * s->generatorWaiting);
             notes += text;
         }
+        if (s && s->catchUpSeconds > 1) {
+            char text[64];
+            std::snprintf(text, sizeof text, "backlog for %.0fs after the drain ",
+                          s->catchUpSeconds);
+            notes += text;
+        }
         if (s && s->serverWaiting > 0.05) {
             char text[64];
             std::snprintf(text, sizeof text, "server waited for CPU %.2f cpu-s/s ",
@@ -171,7 +178,7 @@ std::string RunReport::tableRows() const
             "%-22s %-7s %6d %6d %8.1f %6.2f %9.0f %9.0f %7.3f %8.2f %8.2f %8.2f %8.1f %8.1f "
             "%7lld %5.2f %5.2f %s\n",
             label.c_str(), serverName.c_str(), clients, joined, double(joinP99Ns) / 1e6,
-            s ? s->rate : 0.0, s ? s->rate * s->senders * (s->receivers - 1) : 0.0,
+            s ? s->rate : 0.0, s ? s->rate * s->senders * std::max(0, s->receivers - 1) : 0.0,
             s && s->seconds > 0 ? double(s->deliveredInWindow) / s->seconds : 0.0, loss,
             s ? double(s->latencyP50Ns) / 1e6 : 0.0, s ? double(s->latencyP99Ns) / 1e6 : 0.0,
             s ? double(s->latencyP999Ns) / 1e6 : 0.0, s ? double(s->latencyMaxNs) / 1e6 : 0.0,

@@ -15,6 +15,7 @@ struct StepReport
     int receivers = 0; // members that read and were still joined at the end
     double seconds = 0; // the sending window
     double drainSeconds = 0;
+    double catchUpSeconds = 0; // traffic after the drain, before the next step could start
     uint64_t sent = 0;
     uint64_t expected = 0; // deliveries owed to the receivers
     uint64_t delivered = 0; // deliveries that arrived, drain included
