@@ -39,6 +39,7 @@ private Q_SLOTS:
     void nameTakenWithoutToken();
     void fiftyClientsEachMessageOnce();
     void joinDuringTrafficSeesEveryMessageOnce();
+    void repliesNeverOvertakeWhatTheyAnswer();
 };
 
 #define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
@@ -192,14 +193,28 @@ void TestServerRelay::welcomeDescribesTheRoom()
     QVERIFY(history.at(0).toObject().value(QLatin1StringView("id")).toInteger()
             < history.at(1).toObject().value(QLatin1StringView("id")).toInteger());
     QCOMPARE(welcome.value(QLatin1StringView("missed")).toInteger(-1), 0);
+    QCOMPARE(welcome.value(QLatin1StringView("userCount")).toInt(-1), 2);
+    QVERIFY(!str(welcome, "run").isEmpty());
 
-    // A second user gets a session token of its own.
+    // A second user gets a session token of its own, in the same run.
     RawClient carol;
     QVERIFY(carol.connectTo(server.port()));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
     const QJsonObject other = carol.waitFor(QStringLiteral("welcome"));
     QVERIFY(!str(other, "session").isEmpty());
     QVERIFY(str(other, "session") != str(welcome, "session"));
+    QCOMPARE(str(other, "run"), str(welcome, "run"));
+    QCOMPARE(other.value(QLatin1StringView("userCount")).toInt(-1), 3);
+
+    // Another start of the server is another run.
+    ServerProcess restarted;
+    START(restarted);
+    RawClient dave;
+    QVERIFY(dave.connectTo(restarted.port()));
+    dave.sendObject(Protocol::richJoin(QStringLiteral("Dave"), {}, 0, {}));
+    const QString otherRun = str(dave.waitFor(QStringLiteral("welcome")), "run");
+    QVERIFY(!otherRun.isEmpty());
+    QVERIFY(otherRun != str(welcome, "run"));
 }
 
 void TestServerRelay::welcomeNormalisesTheName()
@@ -347,20 +362,28 @@ void TestServerRelay::pingIsAnsweredWithTheSameId()
 void TestServerRelay::catchUp_data()
 {
     QTest::addColumn<int>("sinceIndex"); // which of the five messages the client saw last; -1: none
+    QTest::addColumn<QString>("run"); // "same": the run of this server; else sent as it is
     QTest::addColumn<QList<int>>("expected"); // indexes of the messages in the welcome's history
     QTest::addColumn<int>("missed");
 
+    const QString same = QStringLiteral("same");
     // --history 3 keeps messages 2, 3 and 4 of 0..4.
-    QTest::newRow("no since: what is kept") << -1 << QList<int> { 2, 3, 4 } << 0;
-    QTest::newRow("since the first: one lost") << 0 << QList<int> { 2, 3, 4 } << 1;
-    QTest::newRow("since the second: none lost") << 1 << QList<int> { 2, 3, 4 } << 0;
-    QTest::newRow("since the fourth") << 3 << QList<int> { 4 } << 0;
-    QTest::newRow("since the last") << 4 << QList<int> {} << 0;
+    QTest::newRow("no since: what is kept") << -1 << same << QList<int> { 2, 3, 4 } << 0;
+    QTest::newRow("since the first: one lost") << 0 << same << QList<int> { 2, 3, 4 } << 1;
+    QTest::newRow("since the second: none lost") << 1 << same << QList<int> { 2, 3, 4 } << 0;
+    QTest::newRow("since the fourth") << 3 << same << QList<int> { 4 } << 0;
+    QTest::newRow("since the last") << 4 << same << QList<int> {} << 0;
+    // Ids start again at 1 when a server restarts: a since from another run means nothing.
+    QTest::newRow("since from another run")
+        << 3 << QStringLiteral("0123456789abcdef") << QList<int> { 2, 3, 4 } << 0;
+    // A client from before runs existed: its since is trusted.
+    QTest::newRow("since without a run") << 3 << QString() << QList<int> { 4 } << 0;
 }
 
 void TestServerRelay::catchUp()
 {
     QFETCH(int, sinceIndex);
+    QFETCH(QString, run);
     QFETCH(QList<int>, expected);
     QFETCH(int, missed);
 
@@ -368,7 +391,10 @@ void TestServerRelay::catchUp()
     START(server);
     RawClient alice, bob;
     QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(bob.connectTo(server.port()));
+    bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), {}, 0, {}));
+    const QString thisRun = str(bob.waitFor(QStringLiteral("welcome")), "run");
+    QVERIFY(!thisRun.isEmpty());
     QList<qint64> ids;
     for (int i = 0; i < 5; ++i) {
         alice.sendObject(Protocol::chat(QStringLiteral("message %1").arg(i)));
@@ -380,9 +406,11 @@ void TestServerRelay::catchUp()
     RawClient carol;
     QVERIFY(carol.connectTo(server.port()));
     const qint64 since = sinceIndex < 0 ? 0 : ids.at(sinceIndex);
-    carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, since, {}));
+    carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, since, {},
+                                        run == QStringLiteral("same") ? thisRun : run));
     const QJsonObject welcome = carol.waitFor(QStringLiteral("welcome"));
     QVERIFY(!welcome.isEmpty());
+    QCOMPARE(str(welcome, "run"), thisRun);
     QList<qint64> got;
     for (const QJsonValue &value : welcome.value(QLatin1StringView("history")).toArray())
         got.append(value.toObject().value(QLatin1StringView("id")).toInteger());
@@ -567,6 +595,51 @@ void TestServerRelay::joinDuringTrafficSeesEveryMessageOnce()
             QCOMPARE(texts.at(i), QStringLiteral("busy %1").arg(i));
         for (int i = 1; i < ids.size(); ++i)
             QCOMPARE(ids.at(i), ids.at(i - 1) + 1);
+    }
+}
+
+// Bob answers each of Alice's messages the moment it reaches him. Everyone else
+// must see the question before the answer: the room's messages in id order.
+void TestServerRelay::repliesNeverOvertakeWhatTheyAnswer()
+{
+    constexpr int Observers = 40;
+    constexpr int Exchanges = 30;
+    ServerProcess server({ QStringLiteral("--rate"), QStringLiteral("100000"),
+                           QStringLiteral("--burst"), QStringLiteral("100000") });
+    START(server);
+    RawClient alice, bob;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    std::vector<std::unique_ptr<RawClient>> observers;
+    for (int i = 0; i < Observers; ++i) {
+        observers.push_back(std::make_unique<RawClient>());
+        QVERIFY(observers.back()->joinAs(server.port(), QStringLiteral("observer%1").arg(i)));
+    }
+    for (int i = 0; i < Exchanges; ++i) {
+        alice.sendObject(Protocol::chat(QStringLiteral("question %1").arg(i)));
+        QCOMPARE(str(bob.waitFor(QStringLiteral("message")), "data"),
+                 QStringLiteral("question %1").arg(i));
+        bob.sendObject(Protocol::chat(QStringLiteral("answer %1").arg(i)));
+        QCOMPARE(str(alice.waitFor(QStringLiteral("message")), "data"),
+                 QStringLiteral("answer %1").arg(i));
+    }
+    for (int o = 0; o < Observers; ++o) {
+        RawClient &observer = *observers.at(o);
+        qint64 lastId = 0;
+        for (int i = 0; i < 2 * Exchanges; ++i) {
+            const QJsonObject message = observer.waitFor(QStringLiteral("message"));
+            const QString expected =
+                QStringLiteral("%1 %2")
+                    .arg(i % 2 ? QStringLiteral("answer") : QStringLiteral("question"))
+                    .arg(i / 2);
+            QVERIFY2(str(message, "data") == expected,
+                     qPrintable(QStringLiteral("observer%1 saw \"%2\" where \"%3\" belongs")
+                                    .arg(o)
+                                    .arg(str(message, "data"), expected)));
+            const qint64 id = message.value(QLatin1StringView("id")).toInteger();
+            QVERIFY(id > lastId);
+            lastId = id;
+        }
     }
 }
 
