@@ -59,6 +59,7 @@ private Q_SLOTS:
     void neutralizesHostileNamesAndText();
     void jsonEscapesHostileCharactersLosslessly();
     void leavesWhenStdoutIsClosed();
+    void leavesCleanlyOnSigterm();
     void helpAndVersion();
     void usageErrors_data();
     void usageErrors();
@@ -226,6 +227,24 @@ void TestCliPipe::leavesWhenStdoutIsClosed()
     bob.sendObject(Protocol::chat(u"anyone reading?"_s));
     const int exitCode = cli.waitForExit();
     QVERIFY2(exitCode == 0, cli.standardError().constData());
+    QVERIFY(!bob.waitFor(u"presence"_s).isEmpty()); // Alice joined...
+    QCOMPARE(bob.waitFor(u"presence"_s).value(u"event"_s).toString(), u"leave"_s); // ...and left
+}
+
+void TestCliPipe::leavesCleanlyOnSigterm()
+{
+    ServerProcess server;
+    QVERIFY(server.start());
+    RawClient bob;
+    QVERIFY(bob.joinAs(server.port(), u"Bob"_s));
+    CliProcess cli;
+    cli.start(cliArguments(server.port(), u"Alice"_s));
+    QVERIFY(cli.waitForError("Joined"));
+    cli.write("last words\n");
+    QCOMPARE(bob.waitFor(u"message"_s).value(u"data"_s).toString(), u"last words"_s);
+
+    cli.process().terminate();
+    QCOMPARE(cli.waitForExit(), 0);
     QVERIFY(!bob.waitFor(u"presence"_s).isEmpty()); // Alice joined...
     QCOMPARE(bob.waitFor(u"presence"_s).value(u"event"_s).toString(), u"leave"_s); // ...and left
 }
