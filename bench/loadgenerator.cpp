@@ -221,6 +221,7 @@ StepReport LoadGenerator::runStep(double rate)
     std::fill(m_stepDelivered.begin(), m_stepDelivered.end(), 0);
     m_stepDeliveredInWindow = 0;
     m_stepOutOfOrder = 0;
+    m_stepGaps = 0;
     m_stepLate = 0;
     m_stepDisconnects = 0;
     m_latency.clear();
@@ -281,6 +282,7 @@ StepReport LoadGenerator::runStep(double rate)
     step.delivered = deliveredToLiveReceivers();
     step.deliveredInWindow = m_stepDeliveredInWindow;
     step.outOfOrder = m_stepOutOfOrder;
+    step.gaps = m_stepGaps;
     step.late = m_stepLate;
     step.latencyP50Ns = m_latency.percentile(0.50);
     step.latencyP99Ns = m_latency.percentile(0.99);
@@ -631,10 +633,15 @@ void LoadGenerator::onDelivery(int index, std::string_view text, int64_t nowNs)
         return;
     }
     uint32_t &highest = m_highestSeen[size_t(index) * size_t(m_senders) + stamp.sender];
-    if (stamp.sequence < highest)
+    if (stamp.sequence < highest) {
         ++m_stepOutOfOrder;
-    else
+    } else {
+        // Sequence numbers of this step skipped: messages this member never got.
+        const uint32_t next = std::max(highest, m_stepFirstSequence[stamp.sender]);
+        if (stamp.sequence > next)
+            m_stepGaps += stamp.sequence - next;
         highest = stamp.sequence + 1;
+    }
     if (stamp.sequence < m_stepFirstSequence[stamp.sender]) {
         ++m_stepLate;
         return;

@@ -106,6 +106,7 @@ private:
     int64_t m_windowEndNs = 0;
     uint64_t m_stepDeliveredInWindow = 0;
     uint64_t m_stepOutOfOrder = 0;
+    uint64_t m_stepGaps = 0;
     uint64_t m_stepLate = 0;
     LatencyHistogram m_latency;
     LatencyHistogram m_sendLag;
