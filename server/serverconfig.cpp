@@ -52,6 +52,11 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.maxFrameBytes = qsizetype(v);
           } },
+        { "max-depth", "Deepest nesting of objects and arrays in one incoming message.", 2, 1000,
+          [](const ServerConfig &c) { return c.maxDepth; },
+          [](ServerConfig &c, double v) {
+              c.maxDepth = int(v);
+          } },
         { "max-text", "Longest chat message in characters.", 1, 1e6,
           [](const ServerConfig &c) { return c.maxTextLength; },
           [](ServerConfig &c, double v) {
