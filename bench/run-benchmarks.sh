@@ -94,6 +94,7 @@ WORK="$(mktemp -d /tmp/pynet-bench.XXXXXX)"
 JSONL="$WORK/results.jsonl"
 TABLE="$WORK/table.txt"
 SERVER_PID=""
+BENCH_PID=""
 
 stop_server() {
     [[ -n $SERVER_PID ]] || return 0
@@ -106,7 +107,9 @@ stop_server() {
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
 }
-trap 'stop_server; rm -rf "$WORK"' EXIT
+# The generator runs in its own session, out of reach of the terminal's Ctrl-C.
+trap '[[ -z $BENCH_PID ]] || kill "$BENCH_PID" 2>/dev/null; stop_server; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
 
 # Waits up to 20 s for a line matching $2 in log $1; prints the match.
 wait_for_log() {
@@ -188,12 +191,15 @@ for pinning in ${PINNING//,/ }; do
             start_server "$server" "$SERVER_PIN"
             label="$scenario $pinning"
             # shellcheck disable=SC2046
-            if ! setsid $BENCH_PIN "$BENCH_BIN" --port "$PORT" --protocol "$protocol" \
+            setsid $BENCH_PIN "$BENCH_BIN" --port "$PORT" --protocol "$protocol" \
                 --server-name "$server" --server-pid "$SERVER_PID" --label "$label" \
-                --json "$JSONL" $(scenario_args "$scenario") >>"$TABLE"; then
+                --json "$JSONL" $(scenario_args "$scenario") >>"$TABLE" &
+            BENCH_PID=$!
+            if ! wait "$BENCH_PID"; then
                 echo "$label against $server: pynet-bench failed" >&2
                 STATUS=1
             fi
+            BENCH_PID=""
             stop_server
         done
     done
