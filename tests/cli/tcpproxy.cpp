@@ -35,6 +35,11 @@ void TcpProxy::listen()
 void TcpProxy::onNewConnection()
 {
     while (QTcpSocket *client = m_server->nextPendingConnection()) {
+        if (!m_accepting) {
+            client->abort();
+            client->deleteLater();
+            continue;
+        }
         auto *server = new QTcpSocket(this);
         ++m_connections;
         m_sockets.append(client);
@@ -67,6 +72,18 @@ void TcpProxy::cutAllInThread()
         socket->abort();
         socket->deleteLater();
     }
+}
+
+void TcpProxy::setAccepting(bool accepting)
+{
+    QMetaObject::invokeMethod(
+        this, [this, accepting] { m_accepting = accepting; }, Qt::BlockingQueuedConnection);
+}
+
+void TcpProxy::setTargetPort(quint16 port)
+{
+    QMetaObject::invokeMethod(
+        this, [this, port] { m_targetPort = port; }, Qt::BlockingQueuedConnection);
 }
 
 int TcpProxy::connectionCount()

@@ -20,6 +20,11 @@ public:
     quint16 port() const { return m_port; }
     // Aborts every forwarded connection, both sides.
     void cutAll();
+    // While not accepting, new connections are closed at once, like a server
+    // that is down; clients keep trying.
+    void setAccepting(bool accepting);
+    // Where new connections go, e.g. a restarted server on another port.
+    void setTargetPort(quint16 port);
     int connectionCount();
 
 private:
@@ -33,4 +38,5 @@ private:
     quint16 m_targetPort;
     quint16 m_port = 0;
     int m_connections = 0;
+    bool m_accepting = true;
 };

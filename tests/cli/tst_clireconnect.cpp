@@ -33,6 +33,7 @@ class TestCliReconnect : public QObject
 private Q_SLOTS:
     void comesBackAfterAServerRestart();
     void showsWhatWasMissedAfterADrop();
+    void catchesUpAfterAServerRestart();
     void noReconnectExitsWith5();
 };
 
@@ -93,6 +94,46 @@ void TestCliReconnect::showsWhatWasMissedAfterADrop()
     QVERIFY(!cli.standardOutput().contains("mine before the drop"));
     QCOMPARE(link.connectionCount(), 2);
 
+    cli.closeInput();
+    QCOMPARE(cli.waitForExit(), 0);
+}
+
+void TestCliReconnect::catchesUpAfterAServerRestart()
+{
+    auto first = std::make_unique<ServerProcess>();
+    QVERIFY(first->start());
+    TcpProxy link(first->port());
+    CliProcess cli;
+    cli.start(cliArguments(link.port(), u"Alice"_s));
+    QVERIFY(cli.waitForError("Joined"));
+    {
+        RawClient bob;
+        QVERIFY(bob.joinAs(first->port(), u"Bob"_s));
+        for (int i = 1; i <= 3; ++i)
+            bob.sendObject(Protocol::chat(u"old run %1"_s.arg(i)));
+        QVERIFY(cli.waitForOutput("<Bob> old run 3"));
+    }
+
+    // The server restarts; while it is away, the client's attempts fail.
+    link.setAccepting(false);
+    first->stop();
+    QVERIFY(cli.waitForError("Connection lost"));
+    ServerProcess second;
+    QVERIFY(second.start());
+    link.setTargetPort(second.port());
+    RawClient bob;
+    QVERIFY(bob.joinAs(second.port(), u"Bob"_s));
+    RawClient witness;
+    QVERIFY(witness.joinAs(second.port(), u"Witness"_s));
+    bob.sendObject(Protocol::chat(u"said in the new run"_s));
+    QVERIFY(!witness.waitFor(u"message"_s).isEmpty()); // the server has it
+    link.setAccepting(true);
+
+    // Its message ids start again at 1, below what Alice saw before: still news.
+    QVERIFY2(cli.waitForError("Reconnected as Alice", 20000), cli.standardError().constData());
+    QVERIFY2(cli.waitForOutput("<Bob> said in the new run"), cli.standardOutput().constData());
+    QVERIFY(cli.standardError().contains("While you were away:"));
+    QCOMPARE(cli.standardOutput().count("old run 1"), 1);
     cli.closeInput();
     QCOMPARE(cli.waitForExit(), 0);
 }
