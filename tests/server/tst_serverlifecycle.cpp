@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include <memory>
+#include <signal.h>
 #include <vector>
 
 using namespace ServerTest;
@@ -24,6 +25,7 @@ private Q_SLOTS:
     void sigtermTellsEveryClientAndExits();
     void sigtermWithNoClients();
     void sigtermDoesNotWaitForAStuckClient();
+    void sigintAndRepeatedSignals();
     void helpAndVersion();
     void badOption_data();
     void badOption();
@@ -172,6 +174,37 @@ void TestServerLifecycle::sigtermDoesNotWaitForAStuckClient()
         QVERIFY(!waitForMatch(*client, QStringLiteral("notice"), QStringLiteral("code"),
                               QStringLiteral("shutdown"), 2000)
                      .isEmpty());
+    }
+}
+
+void TestServerLifecycle::sigintAndRepeatedSignals()
+{
+    {
+        ServerProcess server;
+        START(server);
+        RawClient client;
+        QVERIFY(client.joinAs(server.port(), QStringLiteral("Ctrl-C")));
+        QVERIFY(::kill(pid_t(server.pid()), SIGINT) == 0);
+        QVERIFY(server.process().waitForFinished(2000));
+        QCOMPARE(server.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(server.process().exitCode(), 0);
+        QVERIFY(!waitForMatch(client, QStringLiteral("notice"), QStringLiteral("code"),
+                              QStringLiteral("shutdown"), 2000)
+                     .isEmpty());
+    }
+    {
+        // An impatient operator: a second SIGTERM while the first is being handled.
+        ServerProcess server;
+        START(server);
+        RawClient client;
+        QVERIFY(client.joinAs(server.port(), QStringLiteral("Patient")));
+        QVERIFY(::kill(pid_t(server.pid()), SIGTERM) == 0);
+        QVERIFY(server.waitForOutput(QStringLiteral("shutting down"), 2000));
+        ::kill(pid_t(server.pid()), SIGTERM); // it may have finished already
+        QVERIFY(server.process().state() == QProcess::NotRunning
+                || server.process().waitForFinished(2000));
+        QCOMPARE(server.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(server.process().exitCode(), 0);
     }
 }
 

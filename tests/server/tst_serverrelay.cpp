@@ -4,7 +4,10 @@
 #include "servertest.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
+#include <QHostAddress>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
@@ -28,6 +31,7 @@ private Q_SLOTS:
     void welcomeDescribesTheRoom();
     void welcomeNormalisesTheName();
     void seedWelcomeIsOneNotice();
+    void seedWelcomeFitsOneRead();
     void seedClientGetsPlainMessages();
     void privateMessages();
     void usersRequest();
@@ -40,6 +44,7 @@ private Q_SLOTS:
     void fiftyClientsEachMessageOnce();
     void joinDuringTrafficSeesEveryMessageOnce();
     void repliesNeverOvertakeWhatTheyAnswer();
+    void largeRoomIsQuietAboutJoins();
 };
 
 #define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
@@ -251,6 +256,44 @@ void TestServerRelay::seedWelcomeIsOneNotice()
     const QJsonObject welcome = before.constFirst();
     QCOMPARE(str(welcome, "type"), QStringLiteral("notice"));
     QCOMPARE(str(welcome, "data"), QStringLiteral("Welcome, Zed! Online: Alice, Zed."));
+}
+
+// A seed client reads its welcome with recv(1024) and json.loads: however many
+// are online, with however long names, the notice and its newline fit.
+void TestServerRelay::seedWelcomeFitsOneRead()
+{
+    ServerProcess server;
+    START(server);
+    std::vector<std::unique_ptr<RawClient>> others;
+    for (int i = 0; i < 30; ++i) {
+        // 32 characters of three UTF-8 bytes each: the limit is in bytes.
+        const QString name =
+            QString(30, QChar(0x540d)) + QStringLiteral("%1").arg(i, 2, 10, QLatin1Char('0'));
+        others.push_back(std::make_unique<RawClient>());
+        QVERIFY(others.back()->joinAs(server.port(), name));
+    }
+
+    QTcpSocket seed;
+    seed.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY(seed.waitForConnected(5000));
+    seed.write(R"({"type": "join", "data": "Zed"})");
+    QByteArray bytes;
+    QDeadlineTimer deadline(5000);
+    while (!bytes.contains('\n') && !deadline.hasExpired()) {
+        seed.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
+        bytes += seed.readAll();
+    }
+    const QByteArray line = bytes.left(bytes.indexOf('\n') + 1);
+    QVERIFY(!line.isEmpty());
+    QVERIFY2(line.size() <= 1024, qPrintable(QStringLiteral("%1 bytes").arg(line.size())));
+    QJsonParseError error;
+    const QJsonObject welcome = QJsonDocument::fromJson(line, &error).object();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(str(welcome, "type"), QStringLiteral("notice"));
+    QVERIFY2(str(welcome, "data").startsWith(QStringLiteral("Welcome, Zed! ")),
+             qPrintable(str(welcome, "data")));
+    QVERIFY2(str(welcome, "data").contains(QStringLiteral("more")),
+             qPrintable(str(welcome, "data")));
 }
 
 void TestServerRelay::seedClientGetsPlainMessages()
@@ -641,6 +684,35 @@ void TestServerRelay::repliesNeverOvertakeWhatTheyAnswer()
             lastId = id;
         }
     }
+}
+
+// Past --presence-limit members nobody is told about each join, and a welcome
+// does not list everyone; the list is still there on request.
+void TestServerRelay::largeRoomIsQuietAboutJoins()
+{
+    ServerProcess server({ QStringLiteral("--presence-limit"), QStringLiteral("2") });
+    START(server);
+    RawClient alice, bob, carol;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QCOMPARE(str(alice.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Bob"));
+
+    QVERIFY(carol.connectTo(server.port()));
+    carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
+    const QJsonObject welcome = carol.waitFor(QStringLiteral("welcome"));
+    QVERIFY(welcome.value(QLatin1StringView("users")).toArray().isEmpty());
+    QCOMPARE(welcome.value(QLatin1StringView("userCount")).toInt(), 3);
+    QList<QJsonObject> before;
+    QVERIFY(barrier(alice, &before));
+    QVERIFY2(ofType(before, QStringLiteral("presence")).isEmpty(),
+             "a join past the limit was announced");
+
+    carol.sendObject(Protocol::usersRequest());
+    QCOMPARE(
+        carol.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
+        QJsonArray({ QStringLiteral("Alice"), QStringLiteral("Bob"), QStringLiteral("Carol") }));
+    carol.sendObject(Protocol::chat(QStringLiteral("quietly here")));
+    QCOMPARE(str(alice.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Carol"));
 }
 
 QTEST_GUILESS_MAIN(TestServerRelay)
