@@ -20,6 +20,7 @@ const QByteArray StatusColour = "33";
 const QByteArray ErrorColour = "1;31";
 const QByteArray ErrorTextColour = "31";
 const QByteArray OwnColour = "1";
+const QByteArray MentionColour = "1;33";
 const QByteArray Bold = "1";
 const QByteArray Dim = "2";
 } // namespace
@@ -140,7 +141,23 @@ void TerminalPrinter::printMessage(const ChatMessage &message, bool fromHistory)
         prefix = time + QStringLiteral("* ") + from + u' ';
     else
         prefix = time + u'<' + from + QStringLiteral("> ");
-    writeMessageLine(prefix, message.text);
+    // Like irssi's hilight: a message that mentions us stands out.
+    writeMessageLine(prefix, message.text, !own && mentionsOwnName(message.text));
+}
+
+bool TerminalPrinter::mentionsOwnName(const QString &text) const
+{
+    if (m_ownName.isEmpty())
+        return false;
+    for (qsizetype at = text.indexOf(m_ownName, 0, Qt::CaseInsensitive); at >= 0;
+         at = text.indexOf(m_ownName, at + 1, Qt::CaseInsensitive)) {
+        const qsizetype end = at + m_ownName.size();
+        const bool startsWord = at == 0 || !text.at(at - 1).isLetterOrNumber();
+        const bool endsWord = end == text.size() || !text.at(end).isLetterOrNumber();
+        if (startsWord && endsWord)
+            return true;
+    }
+    return false;
 }
 
 void TerminalPrinter::printOwnMessage(const QString &text, bool action)
@@ -166,13 +183,15 @@ void TerminalPrinter::printOwnPrivate(const QString &to, const QString &text)
     writeMessageLine(prefix, text);
 }
 
-void TerminalPrinter::writeMessageLine(const QString &prefix, const QString &text)
+void TerminalPrinter::writeMessageLine(const QString &prefix, const QString &text, bool highlight)
 {
     // Continuation lines of a multi-line message line up under its first line.
     static const QRegularExpression escapes(QStringLiteral("\x1b\\[[0-9;]*m"));
     const int indent = displayWidth(QString(prefix).remove(escapes));
     QString body = DisplayText::neutralized(text, true);
     body.replace(u'\n', u'\n' + QString(indent, u' '));
+    if (highlight)
+        body = paint(Channel::Conversation, body, MentionColour, Bold);
     write(Channel::Conversation, prefix + body);
 }
 

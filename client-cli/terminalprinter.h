@@ -66,7 +66,8 @@ private:
     QString timestamp(Channel channel, const QDateTime &time) const;
     QString coloredName(Channel channel, const QString &name) const;
     QString ownName(Channel channel) const;
-    void writeMessageLine(const QString &prefix, const QString &text);
+    void writeMessageLine(const QString &prefix, const QString &text, bool highlight = false);
+    bool mentionsOwnName(const QString &text) const;
     void write(Channel channel, const QString &line);
 
     LineEditor *m_editor = nullptr;

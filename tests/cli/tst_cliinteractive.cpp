@@ -119,6 +119,12 @@ void TestCliInteractive::commands()
 
     // The entered line is replaced by the echo; the prompt stays usable.
     QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice> "; }));
+    // A message that mentions us stands out; a word that merely contains the name does not.
+    bob.sendObject(Protocol::chat(u"malice aforethought"_s));
+    bob.sendObject(Protocol::chat(u"hey alice, look"_s));
+    QVERIFY(cli.waitForOutput("\x1b[1;33mhey alice, look\x1b[0m"));
+    QVERIFY(cli.output().contains("> malice aforethought"));
+
     cli.write("quit\r"); // as in the seed's client
     QCOMPARE(cli.waitForExit(), 0);
 }
