@@ -68,6 +68,27 @@ QJsonObject takeCoded(RawClient &client, const QString &type, QLatin1StringView 
     }
 }
 
+// SIGTERM gives exit code 0, and no sanitizer (in a sanitizer build) said anything.
+bool stoppedCleanly(ServerProcess &server)
+{
+    if (server.stop() != 0)
+        return false;
+    const QString output = server.output();
+    return !output.contains(QStringLiteral("runtime error:"))
+        && !output.contains(QStringLiteral("Sanitizer"));
+}
+
+// AddressSanitizer keeps freed memory in quarantine, so the resident size of a
+// server built with it says nothing about our buffers; the figure is still shown.
+constexpr bool memoryIsMeaningful()
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return false;
+#else
+    return true;
+#endif
+}
+
 // Two ordinary users who must not notice the attack.
 class Conversation
 {
@@ -550,7 +571,7 @@ void TestHostileClients::malformedInputs()
                              .arg(relayedAsSender)
                              .arg(conversation.delivered())
                              .arg(conversation.sent());
-    QCOMPARE(server.stop(), 0);
+    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::endlessFrame()
@@ -607,8 +628,8 @@ void TestHostileClients::endlessFrame()
                .arg(growth)
                .arg(conversation.delivered())
                .arg(conversation.sent());
-    QVERIFY2(growth < 5 * 1024, qPrintable(QString::number(growth)));
-    QCOMPARE(server.stop(), 0);
+    QVERIFY2(!memoryIsMeaningful() || growth < 5 * 1024, qPrintable(QString::number(growth)));
+    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::readerThatNeverReads()
@@ -677,8 +698,8 @@ void TestHostileClients::readerThatNeverReads()
                              .arg(deliveredToBob)
                              .arg(sent);
     QCOMPARE(deliveredToBob, sent);
-    QVERIFY2(growth < 8 * 1024, qPrintable(QString::number(growth)));
-    QCOMPARE(server.stop(), 0);
+    QVERIFY2(!memoryIsMeaningful() || growth < 8 * 1024, qPrintable(QString::number(growth)));
+    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::connectionsThatNeverJoin()
@@ -725,7 +746,7 @@ void TestHostileClients::connectionsThatNeverJoin()
     QVERIFY2(allClosed >= 900 && // a coarse timer may fire 5% early
                  allClosed < allConnected + 4000,
              qPrintable(QString::number(allClosed)));
-    QCOMPARE(server.stop(), 0);
+    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::resetsMidMessage()
@@ -789,7 +810,7 @@ void TestHostileClients::resetsMidMessage()
                              .arg(probe.residentKiB())
                              .arg(conversation.delivered())
                              .arg(conversation.sent());
-    QCOMPARE(server.stop(), 0);
+    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::flood()
@@ -856,7 +877,7 @@ void TestHostileClients::flood()
     QVERIFY(relayed >= burst - 1); // the join took a token
     QVERIFY(relayed <= allowed);
     QCOMPARE(server.process().state(), QProcess::Running);
-    QCOMPARE(server.stop(), 0);
+    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::terminateWithClients()
@@ -892,6 +913,8 @@ void TestHostileClients::terminateWithClients()
                              .arg(told)
                              .arg(closed);
     QCOMPARE(exitCode, 0);
+    QVERIFY(!server.output().contains(QStringLiteral("runtime error:")));
+    QVERIFY(!server.output().contains(QStringLiteral("Sanitizer")));
     QVERIFY2(stopMs < 2000, qPrintable(QString::number(stopMs)));
     QCOMPARE(told, count);
     QCOMPARE(closed, count);
