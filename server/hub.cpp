@@ -60,16 +60,17 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
         const Member member { request.name, request.outbox, request.rich, randomToken(),
                               request.connection };
         m_members.insert(key, member);
-        member.outbox->post(
-            encode(member.rich ? welcomeLocked(member, sinceInThisRun(request))
-                               : seedWelcomeLocked(member)));
+        member.outbox->post(encode(member.rich ? welcomeLocked(member, sinceInThisRun(request))
+                                               : seedWelcomeLocked(member)));
         addRecipientLocked(member);
         announce = !replaced && announcesPresenceLocked();
         if (announce)
             recipients = m_recipients;
     }
-    if (announce)
+    if (announce) {
         broadcastPresence(Event::Joined, request.name, recipients, request.outbox.get());
+        releaseRecipients(recipients);
+    }
     return {};
 }
 
@@ -88,6 +89,7 @@ void Hub::leave(const QString &name, const Outbox *outbox)
         recipients = m_recipients;
     }
     broadcastPresence(Event::Left, name, recipients, outbox);
+    releaseRecipients(recipients);
 }
 
 void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action)
@@ -114,6 +116,7 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
         if (recipient.outbox.get() != sender)
             recipient.outbox->post(bytes);
     }
+    releaseRecipients(recipients);
 }
 
 bool Hub::sendPrivate(const QString &from, const QString &to, const QString &text)
@@ -156,7 +159,9 @@ int Hub::broadcastNotice(const QString &text, QLatin1StringView code)
     const QByteArray bytes = encode(notice(text, code));
     for (const Recipient &recipient : *recipients)
         recipient.outbox->post(bytes);
-    return int(recipients->size());
+    const int told = int(recipients->size());
+    releaseRecipients(recipients);
+    return told;
 }
 
 int Hub::memberCount() const
@@ -169,6 +174,15 @@ void Hub::detachRecipientsLocked()
 {
     if (m_recipients.use_count() > 1) // a broadcast is still sending to this list
         m_recipients = std::make_shared<Recipients>(*m_recipients);
+}
+
+// A broadcast lets go of the list under the lock: a join or leave that then
+// finds itself the only holder changes the list in place, and use_count() alone
+// would not order that change after the broadcast's last read.
+void Hub::releaseRecipients(std::shared_ptr<const Recipients> &recipients)
+{
+    std::lock_guard lock(m_mutex);
+    recipients.reset();
 }
 
 void Hub::addRecipientLocked(const Member &member)

@@ -83,6 +83,7 @@ private:
     void addRecipientLocked(const Member &member);
     void removeRecipientLocked(const Outbox *outbox);
     void detachRecipientsLocked();
+    void releaseRecipients(std::shared_ptr<const Recipients> &recipients);
     bool announcesPresenceLocked() const;
     QStringList sortedNamesLocked() const;
     QJsonObject welcomeLocked(const Member &member, qint64 since) const;
