@@ -28,10 +28,14 @@ if ! command -v "$cxx" >/dev/null; then
 fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-if [[ ! -f $build/CMakeCache.txt ]]; then
-    cmake -S "$here" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
+mkdir -p "$build"
+if ! { [[ -f $build/CMakeCache.txt ]] \
+    || cmake -S "$here" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx"; } \
+    >"$build/build.log" 2>&1 || ! cmake --build "$build" -j"$(nproc)" >>"$build/build.log" 2>&1; then
+    tail -n 40 "$build/build.log" >&2
+    echo "run-fuzzers: the fuzz harnesses did not build (log: $build/build.log)" >&2
+    exit 2
 fi
-cmake --build "$build" -j"$(nproc)" >/dev/null
 
 per_harness=$((seconds / ${#harnesses[@]}))
 ((per_harness < 1)) && per_harness=1

@@ -11,7 +11,6 @@
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
-#include <QJsonArray>
 #include <QTest>
 
 #include <arpa/inet.h>
