@@ -377,6 +377,13 @@ void MainWindow::submitInput(const QString &line)
             m_input->commit();
         return;
     case ChatCommand::Kind::Private: {
+        if (m_client->status() == ChatClient::Status::Joined
+            && !m_client->serverSpeaksRichProtocol()) {
+            conversation->appendNotice(tr("This server speaks only the original PyNet protocol: "
+                                          "no private messages."),
+                                       Conversation::Kind::Error);
+            return;
+        }
         const QString target = onlineName(command.target);
         if (target.isEmpty()) {
             conversation->appendNotice(
@@ -793,10 +800,15 @@ void MainWindow::updateStatus()
     const bool online = m_client->status() != ChatClient::Status::Disconnected;
     m_disconnectAction->setEnabled(online);
     const int count = int(m_users->users().size());
+    m_userHeader->setToolTip(m_client->status() == ChatClient::Status::Joined
+                                     && !m_client->serverSpeaksRichProtocol()
+                                 ? tr("This server speaks only the original PyNet protocol and "
+                                      "does not list who is online.")
+                                 : QString());
     if (m_client->status() != ChatClient::Status::Joined)
         m_userHeader->setText(tr("Online"));
     else if (!m_client->serverSpeaksRichProtocol())
-        m_userHeader->setText(tr("Online — this server does not say"));
+        m_userHeader->setText(tr("Online — unknown"));
     else
         m_userHeader->setText(tr("Online — %1").arg(count));
 }

@@ -10,6 +10,7 @@
 #include <QDeadlineTimer>
 #include <QJsonObject>
 #include <QListView>
+#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void nameTakenIsShownInTheDialog();
     void connectionRefusedIsShownInTheDialog();
     void serverFullIsShownInTheDialog();
+    void worksWithASeedServer();
 
 private:
     void connectAs(const QString &name);
@@ -586,6 +588,43 @@ void TestMainWindow::serverFullIsShownInTheDialog()
     QTRY_VERIFY(!dialog->errorText().isEmpty());
     QVERIFY2(dialog->errorText().contains(QStringLiteral("full"), Qt::CaseInsensitive),
              qPrintable(dialog->errorText()));
+}
+
+void TestMainWindow::worksWithASeedServer()
+{
+    // The seed specification's server, in Python: no welcome, no user list, no private messages.
+    QProcess seed;
+    seed.start(QStringLiteral(PYNET_PYTHON),
+               { QStringLiteral(PYNET_TESTS_DIR "/interop/seed_server.py"), QStringLiteral("0") });
+    QVERIFY(seed.waitForReadyRead(10000));
+    const QString banner = QString::fromUtf8(seed.readLine()).trimmed();
+    QVERIFY2(banner.startsWith(QStringLiteral("listening on ")), qPrintable(banner));
+    const quint16 port = banner.section(u' ', 2).toUShort();
+
+    RawClient peer;
+    QVERIFY(peer.connectTo(port));
+    peer.send(R"({"type": "join", "data": "SeedBob"})");
+
+    m_window->client()->setWelcomeTimeout(300);
+    m_window->connectTo(QStringLiteral("127.0.0.1"), port, QStringLiteral("Alice"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->client()->status(), Status::Joined, 10000);
+    QVERIFY(!m_window->client()->serverSpeaksRichProtocol());
+
+    send(QStringLiteral("hi seed world"));
+    const QJsonObject relayed = receive(peer, QStringLiteral("message"));
+    QCOMPARE(field(relayed, "data"), QStringLiteral("hi seed world"));
+    QCOMPARE(field(relayed, "from"), QStringLiteral("Alice"));
+
+    peer.send(R"({"type": "chat", "data": "hello Alice"})");
+    QTRY_VERIFY(roomText().contains(QStringLiteral("\tSeedBob\thello Alice")));
+    QCOMPARE(m_window->room()->entries().constLast().mention, true);
+
+    send(QStringLiteral("/msg SeedBob psst"));
+    QVERIFY(roomText().contains(QStringLiteral("no private messages")));
+    QCOMPARE(m_window->inputLine()->text(), QStringLiteral("/msg SeedBob psst"));
+
+    seed.kill();
+    seed.waitForFinished(5000);
 }
 
 QTEST_MAIN(TestMainWindow)
