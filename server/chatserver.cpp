@@ -17,7 +17,7 @@ constexpr int ShutdownDeadlineMs = 1500; // then threads are stopped without wai
 ChatServer::ChatServer(const ServerConfig &config, QObject *parent)
     : QTcpServer(parent)
     , m_config(config)
-    , m_hub(config.serverName, config.historySize, config.presenceLimit)
+    , m_hub(config.serverName, config.historySize, config.presenceLimit, config.maxUnsentBytes / 2)
 {
     m_shutdownDeadline.setSingleShot(true);
     connect(&m_shutdownDeadline, &QTimer::timeout, this, &ChatServer::stopRemainingThreads);

@@ -18,10 +18,12 @@ static QString randomToken()
     return QString::number(QRandomGenerator::system()->generate64(), 16);
 }
 
-Hub::Hub(const QString &serverName, int historySize, int presenceLimit)
+Hub::Hub(const QString &serverName, int historySize, int presenceLimit,
+         qsizetype welcomeHistoryBytes)
     : m_serverName(serverName)
     , m_run(randomToken())
     , m_historySize(std::size_t(qMax(0, historySize)))
+    , m_welcomeHistoryBytes(welcomeHistoryBytes)
     , m_presenceLimit(presenceLimit)
     , m_recipients(std::make_shared<Recipients>())
 { }
@@ -220,18 +222,46 @@ QStringList Hub::sortedNamesLocked() const
     return names;
 }
 
+// What text takes in a JSON string on the wire, at most: UTF-8, escapes included.
+static qsizetype jsonStringBytes(const QString &text)
+{
+    qsizetype bytes = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t unit = text.at(i).unicode();
+        if (QChar::isHighSurrogate(unit) && i + 1 < text.size()
+            && QChar::isLowSurrogate(text.at(i + 1).unicode())) {
+            bytes += 4;
+            ++i;
+        } else if (unit < 0x20 || QChar::isSurrogate(unit)) {
+            bytes += 6; // escaped as \uXXXX at worst
+        } else if (unit == u'"' || unit == u'\\') {
+            bytes += 2;
+        } else {
+            bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
+        }
+    }
+    return bytes;
+}
+
 QJsonObject Hub::welcomeLocked(const Member &member, qint64 since) const
 {
+    // The newest messages that fit the budget.
+    constexpr qsizetype FieldsBytes = 160; // type, id, time, action, names and quotes
+    qsizetype bytes = 0;
+    auto first = m_history.end();
+    while (first != m_history.begin()) {
+        const ChatMessage &message = *std::prev(first);
+        bytes += jsonStringBytes(message.text) + jsonStringBytes(message.from) + FieldsBytes;
+        if (message.id <= since || bytes > m_welcomeHistoryBytes)
+            break;
+        --first;
+    }
     QJsonArray history;
-    qint64 missed = 0;
-    for (const ChatMessage &message : m_history) {
-        if (message.id > since)
-            history.append(message.toJson());
-    }
-    if (since > 0) {
-        const qint64 oldestKept = m_history.empty() ? m_lastId + 1 : m_history.front().id;
-        missed = qMax<qint64>(0, oldestKept - since - 1);
-    }
+    for (auto it = first; it != m_history.end(); ++it)
+        history.append(it->toJson());
+    // Ids count every room message, so whatever came after since and is not in
+    // the history (no longer kept, or over the budget) was missed.
+    const qint64 missed = since > 0 ? qMax<qint64>(0, m_lastId - since - history.size()) : 0;
     return { { Field::Type, Type::Welcome },
              { Field::Protocol, Protocol::Version },
              { Field::Server, m_serverName },

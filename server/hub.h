@@ -39,7 +39,10 @@ public:
         QString errorText;
     };
 
-    Hub(const QString &serverName, int historySize, int presenceLimit);
+    // welcomeHistoryBytes caps the history in one welcome: a welcome larger than
+    // a client may owe (--max-unsent-bytes) would get it dropped before it can read.
+    Hub(const QString &serverName, int historySize, int presenceLimit,
+        qsizetype welcomeHistoryBytes);
 
     // Registers the client and sends it its welcome before any broadcast can
     // reach it; tells the others while the room is within the presence limit. Refuses a name in
@@ -96,6 +99,7 @@ private:
     const QString m_serverName;
     const QString m_run; // random per start: message ids count within one run
     const std::size_t m_historySize;
+    const qsizetype m_welcomeHistoryBytes;
     const int m_presenceLimit;
     mutable std::mutex m_mutex;
     // Held while a room message is numbered and handed to every Outbox: without

@@ -30,6 +30,7 @@ private Q_SLOTS:
     void presenceForRichAndSeedClients();
     void welcomeDescribesTheRoom();
     void welcomeNormalisesTheName();
+    void welcomeFitsWhatAClientMayOwe();
     void seedWelcomeIsOneNotice();
     void seedWelcomeFitsOneRead();
     void seedClientGetsPlainMessages();
@@ -236,6 +237,51 @@ void TestServerRelay::welcomeNormalisesTheName()
     QCOMPARE(str(bob.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Am\u00e9lie"));
     client.sendObject(Protocol::chat(QStringLiteral("bonjour")));
     QCOMPARE(str(bob.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Am\u00e9lie"));
+}
+
+// Long history of long messages: the welcome must still be small enough to
+// arrive, rather than get the newcomer dropped as a slow reader before it reads.
+void TestServerRelay::welcomeFitsWhatAClientMayOwe()
+{
+    constexpr int Messages = 200;
+    ServerProcess server({ QStringLiteral("--history"), QString::number(Messages),
+                           QStringLiteral("--max-unsent-bytes"), QStringLiteral("262144"),
+                           QStringLiteral("--rate"), QStringLiteral("100000"),
+                           QStringLiteral("--burst"), QStringLiteral("100000") });
+    START(server);
+    RawClient alice;
+    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    // 8,000 emoji: 32 KB of UTF-8 each, 6.4 MB of history in all.
+    const QString emoji = QStringLiteral("\U0001F600").repeated(7995);
+    for (int i = 0; i < Messages; ++i) {
+        alice.send(Protocol::encode(
+            Protocol::chat(QStringLiteral("%1 ").arg(i, 3, 10, QLatin1Char('0')) + emoji)));
+        while (alice.socket().bytesToWrite() > 0)
+            QVERIFY(alice.socket().waitForBytesWritten(5000));
+    }
+    QVERIFY(barrier(alice));
+
+    RawClient carol;
+    QVERIFY(carol.connectTo(server.port()));
+    carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 1, {}));
+    const QJsonObject welcome = carol.waitFor(QStringLiteral("welcome"), 10000);
+    QVERIFY2(!welcome.isEmpty(), qPrintable(server.output().right(600)));
+    const QJsonArray history = welcome.value(QLatin1StringView("history")).toArray();
+    QVERIFY(!history.isEmpty());
+    QCOMPARE(str(history.last().toObject(), "data").left(4),
+             QStringLiteral("%1 ").arg(Messages - 1));
+    // What the welcome leaves out counts as missed: together, everything after since.
+    QCOMPARE(history.size() + welcome.value(QLatin1StringView("missed")).toInteger(), Messages - 1);
+    qint64 previous = history.first().toObject().value(QLatin1StringView("id")).toInteger() - 1;
+    for (const QJsonValue &value : history) {
+        const qint64 id = value.toObject().value(QLatin1StringView("id")).toInteger();
+        QCOMPARE(id, previous + 1);
+        previous = id;
+    }
+    QCOMPARE(previous, qint64(Messages));
+    alice.sendObject(Protocol::chat(QStringLiteral("welcome, Carol")));
+    QCOMPARE(str(carol.waitFor(QStringLiteral("message")), "data"),
+             QStringLiteral("welcome, Carol"));
 }
 
 void TestServerRelay::seedWelcomeIsOneNotice()
