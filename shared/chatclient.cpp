@@ -84,6 +84,9 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
     m_lastMessageId = 0;
     m_sessionToken.clear();
     m_serverRun.clear();
+    // A retry of the old session must not fire into the new one, nor make it
+    // ignore its own drop (onSocketClosed returns while the timer runs).
+    m_reconnectTimer.stop();
     startConnection();
 }
 
