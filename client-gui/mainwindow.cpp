@@ -79,6 +79,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_userView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_userView->setUniformItemSizes(true);
     m_userView->setFocusPolicy(Qt::ClickFocus);
+    m_userView->setAccessibleName(tr("Online users"));
     m_userHeader->setContentsMargins(6, 4, 6, 2);
     auto *userPane = new QWidget(this);
     auto *userLayout = new QVBoxLayout(userPane);
@@ -177,6 +178,12 @@ void MainWindow::createActions()
         chat->addAction(QIcon::fromTheme(QStringLiteral("network-disconnect")), tr("&Disconnect"),
                         this, [this] { m_client->disconnectFromServer(); });
     m_disconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    // The back-off grows to half a minute; someone who knows the server is back need not wait.
+    m_reconnectAction = chat->addAction(tr("&Reconnect Now"), this, [this] {
+        connectTo(m_host, m_port, m_client->name().isEmpty() ? m_requestedName : m_client->name());
+    });
+    m_reconnectAction->setObjectName(QStringLiteral("reconnectNow"));
+    m_reconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     chat->addSeparator();
     m_closeTabAction =
         chat->addAction(tr("Close &Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
@@ -498,11 +505,12 @@ void MainWindow::connectTo(const QString &host, quint16 port, const QString &nam
     m_port = port;
     m_requestedName = name;
     m_lastError.clear();
-    // connectToServer() drops any current session silently; say so here.
-    if (m_wasJoined) {
+    // connectToServer() drops any current session silently; say so here, unless
+    // the loss was already announced.
+    if (m_wasJoined && m_client->status() != ChatClient::Status::Reconnecting)
         m_room->appendNotice(tr("Disconnected."));
-        m_wasJoined = false;
-    }
+    // A fresh connection: if it fails, the connect dialog says why.
+    m_wasJoined = false;
     m_client->connectToServer(host, port, name);
     updateStatus();
 }
@@ -799,6 +807,7 @@ void MainWindow::updateStatus()
 
     const bool online = m_client->status() != ChatClient::Status::Disconnected;
     m_disconnectAction->setEnabled(online);
+    m_reconnectAction->setEnabled(m_client->status() == ChatClient::Status::Reconnecting);
     const int count = int(m_users->users().size());
     m_userHeader->setToolTip(m_client->status() == ChatClient::Status::Joined
                                      && !m_client->serverSpeaksRichProtocol()

@@ -119,6 +119,7 @@ private:
 
     QAction *m_connectAction = nullptr;
     QAction *m_disconnectAction = nullptr;
+    QAction *m_reconnectAction = nullptr;
     QAction *m_closeTabAction = nullptr;
     QAction *m_showUsersAction = nullptr;
 

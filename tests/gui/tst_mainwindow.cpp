@@ -7,6 +7,7 @@
 #include "serverprocess.h"
 #include "userlistmodel.h"
 
+#include <QAction>
 #include <QDeadlineTimer>
 #include <QJsonObject>
 #include <QListView>
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void unreadCountAndAttentionWhileInactive();
     void reconnectsAfterServerRestart();
     void missedMessagesAreFilledIn();
+    void reconnectNowSkipsTheWait();
     void nameTakenIsShownInTheDialog();
     void connectionRefusedIsShownInTheDialog();
     void serverFullIsShownInTheDialog();
@@ -516,6 +518,40 @@ void TestMainWindow::missedMessagesAreFilledIn()
             < text.indexOf(QStringLiteral("Reconnected. 1 missed")));
     QCOMPARE(text.count(QStringLiteral("before\n")), 1);
     QCOMPARE(text.count(QStringLiteral("mine, sent before the drop")), 1);
+}
+
+void TestMainWindow::reconnectNowSkipsTheWait()
+{
+    connectAs(QStringLiteral("Alice"));
+    auto *reconnectNow = m_window->findChild<QAction *>(QStringLiteral("reconnectNow"));
+    QVERIFY(reconnectNow);
+    QVERIFY(!reconnectNow->isEnabled());
+    m_window->client()->setReconnectDelays(60000, 60000);
+
+    const quint16 port = m_server->port();
+    m_server->kill();
+    QTRY_COMPARE(m_window->client()->status(), Status::Reconnecting);
+    QVERIFY(reconnectNow->isEnabled());
+    m_server = std::make_unique<ServerProcess>(
+        QStringList { QStringLiteral("--port"), QString::number(port) });
+    QVERIFY2(m_server->start(), qPrintable(m_server->output()));
+
+    reconnectNow->trigger(); // instead of waiting a minute
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->client()->status(), Status::Joined, 5000);
+    QCOMPARE(m_window->client()->name(), QStringLiteral("Alice"));
+    QVERIFY(!reconnectNow->isEnabled());
+    QVERIFY(m_window->inputLine()->isEnabled());
+    QCOMPARE(roomText().count(QStringLiteral("Connection lost")), 1);
+    QVERIFY(!roomText().contains(QStringLiteral("Disconnected.")));
+
+    // Too early: that attempt is a fresh connect, and the dialog explains its failure.
+    m_server->kill();
+    QTRY_COMPARE(m_window->client()->status(), Status::Reconnecting);
+    reconnectNow->trigger();
+    QTRY_VERIFY(m_window->connectDialog() && m_window->connectDialog()->isVisible());
+    QTRY_VERIFY(m_window->connectDialog()->errorText().contains(QStringLiteral("refused"),
+                                                                Qt::CaseInsensitive));
+    QCOMPARE(m_window->client()->status(), Status::Disconnected);
 }
 
 void TestMainWindow::nameTakenIsShownInTheDialog()
