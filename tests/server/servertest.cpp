@@ -12,6 +12,11 @@
 
 namespace ServerTest {
 
+QString stringOf(const QJsonObject &object, const char *field)
+{
+    return object.value(QLatin1StringView(field)).toString();
+}
+
 QJsonObject waitForMatch(RawClient &client, const QString &type, const QString &field,
                          const QJsonValue &value, int timeoutMs)
 {

@@ -11,6 +11,9 @@ class QAbstractSocket;
 // Small tools the server tests share, on top of RawClient and ServerProcess.
 namespace ServerTest {
 
+// A string field of an object; empty when missing or not a string.
+QString stringOf(const QJsonObject &object, const char *field);
+
 // Waits for an object of the given type whose field equals value, dropping the
 // other objects of that type on the way. Empty on timeout.
 QJsonObject waitForMatch(RawClient &client, const QString &type, const QString &field,

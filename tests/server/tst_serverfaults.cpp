@@ -53,11 +53,6 @@ private Q_SLOTS:
                  qPrintable(why + QLatin1Char('\n') + (server).output()));                         \
     } while (false)
 
-static QString str(const QJsonObject &object, const char *field)
-{
-    return object.value(QLatin1StringView(field)).toString();
-}
-
 // Writes everything before returning: large messages do not fit the socket at once.
 static bool sendAll(RawClient &client, const QByteArray &bytes)
 {
@@ -85,11 +80,14 @@ void TestServerFaults::chatBeforeJoin()
     RawClient early;
     QVERIFY(early.connectTo(server.port()));
     early.sendObject(Protocol::chat(QStringLiteral("sneaking in")));
-    QCOMPARE(str(early.waitFor(QStringLiteral("error")), "code"), QStringLiteral("not_joined"));
+    QCOMPARE(stringOf(early.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("not_joined"));
     early.sendObject(Protocol::privateMessage(QStringLiteral("Bob"), QStringLiteral("psst")));
-    QCOMPARE(str(early.waitFor(QStringLiteral("error")), "code"), QStringLiteral("not_joined"));
+    QCOMPARE(stringOf(early.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("not_joined"));
     early.sendObject(Protocol::usersRequest());
-    QCOMPARE(str(early.waitFor(QStringLiteral("error")), "code"), QStringLiteral("not_joined"));
+    QCOMPARE(stringOf(early.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("not_joined"));
     QVERIFY(early.received().isEmpty());
 
     QList<QJsonObject> before;
@@ -112,18 +110,20 @@ void TestServerFaults::duplicateJoin()
     RawClient carol;
     QVERIFY(carol.joinAs(server.port(), QStringLiteral("Carol")));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Dave"), {}, 0, {}));
-    QCOMPARE(str(carol.waitFor(QStringLiteral("error")), "code"), QStringLiteral("already_joined"));
+    QCOMPARE(stringOf(carol.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("already_joined"));
     carol.send(R"({"type":"join","data":"Carol"})");
-    QCOMPARE(str(carol.waitFor(QStringLiteral("error")), "code"), QStringLiteral("already_joined"));
+    QCOMPARE(stringOf(carol.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("already_joined"));
 
     carol.sendObject(Protocol::usersRequest());
     QCOMPARE(
         carol.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
         QJsonArray({ QStringLiteral("Alice"), QStringLiteral("Bob"), QStringLiteral("Carol") }));
     carol.sendObject(Protocol::chat(QStringLiteral("still me")));
-    QCOMPARE(str(waitForMatch(pair.first, QStringLiteral("message"), QStringLiteral("data"),
-                              QStringLiteral("still me")),
-                 "from"),
+    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("message"), QStringLiteral("data"),
+                                   QStringLiteral("still me")),
+                      "from"),
              QStringLiteral("Carol"));
     VERIFY_UNHARMED(server, pair);
 }
@@ -197,15 +197,15 @@ void TestServerFaults::badMessages()
 
     mallory.send(bytes);
     const QJsonObject error = mallory.waitFor(QStringLiteral("error"));
-    QCOMPARE(str(error, "code"), code);
-    QVERIFY(!str(error, "data").isEmpty());
+    QCOMPARE(stringOf(error, "code"), code);
+    QVERIFY(!stringOf(error, "data").isEmpty());
 
     // The connection carries on, and what was refused reached nobody.
     mallory.sendObject(Protocol::chat(QStringLiteral("sorry")));
     for (RawClient *bystander : { &pair.first, &pair.second }) {
         const QJsonObject next = bystander->waitFor(QStringLiteral("message"));
-        QCOMPARE(str(next, "from"), QStringLiteral("Mallory"));
-        QCOMPARE(str(next, "data"), QStringLiteral("sorry"));
+        QCOMPARE(stringOf(next, "from"), QStringLiteral("Mallory"));
+        QCOMPARE(stringOf(next, "data"), QStringLiteral("sorry"));
     }
     QVERIFY(mallory.received().isEmpty());
     VERIFY_UNHARMED(server, pair);
@@ -278,21 +278,21 @@ void TestServerFaults::names()
                         { QStringLiteral("protocol"), 1 } });
     const QJsonObject reply = client.waitFor(QString());
     if (code.isEmpty()) {
-        QCOMPARE(str(reply, "type"), QStringLiteral("welcome"));
-        QCOMPARE(str(reply, "name"), joinedAs);
-        QCOMPARE(str(pair.first.waitFor(QStringLiteral("presence")), "name"), joinedAs);
+        QCOMPARE(stringOf(reply, "type"), QStringLiteral("welcome"));
+        QCOMPARE(stringOf(reply, "name"), joinedAs);
+        QCOMPARE(stringOf(pair.first.waitFor(QStringLiteral("presence")), "name"), joinedAs);
         client.sendObject(Protocol::chat(QStringLiteral("hi")));
-        QCOMPARE(str(pair.second.waitFor(QStringLiteral("message")), "from"), joinedAs);
+        QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "from"), joinedAs);
     } else {
-        QCOMPARE(str(reply, "type"), QStringLiteral("error"));
-        QCOMPARE(str(reply, "code"), code);
-        QVERIFY(!str(reply, "data").isEmpty());
+        QCOMPARE(stringOf(reply, "type"), QStringLiteral("error"));
+        QCOMPARE(stringOf(reply, "code"), code);
+        QVERIFY(!stringOf(reply, "data").isEmpty());
         QList<QJsonObject> before;
         QVERIFY(barrier(pair.first, &before));
         QVERIFY2(ofType(before, QStringLiteral("presence")).isEmpty(), "a refused name joined");
         // Still connected: the user may try another name.
         client.sendObject(Protocol::richJoin(QStringLiteral("Second try"), {}, 0, {}));
-        QCOMPARE(str(client.waitFor(QStringLiteral("welcome")), "name"),
+        QCOMPARE(stringOf(client.waitFor(QStringLiteral("welcome")), "name"),
                  QStringLiteral("Second try"));
     }
     VERIFY_UNHARMED(server, pair);
@@ -308,14 +308,14 @@ void TestServerFaults::overLongText()
     // Code points, not UTF-16 units or bytes: 50 emoji and 50 letters are 100.
     const QString longest = QStringLiteral("\U0001F600").repeated(50) + QString(50, u'x');
     pair.first.sendObject(Protocol::chat(longest));
-    QCOMPARE(str(pair.second.waitFor(QStringLiteral("message")), "data"), longest);
+    QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"), longest);
 
     pair.first.sendObject(Protocol::chat(longest + u'y'));
     const QJsonObject error = pair.first.waitFor(QStringLiteral("error"));
-    QCOMPARE(str(error, "code"), QStringLiteral("invalid_text"));
-    QVERIFY(str(error, "data").contains(QStringLiteral("100")));
+    QCOMPARE(stringOf(error, "code"), QStringLiteral("invalid_text"));
+    QVERIFY(stringOf(error, "data").contains(QStringLiteral("100")));
     pair.first.sendObject(Protocol::privateMessage(QStringLiteral("Bob"), QString(101, u'p')));
-    QCOMPARE(str(pair.first.waitFor(QStringLiteral("error")), "code"),
+    QCOMPARE(stringOf(pair.first.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("invalid_text"));
 
     QList<QJsonObject> before;
@@ -348,11 +348,11 @@ void TestServerFaults::frameTooLarge()
     // Just under the limit is fine.
     const QString fits(1000 - 30, u'f');
     mallory.sendObject(Protocol::chat(fits));
-    QCOMPARE(str(pair.second.waitFor(QStringLiteral("message")), "data"), fits);
+    QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"), fits);
 
     const QString peer = peerInLog(mallory);
     QVERIFY(sendAll(mallory, bytes));
-    QCOMPARE(str(mallory.waitFor(QStringLiteral("error")), "code"),
+    QCOMPARE(stringOf(mallory.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("frame_too_large"));
     QVERIFY(mallory.waitForClosed());
     QVERIFY2(server.waitForOutput(peer
@@ -362,7 +362,7 @@ void TestServerFaults::frameTooLarge()
              qPrintable(server.output()));
     const QJsonObject left = waitForMatch(pair.first, QStringLiteral("presence"),
                                           QStringLiteral("event"), QStringLiteral("leave"));
-    QCOMPARE(str(left, "name"), QStringLiteral("Mallory"));
+    QCOMPARE(stringOf(left, "name"), QStringLiteral("Mallory"));
     QList<QJsonObject> before;
     QVERIFY(barrier(pair.second, &before));
     QVERIFY(ofType(before, QStringLiteral("message")).isEmpty());
@@ -386,12 +386,12 @@ void TestServerFaults::nestingTooDeep()
     QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
 
     mallory.send(nested(64, "deep but fine"));
-    QCOMPARE(str(pair.second.waitFor(QStringLiteral("message")), "data"),
+    QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"),
              QStringLiteral("deep but fine"));
 
     const QString peer = peerInLog(mallory);
     mallory.send(nested(65, "too deep"));
-    QCOMPARE(str(mallory.waitFor(QStringLiteral("error")), "code"),
+    QCOMPARE(stringOf(mallory.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("nesting_too_deep"));
     QVERIFY(mallory.waitForClosed());
     QVERIFY2(server.waitForOutput(peer
@@ -404,7 +404,8 @@ void TestServerFaults::nestingTooDeep()
     RawClient eve;
     QVERIFY(eve.connectTo(server.port()));
     eve.send(QByteArray(100000, '['));
-    QCOMPARE(str(eve.waitFor(QStringLiteral("error")), "code"), QStringLiteral("nesting_too_deep"));
+    QCOMPARE(stringOf(eve.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("nesting_too_deep"));
     QVERIFY(eve.waitForClosed());
 
     QList<QJsonObject> before;
@@ -430,14 +431,15 @@ void TestServerFaults::joinTimeout()
     const QString silentPeer = peerInLog(silent);
     // Keeps trying names that are refused: busy, but never joined.
     fumbling.sendObject(Protocol::join(QStringLiteral("Alice")));
-    QCOMPARE(str(fumbling.waitFor(QStringLiteral("error")), "code"), QStringLiteral("name_taken"));
+    QCOMPARE(stringOf(fumbling.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("name_taken"));
     fumbling.sendObject(Protocol::join(QString()));
-    QCOMPARE(str(fumbling.waitFor(QStringLiteral("error")), "code"),
+    QCOMPARE(stringOf(fumbling.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("invalid_name"));
 
     for (RawClient *client : { &silent, &fumbling }) {
         const QJsonObject error = client->waitFor(QStringLiteral("error"), 5000);
-        QCOMPARE(str(error, "code"), QStringLiteral("join_timeout"));
+        QCOMPARE(stringOf(error, "code"), QStringLiteral("join_timeout"));
         QVERIFY(client->waitForClosed());
     }
     QVERIFY2(clock.elapsed() >= 450, qPrintable(QString::number(clock.elapsed())));
@@ -450,7 +452,7 @@ void TestServerFaults::joinTimeout()
     // Joined clients are not affected, whether or not they talk.
     QCOMPARE(seed.socket().state(), QAbstractSocket::ConnectedState);
     VERIFY_UNHARMED(server, pair);
-    QCOMPARE(str(seed.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(seed.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Alice"));
 }
 
 void TestServerFaults::idleTimeout()
@@ -482,7 +484,7 @@ void TestServerFaults::idleTimeout()
 
     QVERIFY2(!silent.waitFor(QStringLiteral("ping"), 1000).isEmpty(),
              "the silent client was not pinged");
-    QCOMPARE(str(silent.waitFor(QStringLiteral("error"), 1000), "code"),
+    QCOMPARE(stringOf(silent.waitFor(QStringLiteral("error"), 1000), "code"),
              QStringLiteral("idle_timeout"));
     QVERIFY(silent.waitForClosed(1000));
     QVERIFY2(server.waitForOutput(silentPeer
@@ -490,13 +492,13 @@ void TestServerFaults::idleTimeout()
                                                        "seconds."),
                                   5000),
              qPrintable(server.output()));
-    QCOMPARE(str(waitForMatch(pair.first, QStringLiteral("presence"), QStringLiteral("name"),
-                              QStringLiteral("Silent")),
-                 "event"),
+    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("presence"), QStringLiteral("name"),
+                                   QStringLiteral("Silent")),
+                      "event"),
              QStringLiteral("join"));
-    QCOMPARE(str(waitForMatch(pair.first, QStringLiteral("presence"), QStringLiteral("name"),
-                              QStringLiteral("Silent")),
-                 "event"),
+    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("presence"), QStringLiteral("name"),
+                                   QStringLiteral("Silent")),
+                      "event"),
              QStringLiteral("leave"));
 
     QCOMPARE(responsive.socket().state(), QAbstractSocket::ConnectedState);
@@ -531,7 +533,8 @@ void TestServerFaults::slowReaderIsDropped()
     sleepy.socket().setReadBufferSize(1024);
     QVERIFY(sleepy.connectTo(server.port()));
     sleepy.sendObject(Protocol::richJoin(QStringLiteral("Sleepy"), {}, 0, {}));
-    QCOMPARE(str(reader.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Sleepy"));
+    QCOMPARE(stringOf(reader.waitFor(QStringLiteral("presence")), "name"),
+             QStringLiteral("Sleepy"));
     QVERIFY(!waitForMatch(pair.second, QStringLiteral("presence"), QStringLiteral("name"),
                           QStringLiteral("Sleepy"))
                  .isEmpty());
@@ -548,7 +551,7 @@ void TestServerFaults::slowReaderIsDropped()
         QVERIFY(sendAll(pair.first, Protocol::encode(Protocol::chat(text))));
         for (RawClient *client : { &reader, &pair.second }) {
             const QJsonObject message = client->waitFor(QStringLiteral("message"));
-            QVERIFY2(str(message, "data") == text,
+            QVERIFY2(stringOf(message, "data") == text,
                      qPrintable(QStringLiteral("message %1 lost").arg(sent)));
         }
         ++sent;
@@ -566,14 +569,14 @@ void TestServerFaults::slowReaderIsDropped()
     QVERIFY(server.waitForOutput(sleepyPeer + QStringLiteral(" closed: slow reader"), 5000));
     const QJsonObject left = waitForMatch(reader, QStringLiteral("presence"),
                                           QStringLiteral("name"), QStringLiteral("Sleepy"));
-    QCOMPARE(str(left, "event"), QStringLiteral("leave"));
+    QCOMPARE(stringOf(left, "event"), QStringLiteral("leave"));
 
     // The others kept everything and go on; Sleepy finds its connection closed.
     for (int i = 0; i < 3; ++i) {
         const QString text = QStringLiteral("after %1").arg(i);
         pair.first.sendObject(Protocol::chat(text));
-        QCOMPARE(str(reader.waitFor(QStringLiteral("message")), "data"), text);
-        QCOMPARE(str(pair.second.waitFor(QStringLiteral("message")), "data"), text);
+        QCOMPARE(stringOf(reader.waitFor(QStringLiteral("message")), "data"), text);
+        QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"), text);
     }
     sleepy.socket().setReadBufferSize(0);
     QVERIFY(sleepy.waitForClosed(10000));
@@ -618,7 +621,7 @@ void TestServerFaults::abruptReset()
     if (joined) {
         const QJsonObject left = waitForMatch(pair.first, QStringLiteral("presence"),
                                               QStringLiteral("event"), QStringLiteral("leave"));
-        QCOMPARE(str(left, "name"), QStringLiteral("Crash"));
+        QCOMPARE(stringOf(left, "name"), QStringLiteral("Crash"));
     }
     QList<QJsonObject> before;
     QVERIFY(barrier(pair.second, &before));
@@ -657,8 +660,9 @@ void TestServerFaults::connectionBurst()
         const QJsonObject first = clients.at(i)->waitFor(QString(), 10000);
         if (i % 50 == 0)
             server.output();
-        QVERIFY2(str(first, "data").startsWith(QStringLiteral("Welcome, burst%1! ").arg(i)),
-                 qPrintable(QStringLiteral("connection %1 got %2").arg(i).arg(str(first, "data"))));
+        QVERIFY2(
+            stringOf(first, "data").startsWith(QStringLiteral("Welcome, burst%1! ").arg(i)),
+            qPrintable(QStringLiteral("connection %1 got %2").arg(i).arg(stringOf(first, "data"))));
     }
     pair.first.sendObject(Protocol::usersRequest());
     const QJsonObject users = pair.first.waitFor(QStringLiteral("users"), 10000);
@@ -688,8 +692,8 @@ void TestServerFaults::rateLimit()
     const double floodSeconds = sinceConnect.elapsed() / 1000.0;
 
     const QJsonObject error = flooder.waitFor(QStringLiteral("error"));
-    QCOMPARE(str(error, "code"), QStringLiteral("rate_limited"));
-    QVERIFY(!str(error, "data").isEmpty());
+    QCOMPARE(stringOf(error, "code"), QStringLiteral("rate_limited"));
+    QVERIFY(!stringOf(error, "data").isEmpty());
 
     // The join took a token too; the first ones that fit are relayed in order.
     QStringList relayed;
@@ -697,7 +701,7 @@ void TestServerFaults::rateLimit()
         const QJsonObject message = pair.second.waitFor(QStringLiteral("message"), 500);
         if (message.isEmpty())
             break;
-        relayed.append(str(message, "data"));
+        relayed.append(stringOf(message, "data"));
     }
     const int allowed = Burst + int(std::ceil(Rate * floodSeconds));
     QVERIFY2(!relayed.isEmpty() && relayed.size() <= allowed,
@@ -731,8 +735,8 @@ void TestServerFaults::serverFull()
     RawClient third;
     QVERIFY(third.connectTo(server.port()));
     const QJsonObject error = third.waitFor(QStringLiteral("error"));
-    QCOMPARE(str(error, "code"), QStringLiteral("server_full"));
-    QVERIFY(!str(error, "data").isEmpty());
+    QCOMPARE(stringOf(error, "code"), QStringLiteral("server_full"));
+    QVERIFY(!stringOf(error, "data").isEmpty());
     QVERIFY(third.waitForClosed());
     QVERIFY2(server.waitForOutput(QStringLiteral("refused a connection: server full at 2 clients"),
                                   5000),
@@ -745,7 +749,7 @@ void TestServerFaults::serverFull()
         RawClient eager;
         QVERIFY(eager.connectTo(server.port()));
         eager.sendObject(Protocol::richJoin(QStringLiteral("Eager"), {}, 0, {}));
-        QCOMPARE(str(eager.waitFor(QStringLiteral("error")), "code"),
+        QCOMPARE(stringOf(eager.waitFor(QStringLiteral("error")), "code"),
                  QStringLiteral("server_full"));
         QVERIFY(eager.waitForClosed());
     }
@@ -766,9 +770,9 @@ void TestServerFaults::serverFull()
     };
     QTRY_VERIFY_WITH_TIMEOUT(tryToJoin(), 5000);
     next->sendObject(Protocol::chat(QStringLiteral("I got in")));
-    QCOMPARE(str(waitForMatch(pair.first, QStringLiteral("message"), QStringLiteral("data"),
-                              QStringLiteral("I got in")),
-                 "from"),
+    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("message"), QStringLiteral("data"),
+                                   QStringLiteral("I got in")),
+                      "from"),
              QStringLiteral("Next"));
 }
 

@@ -33,11 +33,6 @@ private Q_SLOTS:
 
 #define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
 
-static QString str(const QJsonObject &object, const char *field)
-{
-    return object.value(QLatin1StringView(field)).toString();
-}
-
 void TestServerLifecycle::resourcesComeBackAfterClientsGo()
 {
     ServerProcess server;
@@ -127,7 +122,7 @@ void TestServerLifecycle::sigtermTellsEveryClientAndExits()
             waitForMatch(client, QStringLiteral("notice"), QStringLiteral("code"),
                          QStringLiteral("shutdown"), 2000);
         QVERIFY2(!notice.isEmpty(), qPrintable(QStringLiteral("user%1 was not told").arg(i)));
-        QCOMPARE(str(notice, "data"), QStringLiteral("The server is shutting down."));
+        QCOMPARE(stringOf(notice, "data"), QStringLiteral("The server is shutting down."));
         QVERIFY(client.waitForClosed(2000));
     }
 }
@@ -155,7 +150,7 @@ void TestServerLifecycle::sigtermDoesNotWaitForAStuckClient()
     stuck.socket().setReadBufferSize(1024); // and no event loop: it never reads
     QVERIFY(stuck.connectTo(server.port()));
     stuck.sendObject(Protocol::richJoin(QStringLiteral("Stuck"), {}, 0, {}));
-    QCOMPARE(str(talker.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Stuck"));
+    QCOMPARE(stringOf(talker.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Stuck"));
     // Megabytes owed to Stuck: more than its socket buffers hold.
     for (int i = 0; i < 100; ++i) {
         talker.send(Protocol::encode(Protocol::chat(QString(60000, u'x'))));

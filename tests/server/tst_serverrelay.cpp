@@ -50,11 +50,6 @@ private Q_SLOTS:
 
 #define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
 
-static QString str(const QJsonObject &object, const char *field)
-{
-    return object.value(QLatin1StringView(field)).toString();
-}
-
 void TestServerRelay::chatReachesEveryoneButTheSender()
 {
     ServerProcess server;
@@ -67,8 +62,8 @@ void TestServerRelay::chatReachesEveryoneButTheSender()
     alice.sendObject(Protocol::chat(QStringLiteral("Hello World!")));
     for (RawClient *client : { &bob, &carol }) {
         const QJsonObject message = client->waitFor(QStringLiteral("message"));
-        QCOMPARE(str(message, "from"), QStringLiteral("Alice"));
-        QCOMPARE(str(message, "data"), QStringLiteral("Hello World!"));
+        QCOMPARE(stringOf(message, "from"), QStringLiteral("Alice"));
+        QCOMPARE(stringOf(message, "data"), QStringLiteral("Hello World!"));
     }
     QList<QJsonObject> before;
     QVERIFY(barrier(alice, &before));
@@ -85,8 +80,8 @@ void TestServerRelay::fromIsAlwaysTheJoinedName()
 
     alice.send(R"({"type":"chat","data":"I am Bob","from":"Bob"})");
     const QJsonObject message = bob.waitFor(QStringLiteral("message"));
-    QCOMPARE(str(message, "data"), QStringLiteral("I am Bob"));
-    QCOMPARE(str(message, "from"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(message, "data"), QStringLiteral("I am Bob"));
+    QCOMPARE(stringOf(message, "from"), QStringLiteral("Alice"));
 }
 
 void TestServerRelay::idsIncreaseAndTimeIsUtc()
@@ -105,11 +100,11 @@ void TestServerRelay::idsIncreaseAndTimeIsUtc()
         RawClient &to = i % 2 ? alice : bob;
         from.sendObject(Protocol::chat(QStringLiteral("number %1").arg(i)));
         const QJsonObject message = to.waitFor(QStringLiteral("message"));
-        QCOMPARE(str(message, "data"), QStringLiteral("number %1").arg(i));
+        QCOMPARE(stringOf(message, "data"), QStringLiteral("number %1").arg(i));
         const qint64 id = message.value(QLatin1StringView("id")).toInteger();
         QVERIFY2(id > lastId, qPrintable(QStringLiteral("id %1 after %2").arg(id).arg(lastId)));
         lastId = id;
-        const QString time = str(message, "time");
+        const QString time = stringOf(message, "time");
         QVERIFY2(iso.match(time).hasMatch(), qPrintable(time));
         const QDateTime parsed = QDateTime::fromString(time, Qt::ISODateWithMs);
         QVERIFY(parsed.isValid());
@@ -128,7 +123,7 @@ void TestServerRelay::actionIsRelayed()
 
     alice.sendObject(Protocol::chat(QStringLiteral("waves"), true));
     const QJsonObject message = bob.waitFor(QStringLiteral("message"));
-    QCOMPARE(str(message, "data"), QStringLiteral("waves"));
+    QCOMPARE(stringOf(message, "data"), QStringLiteral("waves"));
     QCOMPARE(message.value(QLatin1StringView("action")).toBool(), true);
     alice.sendObject(Protocol::chat(QStringLiteral("plain")));
     QVERIFY(!bob.waitFor(QStringLiteral("message")).contains(QLatin1StringView("action")));
@@ -141,7 +136,7 @@ void TestServerRelay::presenceForRichAndSeedClients()
     RawClient rich, seed;
     QVERIFY(rich.joinAs(server.port(), QStringLiteral("Rich")));
     QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
-    QCOMPARE(str(rich.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Seed"));
+    QCOMPARE(stringOf(rich.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Seed"));
 
     {
         RawClient dave;
@@ -152,20 +147,20 @@ void TestServerRelay::presenceForRichAndSeedClients()
                  "the joiner was told about its own join");
 
         const QJsonObject joined = rich.waitFor(QStringLiteral("presence"));
-        QCOMPARE(str(joined, "event"), QStringLiteral("join"));
-        QCOMPARE(str(joined, "name"), QStringLiteral("Dave"));
-        QCOMPARE(str(joined, "data"), QStringLiteral("Dave joined the chat."));
-        QVERIFY(QDateTime::fromString(str(joined, "time"), Qt::ISODateWithMs).isValid());
+        QCOMPARE(stringOf(joined, "event"), QStringLiteral("join"));
+        QCOMPARE(stringOf(joined, "name"), QStringLiteral("Dave"));
+        QCOMPARE(stringOf(joined, "data"), QStringLiteral("Dave joined the chat."));
+        QVERIFY(QDateTime::fromString(stringOf(joined, "time"), Qt::ISODateWithMs).isValid());
         const QJsonObject seedJoined = seed.waitFor(QStringLiteral("notice"));
         QCOMPARE(seedJoined.size(), 2); // type and data only: what a seed client can show
-        QCOMPARE(str(seedJoined, "data"), QStringLiteral("Dave joined the chat."));
+        QCOMPARE(stringOf(seedJoined, "data"), QStringLiteral("Dave joined the chat."));
     }
 
     const QJsonObject left = rich.waitFor(QStringLiteral("presence"));
-    QCOMPARE(str(left, "event"), QStringLiteral("leave"));
-    QCOMPARE(str(left, "name"), QStringLiteral("Dave"));
-    QCOMPARE(str(left, "data"), QStringLiteral("Dave left the chat."));
-    QCOMPARE(str(seed.waitFor(QStringLiteral("notice")), "data"),
+    QCOMPARE(stringOf(left, "event"), QStringLiteral("leave"));
+    QCOMPARE(stringOf(left, "name"), QStringLiteral("Dave"));
+    QCOMPARE(stringOf(left, "data"), QStringLiteral("Dave left the chat."));
+    QCOMPARE(stringOf(seed.waitFor(QStringLiteral("notice")), "data"),
              QStringLiteral("Dave left the chat."));
     QVERIFY(seed.received().isEmpty());
 }
@@ -185,31 +180,31 @@ void TestServerRelay::welcomeDescribesTheRoom()
     const QJsonObject welcome = alice.waitFor(QStringLiteral("welcome"));
     QVERIFY(!welcome.isEmpty());
     QCOMPARE(welcome.value(QLatin1StringView("protocol")).toInt(), Protocol::Version);
-    QCOMPARE(str(welcome, "server"), QStringLiteral("Test Room"));
-    QCOMPARE(str(welcome, "version"), QStringLiteral(PYNET_VERSION));
-    QCOMPARE(str(welcome, "name"), QStringLiteral("Alice"));
-    QVERIFY(str(welcome, "session").size() >= 8);
+    QCOMPARE(stringOf(welcome, "server"), QStringLiteral("Test Room"));
+    QCOMPARE(stringOf(welcome, "version"), QStringLiteral(PYNET_VERSION));
+    QCOMPARE(stringOf(welcome, "name"), QStringLiteral("Alice"));
+    QVERIFY(stringOf(welcome, "session").size() >= 8);
     QCOMPARE(welcome.value(QLatin1StringView("users")).toArray(),
              QJsonArray({ QStringLiteral("Alice"), QStringLiteral("bob") }));
     const QJsonArray history = welcome.value(QLatin1StringView("history")).toArray();
     QCOMPARE(history.size(), 2);
-    QCOMPARE(str(history.at(0).toObject(), "data"), QStringLiteral("first"));
-    QCOMPARE(str(history.at(1).toObject(), "data"), QStringLiteral("second"));
-    QCOMPARE(str(history.at(1).toObject(), "from"), QStringLiteral("bob"));
+    QCOMPARE(stringOf(history.at(0).toObject(), "data"), QStringLiteral("first"));
+    QCOMPARE(stringOf(history.at(1).toObject(), "data"), QStringLiteral("second"));
+    QCOMPARE(stringOf(history.at(1).toObject(), "from"), QStringLiteral("bob"));
     QVERIFY(history.at(0).toObject().value(QLatin1StringView("id")).toInteger()
             < history.at(1).toObject().value(QLatin1StringView("id")).toInteger());
     QCOMPARE(welcome.value(QLatin1StringView("missed")).toInteger(-1), 0);
     QCOMPARE(welcome.value(QLatin1StringView("userCount")).toInt(-1), 2);
-    QVERIFY(!str(welcome, "run").isEmpty());
+    QVERIFY(!stringOf(welcome, "run").isEmpty());
 
     // A second user gets a session token of its own, in the same run.
     RawClient carol;
     QVERIFY(carol.connectTo(server.port()));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
     const QJsonObject other = carol.waitFor(QStringLiteral("welcome"));
-    QVERIFY(!str(other, "session").isEmpty());
-    QVERIFY(str(other, "session") != str(welcome, "session"));
-    QCOMPARE(str(other, "run"), str(welcome, "run"));
+    QVERIFY(!stringOf(other, "session").isEmpty());
+    QVERIFY(stringOf(other, "session") != stringOf(welcome, "session"));
+    QCOMPARE(stringOf(other, "run"), stringOf(welcome, "run"));
     QCOMPARE(other.value(QLatin1StringView("userCount")).toInt(-1), 3);
 
     // Another start of the server is another run.
@@ -218,9 +213,9 @@ void TestServerRelay::welcomeDescribesTheRoom()
     RawClient dave;
     QVERIFY(dave.connectTo(restarted.port()));
     dave.sendObject(Protocol::richJoin(QStringLiteral("Dave"), {}, 0, {}));
-    const QString otherRun = str(dave.waitFor(QStringLiteral("welcome")), "run");
+    const QString otherRun = stringOf(dave.waitFor(QStringLiteral("welcome")), "run");
     QVERIFY(!otherRun.isEmpty());
-    QVERIFY(otherRun != str(welcome, "run"));
+    QVERIFY(otherRun != stringOf(welcome, "run"));
 }
 
 void TestServerRelay::welcomeNormalisesTheName()
@@ -233,10 +228,12 @@ void TestServerRelay::welcomeNormalisesTheName()
     // Padded, and "é" written as "e" plus a combining acute accent (NFD).
     client.sendObject(Protocol::richJoin(QStringLiteral("  Ame\u0301lie "), {}, 0, {}));
     const QJsonObject welcome = client.waitFor(QStringLiteral("welcome"));
-    QCOMPARE(str(welcome, "name"), QStringLiteral("Am\u00e9lie"));
-    QCOMPARE(str(bob.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Am\u00e9lie"));
+    QCOMPARE(stringOf(welcome, "name"), QStringLiteral("Am\u00e9lie"));
+    QCOMPARE(stringOf(bob.waitFor(QStringLiteral("presence")), "name"),
+             QStringLiteral("Am\u00e9lie"));
     client.sendObject(Protocol::chat(QStringLiteral("bonjour")));
-    QCOMPARE(str(bob.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Am\u00e9lie"));
+    QCOMPARE(stringOf(bob.waitFor(QStringLiteral("message")), "from"),
+             QStringLiteral("Am\u00e9lie"));
 }
 
 // Long history of long messages: the welcome must still be small enough to
@@ -268,7 +265,7 @@ void TestServerRelay::welcomeFitsWhatAClientMayOwe()
     QVERIFY2(!welcome.isEmpty(), qPrintable(server.output().right(600)));
     const QJsonArray history = welcome.value(QLatin1StringView("history")).toArray();
     QVERIFY(!history.isEmpty());
-    QCOMPARE(str(history.last().toObject(), "data").left(4),
+    QCOMPARE(stringOf(history.last().toObject(), "data").left(4),
              QStringLiteral("%1 ").arg(Messages - 1));
     // What the welcome leaves out counts as missed: together, everything after since.
     QCOMPARE(history.size() + welcome.value(QLatin1StringView("missed")).toInteger(), Messages - 1);
@@ -280,7 +277,7 @@ void TestServerRelay::welcomeFitsWhatAClientMayOwe()
     }
     QCOMPARE(previous, qint64(Messages));
     alice.sendObject(Protocol::chat(QStringLiteral("welcome, Carol")));
-    QCOMPARE(str(carol.waitFor(QStringLiteral("message")), "data"),
+    QCOMPARE(stringOf(carol.waitFor(QStringLiteral("message")), "data"),
              QStringLiteral("welcome, Carol"));
 }
 
@@ -300,8 +297,8 @@ void TestServerRelay::seedWelcomeIsOneNotice()
     QVERIFY(barrier(seed, &before));
     QCOMPARE(before.size(), 1);
     const QJsonObject welcome = before.constFirst();
-    QCOMPARE(str(welcome, "type"), QStringLiteral("notice"));
-    QCOMPARE(str(welcome, "data"), QStringLiteral("Welcome, Zed! Online: Alice, Zed."));
+    QCOMPARE(stringOf(welcome, "type"), QStringLiteral("notice"));
+    QCOMPARE(stringOf(welcome, "data"), QStringLiteral("Welcome, Zed! Online: Alice, Zed."));
 }
 
 // A seed client reads its welcome with recv(1024) and json.loads: however many
@@ -335,11 +332,11 @@ void TestServerRelay::seedWelcomeFitsOneRead()
     QJsonParseError error;
     const QJsonObject welcome = QJsonDocument::fromJson(line, &error).object();
     QCOMPARE(error.error, QJsonParseError::NoError);
-    QCOMPARE(str(welcome, "type"), QStringLiteral("notice"));
-    QVERIFY2(str(welcome, "data").startsWith(QStringLiteral("Welcome, Zed! ")),
-             qPrintable(str(welcome, "data")));
-    QVERIFY2(str(welcome, "data").contains(QStringLiteral("more")),
-             qPrintable(str(welcome, "data")));
+    QCOMPARE(stringOf(welcome, "type"), QStringLiteral("notice"));
+    QVERIFY2(stringOf(welcome, "data").startsWith(QStringLiteral("Welcome, Zed! ")),
+             qPrintable(stringOf(welcome, "data")));
+    QVERIFY2(stringOf(welcome, "data").contains(QStringLiteral("more")),
+             qPrintable(stringOf(welcome, "data")));
 }
 
 void TestServerRelay::seedClientGetsPlainMessages()
@@ -352,14 +349,14 @@ void TestServerRelay::seedClientGetsPlainMessages()
 
     alice.sendObject(Protocol::chat(QStringLiteral("caf\u00e9 \U0001F600")));
     const QJsonObject message = seed.waitFor(QStringLiteral("message"));
-    QCOMPARE(str(message, "from"), QStringLiteral("Alice"));
-    QCOMPARE(str(message, "data"), QStringLiteral("caf\u00e9 \U0001F600"));
+    QCOMPARE(stringOf(message, "from"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(message, "data"), QStringLiteral("caf\u00e9 \U0001F600"));
 
     // What a seed client sends reaches a rich client as an ordinary message.
     seed.send(R"({"type": "chat", "data": "Hello World!"})");
     const QJsonObject reply = alice.waitFor(QStringLiteral("message"));
-    QCOMPARE(str(reply, "from"), QStringLiteral("Seed"));
-    QCOMPARE(str(reply, "data"), QStringLiteral("Hello World!"));
+    QCOMPARE(stringOf(reply, "from"), QStringLiteral("Seed"));
+    QCOMPARE(stringOf(reply, "data"), QStringLiteral("Hello World!"));
 }
 
 void TestServerRelay::privateMessages()
@@ -374,21 +371,21 @@ void TestServerRelay::privateMessages()
 
     alice.sendObject(Protocol::privateMessage(QStringLiteral("bob"), QStringLiteral("lunch?")));
     const QJsonObject toBob = bob.waitFor(QStringLiteral("message"));
-    QCOMPARE(str(toBob, "from"), QStringLiteral("Alice"));
-    QCOMPARE(str(toBob, "to"), QStringLiteral("Bob"));
-    QCOMPARE(str(toBob, "data"), QStringLiteral("lunch?"));
+    QCOMPARE(stringOf(toBob, "from"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(toBob, "to"), QStringLiteral("Bob"));
+    QCOMPARE(stringOf(toBob, "data"), QStringLiteral("lunch?"));
     QVERIFY(!toBob.contains(QLatin1StringView("id")));
-    QVERIFY(QDateTime::fromString(str(toBob, "time"), Qt::ISODateWithMs).isValid());
+    QVERIFY(QDateTime::fromString(stringOf(toBob, "time"), Qt::ISODateWithMs).isValid());
 
     alice.sendObject(Protocol::privateMessage(QStringLiteral("Seed"), QStringLiteral("psst")));
     const QJsonObject toSeed = seed.waitFor(QStringLiteral("message"));
-    QCOMPARE(str(toSeed, "from"), QStringLiteral("Alice"));
-    QCOMPARE(str(toSeed, "data"), QStringLiteral("(private) psst"));
+    QCOMPARE(stringOf(toSeed, "from"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(toSeed, "data"), QStringLiteral("(private) psst"));
 
     alice.sendObject(Protocol::privateMessage(QStringLiteral("Nobody"), QStringLiteral("hello?")));
     const QJsonObject error = alice.waitFor(QStringLiteral("error"));
-    QCOMPARE(str(error, "code"), QStringLiteral("no_such_user"));
-    QVERIFY(str(error, "data").contains(QStringLiteral("Nobody")));
+    QCOMPARE(stringOf(error, "code"), QStringLiteral("no_such_user"));
+    QVERIFY(stringOf(error, "data").contains(QStringLiteral("Nobody")));
 
     QList<QJsonObject> before;
     QVERIFY(barrier(alice, &before));
@@ -422,9 +419,9 @@ void TestServerRelay::usersRequest()
         alice.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
         QJsonArray({ QStringLiteral("Alice"), QStringLiteral("bob"), QStringLiteral("Carol") }));
 
-    QCOMPARE(str(alice.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Carol"));
+    QCOMPARE(stringOf(alice.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Carol"));
     seed.socket().abort();
-    QCOMPARE(str(alice.waitFor(QStringLiteral("presence")), "event"), QStringLiteral("leave"));
+    QCOMPARE(stringOf(alice.waitFor(QStringLiteral("presence")), "event"), QStringLiteral("leave"));
     alice.sendObject(Protocol::usersRequest());
     QCOMPARE(alice.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
              QJsonArray({ QStringLiteral("Alice"), QStringLiteral("bob") }));
@@ -482,13 +479,13 @@ void TestServerRelay::catchUp()
     QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
     QVERIFY(bob.connectTo(server.port()));
     bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), {}, 0, {}));
-    const QString thisRun = str(bob.waitFor(QStringLiteral("welcome")), "run");
+    const QString thisRun = stringOf(bob.waitFor(QStringLiteral("welcome")), "run");
     QVERIFY(!thisRun.isEmpty());
     QList<qint64> ids;
     for (int i = 0; i < 5; ++i) {
         alice.sendObject(Protocol::chat(QStringLiteral("message %1").arg(i)));
         const QJsonObject message = bob.waitFor(QStringLiteral("message"));
-        QCOMPARE(str(message, "data"), QStringLiteral("message %1").arg(i));
+        QCOMPARE(stringOf(message, "data"), QStringLiteral("message %1").arg(i));
         ids.append(message.value(QLatin1StringView("id")).toInteger());
     }
 
@@ -499,7 +496,7 @@ void TestServerRelay::catchUp()
                                         run == QStringLiteral("same") ? thisRun : run));
     const QJsonObject welcome = carol.waitFor(QStringLiteral("welcome"));
     QVERIFY(!welcome.isEmpty());
-    QCOMPARE(str(welcome, "run"), thisRun);
+    QCOMPARE(stringOf(welcome, "run"), thisRun);
     QList<qint64> got;
     for (const QJsonValue &value : welcome.value(QLatin1StringView("history")).toArray())
         got.append(value.toObject().value(QLatin1StringView("id")).toInteger());
@@ -518,22 +515,24 @@ void TestServerRelay::resumeTakesTheNameOver()
     QVERIFY(observer.joinAs(server.port(), QStringLiteral("Observer")));
     QVERIFY(first.connectTo(server.port()));
     first.sendObject(Protocol::richJoin(QStringLiteral("Alice"), {}, 0, {}));
-    const QString token = str(first.waitFor(QStringLiteral("welcome")), "session");
+    const QString token = stringOf(first.waitFor(QStringLiteral("welcome")), "session");
     QVERIFY(!token.isEmpty());
-    QCOMPARE(str(observer.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(observer.waitFor(QStringLiteral("presence")), "name"),
+             QStringLiteral("Alice"));
 
     RawClient stranger;
     QVERIFY(stranger.connectTo(server.port()));
     stranger.sendObject(
         Protocol::richJoin(QStringLiteral("Alice"), {}, 0, QStringLiteral("0123456789abcdef")));
-    QCOMPARE(str(stranger.waitFor(QStringLiteral("error")), "code"), QStringLiteral("name_taken"));
+    QCOMPARE(stringOf(stranger.waitFor(QStringLiteral("error")), "code"),
+             QStringLiteral("name_taken"));
 
     RawClient second;
     QVERIFY(second.connectTo(server.port()));
     second.sendObject(Protocol::richJoin(QStringLiteral("alice"), {}, 0, token));
     const QJsonObject welcome = second.waitFor(QStringLiteral("welcome"));
     QVERIFY2(!welcome.isEmpty(), "the resume was refused");
-    QCOMPARE(str(first.waitFor(QStringLiteral("error")), "code"), QStringLiteral("replaced"));
+    QCOMPARE(stringOf(first.waitFor(QStringLiteral("error")), "code"), QStringLiteral("replaced"));
     QVERIFY(first.waitForClosed());
 
     QList<QJsonObject> before;
@@ -548,10 +547,10 @@ void TestServerRelay::resumeTakesTheNameOver()
 
     second.sendObject(Protocol::chat(QStringLiteral("back again")));
     const QJsonObject message = observer.waitFor(QStringLiteral("message"));
-    QCOMPARE(str(message, "data"), QStringLiteral("back again"));
-    QCOMPARE(str(message, "from"), str(welcome, "name"));
+    QCOMPARE(stringOf(message, "data"), QStringLiteral("back again"));
+    QCOMPARE(stringOf(message, "from"), stringOf(welcome, "name"));
     observer.sendObject(Protocol::privateMessage(QStringLiteral("Alice"), QStringLiteral("hi")));
-    QCOMPARE(str(second.waitFor(QStringLiteral("message")), "data"), QStringLiteral("hi"));
+    QCOMPARE(stringOf(second.waitFor(QStringLiteral("message")), "data"), QStringLiteral("hi"));
     QVERIFY(server.waitForOutput(QStringLiteral("closed: replaced"), 5000));
 }
 
@@ -587,12 +586,12 @@ void TestServerRelay::nameTakenWithoutToken()
     QVERIFY(other.connectTo(server.port()));
     other.sendObject(Protocol::richJoin(second, {}, 0, {}));
     const QJsonObject error = other.waitFor(QStringLiteral("error"));
-    QCOMPARE(str(error, "code"), QStringLiteral("name_taken"));
-    QVERIFY(!str(error, "data").isEmpty());
+    QCOMPARE(stringOf(error, "code"), QStringLiteral("name_taken"));
+    QVERIFY(!stringOf(error, "data").isEmpty());
     // The connection stays open: the user picks another name.
     other.sendObject(Protocol::richJoin(QStringLiteral("Someone else"), {}, 0, {}));
     QVERIFY(!other.waitFor(QStringLiteral("welcome")).isEmpty());
-    QCOMPARE(str(holder.waitFor(QStringLiteral("presence")), "name"),
+    QCOMPARE(stringOf(holder.waitFor(QStringLiteral("presence")), "name"),
              QStringLiteral("Someone else"));
 }
 
@@ -617,8 +616,8 @@ void TestServerRelay::fiftyClientsEachMessageOnce()
             const QJsonObject message = client.waitFor(QStringLiteral("message"), 10000);
             QVERIFY2(!message.isEmpty(),
                      qPrintable(QStringLiteral("user%1 got %2 messages").arg(i).arg(seen.size())));
-            const QString from = str(message, "from");
-            QCOMPARE(str(message, "data"), QStringLiteral("hello from %1").arg(from.mid(4)));
+            const QString from = stringOf(message, "from");
+            QCOMPARE(stringOf(message, "data"), QStringLiteral("hello from %1").arg(from.mid(4)));
             QVERIFY2(from != QStringLiteral("user%1").arg(i), "a sender got its own message");
             QVERIFY2(!seen.contains(from),
                      qPrintable(QStringLiteral("user%1 got %2's message twice").arg(i).arg(from)));
@@ -667,7 +666,7 @@ void TestServerRelay::joinDuringTrafficSeesEveryMessageOnce()
         QStringList texts;
         QList<qint64> ids;
         for (const QJsonValue &value : welcome.value(QLatin1StringView("history")).toArray()) {
-            texts.append(str(value.toObject(), "data"));
+            texts.append(stringOf(value.toObject(), "data"));
             ids.append(value.toObject().value(QLatin1StringView("id")).toInteger());
         }
         while (texts.isEmpty() || texts.constLast() != QStringLiteral("the end")) {
@@ -676,7 +675,7 @@ void TestServerRelay::joinDuringTrafficSeesEveryMessageOnce()
                      qPrintable(QStringLiteral("Joiner%1 stalled after \"%2\"")
                                     .arg(j)
                                     .arg(texts.value(texts.size() - 1))));
-            texts.append(str(message, "data"));
+            texts.append(stringOf(message, "data"));
             ids.append(message.value(QLatin1StringView("id")).toInteger());
         }
         QCOMPARE(texts.size(), sent + 1);
@@ -706,10 +705,10 @@ void TestServerRelay::repliesNeverOvertakeWhatTheyAnswer()
     }
     for (int i = 0; i < Exchanges; ++i) {
         alice.sendObject(Protocol::chat(QStringLiteral("question %1").arg(i)));
-        QCOMPARE(str(bob.waitFor(QStringLiteral("message")), "data"),
+        QCOMPARE(stringOf(bob.waitFor(QStringLiteral("message")), "data"),
                  QStringLiteral("question %1").arg(i));
         bob.sendObject(Protocol::chat(QStringLiteral("answer %1").arg(i)));
-        QCOMPARE(str(alice.waitFor(QStringLiteral("message")), "data"),
+        QCOMPARE(stringOf(alice.waitFor(QStringLiteral("message")), "data"),
                  QStringLiteral("answer %1").arg(i));
     }
     for (int o = 0; o < Observers; ++o) {
@@ -721,10 +720,10 @@ void TestServerRelay::repliesNeverOvertakeWhatTheyAnswer()
                 QStringLiteral("%1 %2")
                     .arg(i % 2 ? QStringLiteral("answer") : QStringLiteral("question"))
                     .arg(i / 2);
-            QVERIFY2(str(message, "data") == expected,
+            QVERIFY2(stringOf(message, "data") == expected,
                      qPrintable(QStringLiteral("observer%1 saw \"%2\" where \"%3\" belongs")
                                     .arg(o)
-                                    .arg(str(message, "data"), expected)));
+                                    .arg(stringOf(message, "data"), expected)));
             const qint64 id = message.value(QLatin1StringView("id")).toInteger();
             QVERIFY(id > lastId);
             lastId = id;
@@ -741,7 +740,7 @@ void TestServerRelay::largeRoomIsQuietAboutJoins()
     RawClient alice, bob, carol;
     QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
     QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
-    QCOMPARE(str(alice.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Bob"));
+    QCOMPARE(stringOf(alice.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Bob"));
 
     QVERIFY(carol.connectTo(server.port()));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
@@ -758,7 +757,7 @@ void TestServerRelay::largeRoomIsQuietAboutJoins()
         carol.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
         QJsonArray({ QStringLiteral("Alice"), QStringLiteral("Bob"), QStringLiteral("Carol") }));
     carol.sendObject(Protocol::chat(QStringLiteral("quietly here")));
-    QCOMPARE(str(alice.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Carol"));
+    QCOMPARE(stringOf(alice.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Carol"));
 }
 
 QTEST_GUILESS_MAIN(TestServerRelay)
