@@ -546,7 +546,10 @@ void MainWindow::onConnectRequested(const QString &host, quint16 port, const QSt
 
 void MainWindow::onDialogRejected()
 {
-    if (m_client->status() != ChatClient::Status::Joined)
+    // Cancel what the dialog started, or a connection held open for another
+    // name; an automatic reconnect carries on.
+    const bool ownAttempt = m_dialog && m_dialog->isBusy();
+    if (ownAttempt || m_client->status() == ChatClient::Status::Joining)
         m_client->disconnectFromServer();
     if (!isVisible())
         QMetaObject::invokeMethod(qApp, &QCoreApplication::quit, Qt::QueuedConnection);
@@ -555,13 +558,12 @@ void MainWindow::onDialogRejected()
 void MainWindow::onStatusChanged(ChatClient::Status status)
 {
     const bool joined = status == ChatClient::Status::Joined;
-    const bool hadFocus = m_input->hasFocus() || !focusWidget();
     m_input->setEnabled(joined);
     m_userView->setEnabled(joined);
     if (!joined && m_users->isOnline())
         m_usersAtDrop = m_users->users(); // who was there when the session dropped
     m_users->setOnline(joined);
-    if (joined && (hadFocus || isActiveWindow()))
+    if (joined && isActiveWindow())
         m_input->setFocus();
     if (status != ChatClient::Status::Reconnecting)
         m_countdown.stop();
@@ -578,7 +580,9 @@ void MainWindow::onJoined(bool afterReconnect)
     m_lastError.clear();
     m_serverErrorBeforeJoin.clear();
     m_reconnectAttempt = 0;
-    if (m_dialog && m_dialog->isVisible())
+    // Only an attempt the dialog started closes it; a reconnect leaves alone
+    // a dialog the user is filling in.
+    if (m_dialog && m_dialog->isBusy())
         m_dialog->succeed();
     else
         ConnectDialog::remember(m_host, m_port, m_requestedName);

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void reconnectsAfterServerRestart();
     void missedMessagesAreFilledIn();
     void reconnectNowSkipsTheWait();
+    void aReconnectLeavesTheConnectDialogAlone();
     void nameTakenIsShownInTheDialog();
     void connectionRefusedIsShownInTheDialog();
     void serverFullIsShownInTheDialog();
@@ -552,6 +553,36 @@ void TestMainWindow::reconnectNowSkipsTheWait()
     QTRY_VERIFY(m_window->connectDialog()->errorText().contains(QStringLiteral("refused"),
                                                                 Qt::CaseInsensitive));
     QCOMPARE(m_window->client()->status(), Status::Disconnected);
+}
+
+void TestMainWindow::aReconnectLeavesTheConnectDialogAlone()
+{
+    connectAs(QStringLiteral("Alice"));
+    m_window->client()->setReconnectDelays(100, 200);
+    const quint16 port = m_server->port();
+    m_server->kill();
+    QTRY_COMPARE(m_window->client()->status(), Status::Reconnecting);
+
+    // The user starts to connect elsewhere while the automatic reconnect runs...
+    m_window->openConnectDialog();
+    ConnectDialog *dialog = m_window->connectDialog();
+    dialog->setValues(QStringLiteral("chat.example.org"), 6000, QStringLiteral("Alice2"));
+    m_server = std::make_unique<ServerProcess>(
+        QStringList { QStringLiteral("--port"), QString::number(port) });
+    QVERIFY2(m_server->start(), qPrintable(m_server->output()));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->client()->status(), Status::Joined, 10000);
+    // ...and the reconnect neither closes the dialog nor remembers its half-typed values.
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(dialog->host(), QStringLiteral("chat.example.org"));
+    QString host;
+    quint16 rememberedPort = 0;
+    QString name;
+    ConnectDialog::loadRemembered(&host, &rememberedPort, &name);
+    QCOMPARE(host, QStringLiteral("127.0.0.1"));
+
+    // Cancelling it keeps the session.
+    dialog->reject();
+    QCOMPARE(m_window->client()->status(), Status::Joined);
 }
 
 void TestMainWindow::nameTakenIsShownInTheDialog()
