@@ -580,14 +580,15 @@ void MainWindow::onJoined(bool afterReconnect)
     m_lastError.clear();
     m_serverErrorBeforeJoin.clear();
     m_reconnectAttempt = 0;
+    // The window first: closing the only visible window would end the program.
+    if (!isVisible())
+        show();
     // Only an attempt the dialog started closes it; a reconnect leaves alone
     // a dialog the user is filling in.
     if (m_dialog && m_dialog->isBusy())
         m_dialog->succeed();
     else
         ConnectDialog::remember(m_host, m_port, m_requestedName);
-    if (!isVisible())
-        show();
     m_users->setSelf(m_client->name());
     m_users->setUsers(m_client->users());
     m_input->setCompletionNames(m_client->users());

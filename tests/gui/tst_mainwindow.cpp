@@ -69,6 +69,7 @@ private Q_SLOTS:
     void missedMessagesAreFilledIn();
     void reconnectNowSkipsTheWait();
     void aReconnectLeavesTheConnectDialogAlone();
+    void startsWithTheDialogAndThenTheWindow();
     void nameTakenIsShownInTheDialog();
     void connectionRefusedIsShownInTheDialog();
     void serverFullIsShownInTheDialog();
@@ -583,6 +584,23 @@ void TestMainWindow::aReconnectLeavesTheConnectDialogAlone()
     // Cancelling it keeps the session.
     dialog->reject();
     QCOMPARE(m_window->client()->status(), Status::Joined);
+}
+
+void TestMainWindow::startsWithTheDialogAndThenTheWindow()
+{
+    // As main() starts without --name: only the dialog is on screen.
+    m_window->hide();
+    QSignalSpy lastWindowClosed(qApp, &QGuiApplication::lastWindowClosed);
+    m_window->openConnectDialog();
+    ConnectDialog *dialog = m_window->connectDialog();
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    dialog->setValues(QStringLiteral("127.0.0.1"), m_server->port(), QStringLiteral("Fay"));
+    QTest::keyClick(dialog->nameEdit(), Qt::Key_Return);
+
+    QTRY_VERIFY(m_window->isVisible());
+    QTRY_VERIFY(!m_window->connectDialog() || !m_window->connectDialog()->isVisible());
+    QCOMPARE(m_window->client()->status(), Status::Joined);
+    QCOMPARE(lastWindowClosed.size(), 0);
 }
 
 void TestMainWindow::nameTakenIsShownInTheDialog()
