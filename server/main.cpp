@@ -7,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
+#include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
@@ -66,7 +67,9 @@ int main(int argc, char *argv[])
     ChatServer server(config);
     // Before listening: whoever sees "listening on" may send SIGTERM at once.
     SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &server,
+    signalWatcher.watch(SIGINT);
+    signalWatcher.watch(SIGTERM);
+    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server,
                      &ChatServer::shutdown);
     if (!server.start(&error)) {
         std::fprintf(stderr, "pynet-server: cannot listen: %s\n", qPrintable(error));

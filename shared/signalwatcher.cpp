@@ -14,7 +14,7 @@ static int s_pipe[2] = { -1, -1 };
 SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
 {
     if (s_pipe[0] < 0 && ::pipe2(s_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        qFatal("pynet-cli: cannot create the signal pipe: %s", strerror(errno));
+        qFatal("cannot create the signal pipe: %s", strerror(errno));
     m_notifier = new QSocketNotifier(s_pipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &SignalWatcher::readPipe);
 }
