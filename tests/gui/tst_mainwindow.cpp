@@ -531,8 +531,9 @@ void TestMainWindow::reconnectNowSkipsTheWait()
     m_window->client()->setReconnectDelays(60000, 60000);
 
     const quint16 port = m_server->port();
-    m_server->kill();
+    QCOMPARE(m_server->stop(), 0); // a clean shutdown this time: the server says so
     QTRY_COMPARE(m_window->client()->status(), Status::Reconnecting);
+    QVERIFY(roomText().contains(QStringLiteral("shutting down")));
     QVERIFY(reconnectNow->isEnabled());
     m_server = std::make_unique<ServerProcess>(
         QStringList { QStringLiteral("--port"), QString::number(port) });
