@@ -37,6 +37,7 @@ enum Option {
     MaxPending,
     SourceAddresses,
     JoinTimeout,
+    ConnectMax,
     SettleQuiet,
     SettleMax,
     Hold,
@@ -73,6 +74,8 @@ const char *BenchOptions::usage()
            "  --max-pending N        connects not yet joined at once (0: no limit)\n"
            "  --source-addresses N   bind clients to 127.0.0.2 .. 127.0.0.(N+1) (0: no bind)\n"
            "  --join-timeout S       wait this long after the last connect for joins (120)\n"
+           "  --connect-max S        start no connect after S seconds; the rest count as\n"
+           "                         not attempted (0: no limit)\n"
            "  --settle-quiet MS      silence that ends the settle phase after joining (500)\n"
            "  --settle-max S         longest settle phase (120)\n"
            "  --hold S               keep everyone joined this long before sending (0)\n"
@@ -104,6 +107,7 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         { "max-pending", required_argument, nullptr, MaxPending },
         { "source-addresses", required_argument, nullptr, SourceAddresses },
         { "join-timeout", required_argument, nullptr, JoinTimeout },
+        { "connect-max", required_argument, nullptr, ConnectMax },
         { "settle-quiet", required_argument, nullptr, SettleQuiet },
         { "settle-max", required_argument, nullptr, SettleMax },
         { "hold", required_argument, nullptr, Hold },
@@ -164,6 +168,9 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
             break;
         case JoinTimeout:
             ok = toNumber(optarg, 0.1, 3600, &joinTimeout);
+            break;
+        case ConnectMax:
+            ok = toNumber(optarg, 0, 86400, &connectMax);
             break;
         case SettleQuiet:
             ok = toNumber(optarg, 1, 60000, &settleQuietMs);

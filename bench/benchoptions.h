@@ -21,6 +21,7 @@ struct BenchOptions
     int maxPending = 0; // >0: connects not yet joined that may be outstanding at once
     int sourceAddresses = 0; // >0: bind to 127.0.0.2, 127.0.0.3, ... in turn
     double joinTimeout = 120; // seconds after the last connect is started
+    double connectMax = 0; // >0: start no new connect after this many seconds
 
     double settleQuietMs = 500; // silence that ends the settle phase
     double settleMax = 120; // seconds

@@ -138,6 +138,14 @@ void LoadGenerator::connectPhase(RunReport *report)
             startConnect(m_connectsStarted++, now);
             nextConnect += int64_t(interval);
         }
+        if (m_options.connectMax > 0 && m_connectsStarted < total
+            && now - start >= int64_t(m_options.connectMax * NsPerSecond)) {
+            // A server that admits too slowly: give up on the members not started yet.
+            m_failures["not attempted: connect phase over"] += total - m_connectsStarted;
+            m_settled += total - m_connectsStarted;
+            m_notAttempted = total - m_connectsStarted;
+            m_connectsStarted = total;
+        }
         if (m_connectsStarted == total && deadline == INT64_MAX)
             deadline = now + int64_t(m_options.joinTimeout * NsPerSecond);
         if (m_settled >= total || now >= deadline)
@@ -157,7 +165,7 @@ void LoadGenerator::connectPhase(RunReport *report)
     const int64_t end = monotonicNs();
     const ProcessStats serverAfter = ProcessStats::read(m_options.serverPid);
     report->joined = membersIn(State::Joined);
-    report->failed = membersIn(State::Failed);
+    report->failed = membersIn(State::Failed) + m_notAttempted;
     report->connectSeconds = seconds((m_lastJoinNs ? m_lastJoinNs : end) - start);
     report->joinP50Ns = m_joinLatency.percentile(0.50);
     report->joinP99Ns = m_joinLatency.percentile(0.99);

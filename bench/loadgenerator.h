@@ -86,6 +86,7 @@ private:
     // Connect phase.
     int m_connectsStarted = 0;
     int m_settled = 0; // joined or failed
+    int m_notAttempted = 0; // left out when --connect-max ran out
     int64_t m_lastJoinNs = 0;
     LatencyHistogram m_joinLatency;
     std::map<std::string, int> m_failures;

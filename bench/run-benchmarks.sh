@@ -162,7 +162,7 @@ scenario_args() {
     case "$1" in
     quick) echo "--quick" ;;
     M1) echo "--clients 9900 --connect-rate 1000 --max-pending 8 --source-addresses 8" \
-        "--join-timeout 600 --settle-max 300 --hold 30" ;;
+        "--connect-max 240 --join-timeout 120 --settle-max 300 --hold 30" ;;
     M2) echo "--clients 1000 --connect-rate 1000 --max-pending 8 --rates 0.1,0.2,0.5,1" \
         "--duration 15 --drain 10" ;;
     M3) echo "--clients 200 --connect-rate 1000 --max-pending 8 --rates 0.5 --duration 30" ;;
