@@ -8,11 +8,23 @@
 #include <QScrollBar>
 #include <QTextBlock>
 #include <QTextDocument>
+#include <QToolButton>
 #include <QUrl>
 
 ConversationView::ConversationView(Conversation *conversation, QWidget *parent)
-    : QPlainTextEdit(parent), m_conversation(conversation)
+    : QPlainTextEdit(parent), m_conversation(conversation), m_jumpButton(new QToolButton(this))
 {
+    m_jumpButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_jumpButton->setCursor(Qt::ArrowCursor);
+    m_jumpButton->setToolTip(tr("Jump to the newest message"));
+    m_jumpButton->hide();
+    connect(m_jumpButton, &QToolButton::clicked, this, &ConversationView::scrollToBottom);
+    connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this] {
+        if (isAtBottom() && m_newLinesBelow > 0)
+            m_newLinesBelow = 0;
+        updateJumpButton();
+    });
+
     setReadOnly(true);
     setUndoRedoEnabled(false);
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
@@ -175,8 +187,32 @@ void ConversationView::appendEntry(const Conversation::Entry &entry)
     cursor.beginEditBlock();
     insertEntry(cursor, entry);
     cursor.endEditBlock();
-    if (follow)
+    if (follow) {
         verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+    } else if (entry.kind == Conversation::Kind::Message
+               || entry.kind == Conversation::Kind::Action) {
+        ++m_newLinesBelow;
+        updateJumpButton();
+    }
+}
+
+void ConversationView::scrollToBottom()
+{
+    verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+}
+
+void ConversationView::updateJumpButton()
+{
+    const bool show = !isAtBottom() && m_newLinesBelow > 0;
+    if (show) {
+        m_jumpButton->setText(tr("↓ %1 new").arg(m_newLinesBelow));
+        m_jumpButton->adjustSize();
+        const QRect area = viewport()->geometry();
+        m_jumpButton->move(area.right() - m_jumpButton->width() - 8,
+                           area.bottom() - m_jumpButton->height() - 8);
+        m_jumpButton->raise();
+    }
+    m_jumpButton->setVisible(show);
 }
 
 void ConversationView::rebuild()
@@ -213,6 +249,7 @@ void ConversationView::resizeEvent(QResizeEvent *event)
     QPlainTextEdit::resizeEvent(event);
     if (follow)
         verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+    updateJumpButton();
 }
 
 void ConversationView::mousePressEvent(QMouseEvent *event)

@@ -5,6 +5,8 @@
 #include <QPlainTextEdit>
 #include <QPointer>
 
+class QToolButton;
+
 // Shows a Conversation: one text block per line, timestamps, coloured names, links.
 // A QPlainTextEdit lays out only what is on screen and drops the oldest block
 // itself (maximumBlockCount), so ten thousand lines stay cheap; text goes in as
@@ -19,6 +21,11 @@ public:
 
     // Whether the view follows new lines: true unless the user scrolled up to read.
     bool isAtBottom() const;
+    // Shown while the user reads further up and new lines arrive below.
+    QToolButton *jumpButton() const { return m_jumpButton; }
+    int newLinesBelow() const { return m_newLinesBelow; }
+    void scrollToBottom();
+
     // The links in the text of a line, as they would be made clickable.
     static QList<QPair<qsizetype, qsizetype>> findLinks(const QString &text);
     static QUrl urlForLink(const QString &link);
@@ -41,8 +48,11 @@ private:
     void insertEntry(QTextCursor &cursor, const Conversation::Entry &entry);
     void rebuild();
     void updateTabStops();
+    void updateJumpButton();
 
     QPointer<Conversation> m_conversation;
+    QToolButton *m_jumpButton;
     QString m_pressedAnchor;
+    int m_newLinesBelow = 0;
     bool m_empty = true;
 };

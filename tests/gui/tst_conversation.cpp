@@ -9,6 +9,7 @@
 #include <QTest>
 #include <QTextBlock>
 #include <QTextCursor>
+#include <QToolButton>
 
 using Kind = Conversation::Kind;
 
@@ -315,15 +316,26 @@ void TestConversation::followsNewLinesUnlessScrolledUp()
     QVERIFY(bar->maximum() > 0);
     QVERIFY(view.isAtBottom());
 
+    QVERIFY(!view.jumpButton()->isVisible());
     bar->setValue(10); // the user scrolls up to read
     conversation.append(message(QStringLiteral("Bob"), QStringLiteral("new")));
-    QCoreApplication::processEvents();
-    QCOMPARE(bar->value(), 10);
-
-    bar->setValue(bar->maximum());
+    conversation.appendNotice(QStringLiteral("Carol joined the chat."));
     conversation.append(message(QStringLiteral("Bob"), QStringLiteral("newer")));
     QCoreApplication::processEvents();
+    QCOMPARE(bar->value(), 10);
+    // ...and is told that something arrived below.
+    QVERIFY(view.jumpButton()->isVisible());
+    QCOMPARE(view.newLinesBelow(), 2);
+    QVERIFY(view.jumpButton()->text().contains(QStringLiteral("2 new")));
+
+    QTest::mouseClick(view.jumpButton(), Qt::LeftButton);
     QVERIFY(view.isAtBottom());
+    QVERIFY(!view.jumpButton()->isVisible());
+    QCOMPARE(view.newLinesBelow(), 0);
+    conversation.append(message(QStringLiteral("Bob"), QStringLiteral("newest")));
+    QCoreApplication::processEvents();
+    QVERIFY(view.isAtBottom());
+    QVERIFY(!view.jumpButton()->isVisible());
 }
 
 void TestConversation::newPaletteRecoloursTheText()
