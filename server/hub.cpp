@@ -96,27 +96,33 @@ void Hub::leave(const QString &name, const Outbox *outbox)
 
 void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action)
 {
-    std::lock_guard order(m_fanOutMutex);
     ChatMessage message;
     message.from = from;
     message.text = text;
     message.action = action;
-    message.time = QDateTime::currentDateTimeUtc();
     std::shared_ptr<const Recipients> recipients;
     {
-        std::lock_guard lock(m_mutex);
-        message.id = ++m_lastId;
-        if (m_historySize > 0) {
-            if (m_history.size() == m_historySize)
-                m_history.pop_front();
-            m_history.push_back(message);
+        std::lock_guard order(m_fanOutMutex);
+        message.time = QDateTime::currentDateTimeUtc();
+        {
+            std::lock_guard lock(m_mutex);
+            message.id = ++m_lastId;
+            if (m_historySize > 0) {
+                if (m_history.size() == m_historySize)
+                    m_history.pop_front();
+                m_history.push_back(message);
+            }
+            recipients = m_recipients;
         }
-        recipients = m_recipients;
+        const QByteArray bytes = encode(message.toJson());
+        for (const Recipient &recipient : *recipients) {
+            if (recipient.outbox.get() != sender)
+                recipient.outbox->enqueue(bytes);
+        }
     }
-    const QByteArray bytes = encode(message.toJson());
     for (const Recipient &recipient : *recipients) {
         if (recipient.outbox.get() != sender)
-            recipient.outbox->post(bytes);
+            recipient.outbox->flushQueued();
     }
     releaseRecipients(recipients);
 }

@@ -102,9 +102,9 @@ private:
     const qsizetype m_welcomeHistoryBytes;
     const int m_presenceLimit;
     mutable std::mutex m_mutex;
-    // Held while a room message is numbered and handed to every Outbox: without
-    // it a quick reply, relayed by another thread, can reach someone before the
-    // message it answers.
+    // Held while a room message is numbered and queued in every Outbox (no
+    // system calls): without it a quick reply, relayed by another thread, can
+    // reach someone before the message it answers. Sending happens after.
     std::mutex m_fanOutMutex;
     QMap<QString, Member> m_members; // by Validation::nameKey, so listed in name order
     // Copy-on-write: a broadcast takes a reference and sends without the lock;

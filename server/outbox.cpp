@@ -7,6 +7,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+namespace {
+constexpr qsizetype SmallQueue = 16;
+}
+
 Outbox::Outbox(int socketDescriptor, qsizetype maxUnsentBytes)
     : m_socket(socketDescriptor), m_maxUnsentBytes(maxUnsentBytes)
 { }
@@ -56,16 +60,41 @@ void Outbox::post(const QByteArray &bytes)
         if (offset == bytes.size() || offset < 0)
             return;
     }
+    appendLocked(bytes, offset);
+    wakeOwnerLocked();
+}
+
+void Outbox::enqueue(const QByteArray &bytes)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_socket < 0 || m_overflowed)
+        return;
+    appendLocked(bytes, 0);
+    if (m_overflowed)
+        wakeOwnerLocked();
+}
+
+void Outbox::flushQueued()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_queue.isEmpty() || m_socket < 0)
+        return;
+    // A paced queue runs on the owner's timer; a full socket on its notifier.
+    if (m_gap != Clock::duration::zero() || writeQueueLocked(nullptr) == FlushState::SocketFull)
+        wakeOwnerLocked();
+}
+
+void Outbox::appendLocked(const QByteArray &bytes, qsizetype alreadySent)
+{
     m_queue.push_back(bytes); // implicitly shared: no copy of the broadcast
     if (m_queue.size() == 1)
-        m_headOffset = offset;
-    m_unsentBytes += bytes.size() - offset;
+        m_headOffset = alreadySent;
+    m_unsentBytes += bytes.size() - alreadySent;
     if (m_unsentBytes > m_maxUnsentBytes) {
         m_overflowed = true;
         m_queue = {};
         m_unsentBytes = 0;
     }
-    wakeOwnerLocked();
 }
 
 void Outbox::wakeOwnerLocked()
@@ -136,7 +165,11 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
             m_headOffset = 0;
         }
     }
-    m_queue = {}; // drained: give the memory back
+    // Drained: keep a small queue's storage for the next burst, free a big one.
+    if (m_queue.capacity() > SmallQueue)
+        m_queue = {};
+    else
+        m_queue.clear();
     return FlushState::Drained;
 }
 

@@ -38,6 +38,13 @@ public:
     // Any thread: sends bytes (one whole object) or queues them behind earlier ones.
     void post(const QByteArray &bytes);
 
+    // Any thread: queues bytes without a system call. A room broadcast enqueues to
+    // every recipient under the hub's ordering lock, then calls flushQueued() on
+    // each outside it: the order is fixed first, the slow part runs in parallel,
+    // and whatever piled up meanwhile leaves in one sendmsg().
+    void enqueue(const QByteArray &bytes);
+    void flushQueued();
+
     enum class FlushState {
         Drained, // nothing left
         SocketFull, // wait until the socket is writable
@@ -60,6 +67,7 @@ private:
     using Clock = std::chrono::steady_clock;
 
     void wakeOwnerLocked();
+    void appendLocked(const QByteArray &bytes, qsizetype alreadySent);
     FlushState writeQueueLocked(std::chrono::milliseconds *delay);
     bool mayWriteNowLocked(Clock::time_point now) const;
 
