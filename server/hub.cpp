@@ -44,6 +44,7 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
         std::lock_guard lock(m_mutex);
         const auto existing = m_members.find(key);
         bool replaced = false;
+        bool wasAnnounced = false;
         if (existing != m_members.end()) {
             const bool sameUser =
                 !request.resumeToken.isEmpty() && request.resumeToken == existing->session;
@@ -56,16 +57,18 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
                 error(Code::Replaced, QStringLiteral("You connected again from elsewhere."))));
             QMetaObject::invokeMethod(existing->connection, "onReplaced", Qt::QueuedConnection);
             removeRecipientLocked(existing->outbox.get());
+            wasAnnounced = existing->announced;
             m_members.erase(existing);
             replaced = true;
         }
-        const Member member { request.name, request.outbox, request.rich, randomToken(),
-                              request.connection };
+        Member member { request.name, request.outbox, request.rich, randomToken(),
+                        request.connection };
+        announce = !replaced && m_members.size() < m_presenceLimit;
+        member.announced = replaced ? wasAnnounced : announce;
         m_members.insert(key, member);
         member.outbox->post(encode(member.rich ? welcomeLocked(member, sinceInThisRun(request))
                                                : seedWelcomeLocked(member)));
         addRecipientLocked(member);
-        announce = !replaced && announcesPresenceLocked();
         if (announce)
             recipients = m_recipients;
     }
@@ -84,9 +87,10 @@ void Hub::leave(const QString &name, const Outbox *outbox)
         const auto it = m_members.find(Validation::nameKey(name));
         if (it == m_members.end() || it->outbox.get() != outbox)
             return;
+        const bool announce = it->announced; // nobody hears of a leave whose join they missed
         m_members.erase(it);
         removeRecipientLocked(outbox);
-        if (!announcesPresenceLocked())
+        if (!announce)
             return;
         recipients = m_recipients;
     }

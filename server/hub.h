@@ -75,6 +75,7 @@ private:
         bool rich = false;
         QString session;
         QObject *connection = nullptr;
+        bool announced = false; // its join was announced, so its leave will be
     };
     struct Recipient
     {

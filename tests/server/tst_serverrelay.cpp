@@ -758,6 +758,20 @@ void TestServerRelay::largeRoomIsQuietAboutJoins()
         QJsonArray({ QStringLiteral("Alice"), QStringLiteral("Bob"), QStringLiteral("Carol") }));
     carol.sendObject(Protocol::chat(QStringLiteral("quietly here")));
     QCOMPARE(stringOf(alice.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Carol"));
+
+    // Nobody heard Carol join, so nobody hears her leave, although the room is
+    // back within the limit; Bob, announced on the way in, is announced leaving.
+    carol.socket().disconnectFromHost();
+    QVERIFY(carol.waitForClosed());
+    QVERIFY(server.waitForOutput(QStringLiteral("Carol left")));
+    QList<QJsonObject> afterCarol;
+    QVERIFY(barrier(alice, &afterCarol));
+    QVERIFY2(ofType(afterCarol, QStringLiteral("presence")).isEmpty(),
+             "the leave of an unannounced join was announced");
+    bob.socket().disconnectFromHost();
+    const QJsonObject bobLeft = alice.waitFor(QStringLiteral("presence"));
+    QCOMPARE(stringOf(bobLeft, "event"), QStringLiteral("leave"));
+    QCOMPARE(stringOf(bobLeft, "name"), QStringLiteral("Bob"));
 }
 
 QTEST_GUILESS_MAIN(TestServerRelay)
