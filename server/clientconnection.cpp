@@ -83,7 +83,7 @@ void ClientConnection::start()
     m_readNotifier = new QSocketNotifier(m_socket, QSocketNotifier::Read, this);
     connect(m_readNotifier, &QSocketNotifier::activated, this, &ClientConnection::onReadable);
     m_sinceReceive.start();
-    m_timer.start(m_config->joinTimeoutMs, this);
+    m_timer.start(m_config->joinTimeoutMs, Qt::PreciseTimer, this); // never early
     qCInfo(lcConnection).noquote() << m_peer << "connected";
 }
 
