@@ -4,7 +4,7 @@
 set -eu
 
 packages="build-essential cmake ninja-build pkg-config python3
-qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libgl-dev libedit-dev"
+qt6-base-dev qt6-base-dev-tools libqt6svg6 libgl-dev libedit-dev"
 # Extra tools for the sanitizer and fuzzing builds that CI runs.
 if [ "${1:-}" = "--ci" ]; then
     packages="$packages clang-14 libclang-rt-14-dev"
