@@ -230,6 +230,7 @@ StepReport LoadGenerator::runStep(double rate)
     m_stepDeliveredInWindow = 0;
     m_stepOutOfOrder = 0;
     m_stepGaps = 0;
+    const uint64_t readsBefore = m_reads;
     m_stepLate = 0;
     m_stepDisconnects = 0;
     m_latency.clear();
@@ -291,6 +292,7 @@ StepReport LoadGenerator::runStep(double rate)
     step.deliveredInWindow = m_stepDeliveredInWindow;
     step.outOfOrder = m_stepOutOfOrder;
     step.gaps = m_stepGaps;
+    step.reads = m_reads - readsBefore;
     step.late = m_stepLate;
     step.latencyP50Ns = m_latency.percentile(0.50);
     step.latencyP99Ns = m_latency.percentile(0.99);
@@ -491,6 +493,7 @@ void LoadGenerator::onReadable(int index)
         if (length > 0) {
             const int64_t now = monotonicNs();
             m_bytesReceived += uint64_t(length);
+            ++m_reads;
             member.bytesReceived += uint64_t(length);
             m_lastReceiveNs = now;
             consume(index, m_readBuffer.data(), size_t(length), now);

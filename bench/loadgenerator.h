@@ -94,6 +94,7 @@ private:
 
     // Traffic accounting.
     uint64_t m_bytesReceived = 0;
+    uint64_t m_reads = 0; // read() calls that returned data
     int64_t m_lastReceiveNs = 0;
 
     // Sending steps: sequence numbers continue across steps.

@@ -59,21 +59,23 @@ std::string stepJson(const StepReport &s)
         + std::to_string(s.expected) + ",\"delivered\":" + std::to_string(s.delivered)
         + ",\"delivered_in_window\":" + std::to_string(s.deliveredInWindow)
         + ",\"deliveries_per_s\":"
-        + number(s.seconds > 0 ? double(s.deliveredInWindow) / s.seconds : 0) + ",\"lost\":"
-        + std::to_string(s.lost()) + ",\"loss_fraction\":" + number(lossFraction) + ",\"gaps\":"
-        + std::to_string(s.gaps) + ",\"out_of_order\":" + std::to_string(s.outOfOrder)
-        + ",\"late_from_earlier_step\":" + std::to_string(s.late) + ",\"latency_ms\":{\"p50\":"
-        + millis(s.latencyP50Ns) + ",\"p99\":" + millis(s.latencyP99Ns)
-        + ",\"p99_9\":" + millis(s.latencyP999Ns) + ",\"max\":" + millis(s.latencyMaxNs)
-        + "},\"send_lag_ms\":{\"p99\":" + millis(s.sendLagP99Ns)
-        + ",\"max\":" + millis(s.sendLagMaxNs) + "},\"generator_cpu\":" + number(s.generatorCpu)
-        + ",\"server_cpu\":" + number(s.serverCpu) + ",\"generator_runqueue_wait\":"
-        + number(s.generatorWaiting) + ",\"server_runqueue_wait\":" + number(s.serverWaiting)
-        + ",\"load_average\":" + number(s.loadAverage)
-        + ",\"server_rss_kb_max\":" + std::to_string(s.serverRssKbMax) + ",\"server_threads_max\":"
-        + std::to_string(s.serverThreadsMax) + ",\"disconnects\":" + std::to_string(s.disconnects)
-        + ",\"slow_consumer\":{\"present\":" + (s.slowPresent ? "true" : "false") + ",\"dropped\":"
-        + (s.slowDropped ? "true" : "false") + ",\"dropped_after_s\":" + number(s.slowDroppedAfter)
+        + number(s.seconds > 0 ? double(s.deliveredInWindow) / s.seconds : 0)
+        + ",\"lost\":" + std::to_string(s.lost()) + ",\"loss_fraction\":" + number(lossFraction)
+        + ",\"gaps\":" + std::to_string(s.gaps) + ",\"reads\":" + std::to_string(s.reads)
+        + ",\"deliveries_per_read\":" + number(s.reads ? double(s.delivered) / double(s.reads) : 0)
+        + ",\"out_of_order\":" + std::to_string(s.outOfOrder) + ",\"late_from_earlier_step\":"
+        + std::to_string(s.late) + ",\"latency_ms\":{\"p50\":" + millis(s.latencyP50Ns)
+        + ",\"p99\":" + millis(s.latencyP99Ns) + ",\"p99_9\":" + millis(s.latencyP999Ns)
+        + ",\"max\":" + millis(s.latencyMaxNs) + "},\"send_lag_ms\":{\"p99\":"
+        + millis(s.sendLagP99Ns) + ",\"max\":" + millis(s.sendLagMaxNs)
+        + "},\"generator_cpu\":" + number(s.generatorCpu) + ",\"server_cpu\":" + number(s.serverCpu)
+        + ",\"generator_runqueue_wait\":" + number(s.generatorWaiting)
+        + ",\"server_runqueue_wait\":" + number(s.serverWaiting) + ",\"load_average\":"
+        + number(s.loadAverage) + ",\"server_rss_kb_max\":" + std::to_string(s.serverRssKbMax)
+        + ",\"server_threads_max\":" + std::to_string(s.serverThreadsMax)
+        + ",\"disconnects\":" + std::to_string(s.disconnects) + ",\"slow_consumer\":{\"present\":"
+        + (s.slowPresent ? "true" : "false") + ",\"dropped\":" + (s.slowDropped ? "true" : "false")
+        + ",\"dropped_after_s\":" + number(s.slowDroppedAfter)
         + ",\"unread_bytes_at_drop\":" + std::to_string(s.slowUnreadBytes)
         + ",\"owed_bytes\":" + std::to_string(s.slowOwedBytes) + "}}";
 }

@@ -20,6 +20,7 @@ struct StepReport
     uint64_t expected = 0; // deliveries owed to the receivers
     uint64_t delivered = 0; // deliveries that arrived, drain included
     uint64_t deliveredInWindow = 0;
+    uint64_t reads = 0; // read() calls with data: deliveries / reads shows the server's batching
     uint64_t gaps = 0; // sequence numbers a receiver skipped: messages dropped mid-stream
     uint64_t outOfOrder = 0; // a sequence number below one already seen from that sender
     uint64_t late = 0; // deliveries of an earlier step's messages
