@@ -24,6 +24,7 @@ QUICK=0
 BUILD=1
 SERVER_BIN=""
 BENCH_BIN=""
+REVISION=""
 
 usage() {
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
@@ -38,6 +39,8 @@ Options:
                         take minutes against ngIRCd)
   --build-dir DIR       Release build directory ($BUILD_DIR)
   --no-build            use the binaries already in the build directory
+  --commit REV          measure pynet-server as committed at REV (built from a
+                        clean export, whatever the work tree holds)
   --server-bin PATH     pynet-server to measure (overrides the build)
   --bench-bin PATH      pynet-bench to use (overrides the build)
   --out FILE            JSON results (default bench/results/<UTC time>.json)
@@ -54,6 +57,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) BUILD_DIR="$2"; shift ;;
     --no-build) BUILD=0 ;;
     --server-bin) SERVER_BIN="$2"; shift ;;
+    --commit) REVISION="$2"; shift ;;
     --bench-bin) BENCH_BIN="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -67,6 +71,18 @@ if [[ $QUICK == 1 ]]; then
     PINNING="${PINNING%%,*}"
 fi
 
+if [[ -n $REVISION ]]; then
+    REVISION="$(git -C "$SOURCE_DIR" rev-parse --short "$REVISION")"
+    EXPORT="$(mktemp -d /tmp/pynet-bench-src.XXXXXX)"
+    trap 'rm -rf "$EXPORT"' EXIT
+    git -C "$SOURCE_DIR" archive "$REVISION" | tar -x -C "$EXPORT"
+    cmake -S "$EXPORT" -B "$EXPORT/build" -DCMAKE_BUILD_TYPE=Release -DPYNET_BUILD_GUI=OFF \
+        -DPYNET_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$EXPORT/build" -j2 --target pynet-server pynet-bench >/dev/null
+    SERVER_BIN="${SERVER_BIN:-$EXPORT/build/server/pynet-server}"
+    BENCH_BIN="${BENCH_BIN:-$EXPORT/build/bench/pynet-bench}"
+    BUILD=0
+fi
 if [[ $BUILD == 1 ]]; then
     cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPYNET_BUILD_GUI=OFF \
         -DPYNET_BUILD_TESTS=OFF >/dev/null
@@ -108,7 +124,7 @@ stop_server() {
     SERVER_PID=""
 }
 # The generator runs in its own session, out of reach of the terminal's Ctrl-C.
-trap '[[ -z $BENCH_PID ]] || kill "$BENCH_PID" 2>/dev/null; stop_server; rm -rf "$WORK"' EXIT
+trap '[[ -z $BENCH_PID ]] || kill "$BENCH_PID" 2>/dev/null; stop_server; rm -rf "$WORK" ${EXPORT:+"$EXPORT"}' EXIT
 trap 'exit 130' INT TERM
 
 # Waits up to 20 s for a line matching $2 in log $1; prints the match.
@@ -206,7 +222,10 @@ for pinning in ${PINNING//,/ }; do
 done
 
 CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-COMMIT="$(git -C "$SOURCE_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+COMMIT="${REVISION:-$(git -C "$SOURCE_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+if [[ -z $REVISION ]] && ! git -C "$SOURCE_DIR" diff --quiet HEAD -- server shared 2>/dev/null; then
+    COMMIT="$COMMIT+uncommitted"
+fi
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
     printf '{"started_utc":"%s","finished_utc":"%s","commit":"%s",' "$STAMP" \
