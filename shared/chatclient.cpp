@@ -129,7 +129,12 @@ void ChatClient::disconnectFromServer()
     m_reconnectTimer.stop();
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
-    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+    if (m_socket->state() != QAbstractSocket::ConnectedState) {
+        // Still looking up or connecting: nothing to flush, and no join may follow.
+        {
+            const QSignalBlocker blocker(m_socket);
+            m_socket->abort();
+        }
         setStatus(Status::Disconnected);
         Q_EMIT disconnected();
         return;
