@@ -12,15 +12,29 @@
 
 namespace {
 constexpr int ShutdownDeadlineMs = 1500; // then threads are stopped without waiting for clients
+constexpr int IdleSweepMs = 100; // how often a quiet server checks whether it became busy
+} // namespace
+
+static Hub::Settings hubSettings(const ServerConfig &config)
+{
+    Hub::Settings settings;
+    settings.serverName = config.serverName;
+    settings.historySize = config.historySize;
+    settings.welcomeHistoryBytes =
+        config.maxUnsentBytes / 2; // a welcome must not get its reader dropped
+    settings.presenceLimit = config.presenceLimit;
+    settings.coalesceAbove = config.coalesceAbove;
+    settings.coalesceInterval = std::chrono::milliseconds(config.coalesceMs);
+    return settings;
 }
 
 ChatServer::ChatServer(const ServerConfig &config, QObject *parent)
-    : QTcpServer(parent)
-    , m_config(config)
-    , m_hub(config.serverName, config.historySize, config.presenceLimit, config.maxUnsentBytes / 2)
+    : QTcpServer(parent), m_config(config), m_hub(hubSettings(config))
 {
     m_shutdownDeadline.setSingleShot(true);
     connect(&m_shutdownDeadline, &QTimer::timeout, this, &ChatServer::stopRemainingThreads);
+    m_coalescingSweep.setTimerType(Qt::PreciseTimer);
+    connect(&m_coalescingSweep, &QTimer::timeout, this, &ChatServer::sweepCoalesced);
 }
 
 ChatServer::~ChatServer()
@@ -30,6 +44,7 @@ ChatServer::~ChatServer()
 
 bool ChatServer::start(QString *error)
 {
+    m_coalescingSweep.start(IdleSweepMs);
     setListenBacklogSize(m_config.listenBacklog);
     if (!listen(m_config.host, m_config.port)) {
         *error = errorString();
@@ -120,4 +135,15 @@ void ChatServer::stopRemainingThreads()
         thread->wait();
         onThreadFinished(thread);
     }
+}
+
+// Under load the hub holds writes back to coalesce them; this sends them once
+// due, ticking at half the coalescing interval while busy and rarely otherwise.
+void ChatServer::sweepCoalesced()
+{
+    m_hub.flushDeferred();
+    const auto coalescing =
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_hub.coalescing());
+    m_coalescingSweep.setInterval(
+        coalescing.count() > 0 ? int(qMax<qint64>(1, coalescing.count() / 2)) : IdleSweepMs);
 }

@@ -37,10 +37,12 @@ private:
     void refuse(qintptr socketDescriptor);
     void onThreadFinished(QThread *thread);
     void stopRemainingThreads();
+    void sweepCoalesced();
 
     ServerConfig m_config;
     Hub m_hub;
     QHash<QThread *, ClientConnection *> m_connections;
     QTimer m_shutdownDeadline;
+    QTimer m_coalescingSweep; // sends what the hub held back to coalesce
     bool m_stopping = false;
 };

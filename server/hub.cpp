@@ -18,14 +18,16 @@ static QString randomToken()
     return QString::number(QRandomGenerator::system()->generate64(), 16);
 }
 
-Hub::Hub(const QString &serverName, int historySize, int presenceLimit,
-         qsizetype welcomeHistoryBytes)
-    : m_serverName(serverName)
+Hub::Hub(const Settings &settings)
+    : m_serverName(settings.serverName)
     , m_run(randomToken())
-    , m_historySize(std::size_t(qMax(0, historySize)))
-    , m_welcomeHistoryBytes(welcomeHistoryBytes)
-    , m_presenceLimit(presenceLimit)
+    , m_historySize(std::size_t(qMax(0, settings.historySize)))
+    , m_welcomeHistoryBytes(settings.welcomeHistoryBytes)
+    , m_presenceLimit(settings.presenceLimit)
     , m_recipients(std::make_shared<Recipients>())
+    , m_coalesceAbove(settings.coalesceAbove)
+    , m_coalesceInterval(settings.coalesceInterval)
+    , m_windowStart(std::chrono::steady_clock::now())
 { }
 
 // A since from an earlier run of the server counts in ids that start again at 1
@@ -123,10 +125,12 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
             if (recipient.outbox.get() != sender)
                 recipient.outbox->enqueue(bytes);
         }
+        measureLoadLocked(qsizetype(recipients->size()));
     }
+    const std::chrono::nanoseconds coalesce = coalescing();
     for (const Recipient &recipient : *recipients) {
         if (recipient.outbox.get() != sender)
-            recipient.outbox->flushQueued();
+            recipient.outbox->flushQueued(coalesce);
     }
     releaseRecipients(recipients);
 }
@@ -174,6 +178,47 @@ int Hub::broadcastNotice(const QString &text, QLatin1StringView code)
     const int told = int(recipients->size());
     releaseRecipients(recipients);
     return told;
+}
+
+void Hub::measureLoadLocked(qsizetype deliveries)
+{
+    constexpr auto Window = std::chrono::milliseconds(100);
+    m_windowDeliveries += deliveries;
+    const auto now = std::chrono::steady_clock::now();
+    const auto elapsed = now - m_windowStart;
+    if (elapsed < Window)
+        return;
+    const double perSecond =
+        double(m_windowDeliveries) / std::chrono::duration<double>(elapsed).count();
+    // Hold writes back in proportion to the load: 1 ms per coalesceAbove
+    // deliveries a second, so the busier the room, the more messages share a
+    // packet, up to the longest interval allowed.
+    qint64 hold = 0;
+    if (m_coalesceAbove > 0 && perSecond >= m_coalesceAbove) {
+        hold = qMin<qint64>(m_coalesceInterval.count(),
+                            qint64(perSecond / m_coalesceAbove * 1'000'000));
+    }
+    m_coalescingNs.store(hold, std::memory_order_relaxed);
+    m_windowStart = now;
+    m_windowDeliveries = 0;
+}
+
+std::chrono::nanoseconds Hub::coalescing() const
+{
+    return std::chrono::nanoseconds(m_coalescingNs.load(std::memory_order_relaxed));
+}
+
+void Hub::flushDeferred()
+{
+    std::shared_ptr<const Recipients> recipients;
+    {
+        std::lock_guard lock(m_mutex);
+        recipients = m_recipients;
+    }
+    const std::chrono::nanoseconds coalesce = coalescing();
+    for (const Recipient &recipient : *recipients)
+        recipient.outbox->flushQueued(coalesce);
+    releaseRecipients(recipients);
 }
 
 int Hub::memberCount() const

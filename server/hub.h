@@ -7,6 +7,8 @@
 #include <QMap>
 #include <QString>
 
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -39,10 +41,18 @@ public:
         QString errorText;
     };
 
-    // welcomeHistoryBytes caps the history in one welcome: a welcome larger than
-    // a client may owe (--max-unsent-bytes) would get it dropped before it can read.
-    Hub(const QString &serverName, int historySize, int presenceLimit,
-        qsizetype welcomeHistoryBytes);
+    struct Settings
+    {
+        QString serverName;
+        int historySize = 0;
+        // History beyond this is counted as missed: a welcome larger than a client
+        // may owe (--max-unsent-bytes) would get it dropped before it can read.
+        qsizetype welcomeHistoryBytes = 0;
+        int presenceLimit = 0;
+        double coalesceAbove = 0; // deliveries per second; 0: never coalesce
+        std::chrono::milliseconds coalesceInterval {};
+    };
+    explicit Hub(const Settings &settings);
 
     // Registers the client and sends it its welcome before any broadcast can
     // reach it; tells the others while the room is within the presence limit. Refuses a name in
@@ -66,6 +76,13 @@ public:
     int broadcastNotice(const QString &text, QLatin1StringView code);
 
     int memberCount() const;
+
+    // How long writes to one client are held back to coalesce them: zero while
+    // the room delivers fewer than coalesceAbove messages a second.
+    std::chrono::nanoseconds coalescing() const;
+    // Sends what coalescing held back and is now due. The server calls it on a
+    // timer, so a message is never held longer than the interval plus a tick.
+    void flushDeferred();
 
 private:
     struct Member
@@ -113,4 +130,12 @@ private:
     std::shared_ptr<Recipients> m_recipients;
     std::deque<ChatMessage> m_history;
     qint64 m_lastId = 0;
+
+    // The delivery rate, measured under m_fanOutMutex over windows of 100 ms.
+    void measureLoadLocked(qsizetype deliveries);
+    const double m_coalesceAbove;
+    const std::chrono::nanoseconds m_coalesceInterval;
+    std::chrono::steady_clock::time_point m_windowStart;
+    qsizetype m_windowDeliveries = 0;
+    std::atomic<qint64> m_coalescingNs { 0 };
 };

@@ -74,14 +74,19 @@ void Outbox::enqueue(const QByteArray &bytes)
         wakeOwnerLocked();
 }
 
-void Outbox::flushQueued()
+void Outbox::flushQueued(std::chrono::nanoseconds coalesce)
 {
     std::lock_guard lock(m_mutex);
     if (m_queue.isEmpty() || m_socket < 0)
         return;
-    // A paced queue runs on the owner's timer; a full socket on its notifier.
-    if (m_gap != Clock::duration::zero() || writeQueueLocked(nullptr) == FlushState::SocketFull)
-        wakeOwnerLocked();
+    if (m_gap != Clock::duration::zero()) {
+        wakeOwnerLocked(); // a paced queue runs on the owner's timer
+        return;
+    }
+    if (coalesce.count() > 0 && m_headOffset == 0 && Clock::now() - m_lastObjectSent < coalesce)
+        return;
+    if (writeQueueLocked(nullptr) == FlushState::SocketFull)
+        wakeOwnerLocked(); // the owner waits for the socket to drain
 }
 
 void Outbox::appendLocked(const QByteArray &bytes, qsizetype alreadySent)

@@ -43,7 +43,10 @@ public:
     // each outside it: the order is fixed first, the slow part runs in parallel,
     // and whatever piled up meanwhile leaves in one sendmsg().
     void enqueue(const QByteArray &bytes);
-    void flushQueued();
+    // Under load (coalesce > 0) a client written to less than coalesce ago is
+    // left to a later broadcast or the hub's sweep, so that several messages
+    // share one packet instead of one packet each.
+    void flushQueued(std::chrono::nanoseconds coalesce = {});
 
     enum class FlushState {
         Drained, // nothing left

@@ -83,6 +83,18 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.seedPacingMs = int(v);
           } },
+        { "coalesce-above",
+          "Deliveries per second above which writes to each client are coalesced, held back 1 ms "
+          "per this many (0: never).",
+          0, 1e9, [](const ServerConfig &c) { return c.coalesceAbove; },
+          [](ServerConfig &c, double v) {
+              c.coalesceAbove = v;
+          } },
+        { "coalesce-ms", "The longest a write to one client is held back to coalesce it.", 1, 1000,
+          [](const ServerConfig &c) { return c.coalesceMs; },
+          [](ServerConfig &c, double v) {
+              c.coalesceMs = int(v);
+          } },
         { "rate", "Messages per second a client may send, sustained.", 0.01, 1e6,
           [](const ServerConfig &c) { return c.rate; },
           [](ServerConfig &c, double v) {

@@ -24,6 +24,8 @@ struct ServerConfig
     int joinTimeoutMs = 20 * 1000; // from connect to a successful join
     int idleTimeoutMs = 120 * 1000; // silence before a rich client is dropped
     int seedPacingMs = 10; // gap between objects to a seed client (one object per recv)
+    double coalesceAbove = 50000; // deliveries per second above which writes are coalesced
+    int coalesceMs = 20; // the longest a write to one client is held back under load
     double rate = 10; // messages per second a client may send, sustained
     int burst = 20; // messages a client may send at once
     int threadStackBytes = 256 * 1024;
