@@ -194,6 +194,10 @@ void Outbox::discardQueued()
 void Outbox::close()
 {
     std::lock_guard lock(m_mutex);
+    if (m_socket >= 0 && !m_queue.isEmpty() && !m_overflowed) {
+        m_gap = {}; // last words (a shutdown notice) go out now, paced or not
+        writeQueueLocked(nullptr);
+    }
     m_socket = -1;
     m_owner = nullptr;
     m_queue = {};

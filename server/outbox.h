@@ -60,7 +60,8 @@ public:
     // last words such as a shutdown notice go out next.
     void discardQueued();
 
-    // Owner thread: no more sends after this; the owner may close the descriptor.
+    // Owner thread: writes what is still queued if the socket takes it, then
+    // allows no more sends; the owner may close the descriptor.
     void close();
 
     bool hasOverflowed() const;
