@@ -23,6 +23,7 @@ static Hub::Settings hubSettings(const ServerConfig &config)
     settings.welcomeHistoryBytes =
         config.maxUnsentBytes / 2; // a welcome must not get its reader dropped
     settings.presenceLimit = config.presenceLimit;
+    settings.logRetainBytes = config.maxUnsentBytes;
     settings.coalesceAbove = config.coalesceAbove;
     settings.coalesceInterval = std::chrono::milliseconds(config.coalesceMs);
     return settings;

@@ -25,6 +25,7 @@ Hub::Hub(const Settings &settings)
     , m_welcomeHistoryBytes(settings.welcomeHistoryBytes)
     , m_presenceLimit(settings.presenceLimit)
     , m_recipients(std::make_shared<Recipients>())
+    , m_log(settings.logRetainBytes)
     , m_coalesceAbove(settings.coalesceAbove)
     , m_coalesceInterval(settings.coalesceInterval)
     , m_windowStart(std::chrono::steady_clock::now())
@@ -58,6 +59,7 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
             existing->outbox->post(encode(
                 error(Code::Replaced, QStringLiteral("You connected again from elsewhere."))));
             QMetaObject::invokeMethod(existing->connection, "onReplaced", Qt::QueuedConnection);
+            existing->outbox->detach();
             removeRecipientLocked(existing->outbox.get());
             wasAnnounced = existing->announced;
             m_members.erase(existing);
@@ -70,12 +72,16 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
         m_members.insert(key, member);
         member.outbox->post(encode(member.rich ? welcomeLocked(member, sinceInThisRun(request))
                                                : seedWelcomeLocked(member)));
+        // Everything after the welcome's history, and nothing in it, comes from the log.
+        member.outbox->attach(&m_log, !member.rich);
         addRecipientLocked(member);
-        if (announce)
+        if (announce) {
+            appendPresenceLocked(Event::Joined, request.name, request.outbox.get());
             recipients = m_recipients;
+        }
     }
     if (announce) {
-        broadcastPresence(Event::Joined, request.name, recipients, request.outbox.get());
+        flushRoom(recipients, request.outbox.get());
         releaseRecipients(recipients);
     }
     return {};
@@ -90,13 +96,15 @@ void Hub::leave(const QString &name, const Outbox *outbox)
         if (it == m_members.end() || it->outbox.get() != outbox)
             return;
         const bool announce = it->announced; // nobody hears of a leave whose join they missed
+        it->outbox->detach();
         m_members.erase(it);
         removeRecipientLocked(outbox);
         if (!announce)
             return;
+        appendPresenceLocked(Event::Left, name, outbox);
         recipients = m_recipients;
     }
-    broadcastPresence(Event::Left, name, recipients, outbox);
+    flushRoom(recipients, outbox);
     releaseRecipients(recipients);
 }
 
@@ -108,31 +116,34 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
     message.action = action;
     std::shared_ptr<const Recipients> recipients;
     {
-        std::lock_guard order(m_fanOutMutex);
+        std::lock_guard lock(m_mutex);
         message.time = QDateTime::currentDateTimeUtc();
-        {
-            std::lock_guard lock(m_mutex);
-            message.id = ++m_lastId;
-            if (m_historySize > 0) {
-                if (m_history.size() == m_historySize)
-                    m_history.pop_front();
-                m_history.push_back(message);
-            }
-            recipients = m_recipients;
+        message.id = ++m_lastId;
+        if (m_historySize > 0) {
+            if (m_history.size() == m_historySize)
+                m_history.pop_front();
+            m_history.push_back(message);
         }
-        const QByteArray bytes = encode(message.toJson());
-        for (const Recipient &recipient : *recipients) {
-            if (recipient.outbox.get() != sender)
-                recipient.outbox->enqueue(bytes);
-        }
+        m_log.append(encode(message.toJson()), {}, sender);
+        recipients = m_recipients;
         measureLoadLocked(qsizetype(recipients->size()));
     }
-    const std::chrono::nanoseconds coalesce = coalescing();
-    for (const Recipient &recipient : *recipients) {
-        if (recipient.outbox.get() != sender)
-            recipient.outbox->flushQueued(coalesce);
-    }
+    // The sender too: its cursor must move past its own message, or the log
+    // could drop entries it still owes while it only talks.
+    flushRoom(recipients, nullptr);
     releaseRecipients(recipients);
+}
+
+// Outside the lock: every recipient sends what is new for it, in log order,
+// whichever thread gets there first.
+void Hub::flushRoom(const std::shared_ptr<const Recipients> &recipients, const Outbox *except)
+{
+    const std::chrono::nanoseconds coalesce = coalescing();
+    const auto now = std::chrono::steady_clock::now();
+    for (const Recipient &recipient : *recipients) {
+        if (recipient.outbox.get() != except)
+            recipient.outbox->flushRoom(coalesce, now);
+    }
 }
 
 bool Hub::sendPrivate(const QString &from, const QString &to, const QString &text)
@@ -215,9 +226,7 @@ void Hub::flushDeferred()
         std::lock_guard lock(m_mutex);
         recipients = m_recipients;
     }
-    const std::chrono::nanoseconds coalesce = coalescing();
-    for (const Recipient &recipient : *recipients)
-        recipient.outbox->flushQueued(coalesce);
+    flushRoom(recipients, nullptr);
     releaseRecipients(recipients);
 }
 
@@ -355,9 +364,7 @@ QJsonObject Hub::seedWelcomeLocked(const Member &member) const
     return welcome;
 }
 
-void Hub::broadcastPresence(QLatin1StringView event, const QString &name,
-                            const std::shared_ptr<const Recipients> &recipients,
-                            const Outbox *except)
+void Hub::appendPresenceLocked(QLatin1StringView event, const QString &name, const Outbox *except)
 {
     const QString text = event == Event::Joined ? QStringLiteral("%1 joined the chat.").arg(name)
                                                 : QStringLiteral("%1 left the chat.").arg(name);
@@ -366,9 +373,5 @@ void Hub::broadcastPresence(QLatin1StringView event, const QString &name,
                                      { Field::Name, name },
                                      { Field::Time, timestampNow() },
                                      { Field::Data, text } });
-    const QByteArray seed = encode(notice(text));
-    for (const Recipient &recipient : *recipients) {
-        if (recipient.outbox.get() != except)
-            recipient.outbox->post(recipient.rich ? rich : seed);
-    }
+    m_log.append(rich, encode(notice(text)), except);
 }

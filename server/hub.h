@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatmessage.h"
+#include "roomlog.h"
 
 #include <QJsonObject>
 #include <QLatin1StringView>
@@ -17,10 +18,10 @@
 class Outbox;
 class QObject;
 
-// The room: who has joined, the recent history and the message ids. Any
-// connection thread calls it. A broadcast takes the lock only to number the
-// message and to take the current list of recipients, serialises once outside
-// the lock, and hands the same bytes to every recipient's Outbox.
+// The room: who has joined, the recent history, the message ids and the log
+// of broadcasts. Any connection thread calls it. A broadcast takes the lock to
+// number the message, serialise it once and append it to the log, then,
+// outside the lock, has every recipient's Outbox send what is new for it.
 class Hub
 {
 public:
@@ -49,6 +50,9 @@ public:
         // may owe (--max-unsent-bytes) would get it dropped before it can read.
         qsizetype welcomeHistoryBytes = 0;
         int presenceLimit = 0;
+        // How much recent traffic the room log keeps: a member further behind
+        // owes more than it may (--max-unsent-bytes) and is dropped.
+        qsizetype logRetainBytes = 0;
         double coalesceAbove = 0; // deliveries per second; 0: never coalesce
         std::chrono::milliseconds coalesceInterval {};
     };
@@ -110,9 +114,8 @@ private:
     QJsonObject welcomeLocked(const Member &member, qint64 since) const;
     QJsonObject seedWelcomeLocked(const Member &member) const;
     qint64 sinceInThisRun(const JoinRequest &request) const;
-    void broadcastPresence(QLatin1StringView event, const QString &name,
-                           const std::shared_ptr<const Recipients> &recipients,
-                           const Outbox *except);
+    void appendPresenceLocked(QLatin1StringView event, const QString &name, const Outbox *except);
+    void flushRoom(const std::shared_ptr<const Recipients> &recipients, const Outbox *except);
 
     const QString m_serverName;
     const QString m_run; // random per start: message ids count within one run
@@ -120,18 +123,17 @@ private:
     const qsizetype m_welcomeHistoryBytes;
     const int m_presenceLimit;
     mutable std::mutex m_mutex;
-    // Held while a room message is numbered and queued in every Outbox (no
-    // system calls): without it a quick reply, relayed by another thread, can
-    // reach someone before the message it answers. Sending happens after.
-    std::mutex m_fanOutMutex;
     QMap<QString, Member> m_members; // by Validation::nameKey, so listed in name order
     // Copy-on-write: a broadcast takes a reference and sends without the lock;
     // a join or leave changes it in place unless some broadcast still holds it.
     std::shared_ptr<Recipients> m_recipients;
     std::deque<ChatMessage> m_history;
     qint64 m_lastId = 0;
+    // Appended under m_mutex, in id order: without one order a quick reply,
+    // relayed by another thread, could reach someone before what it answers.
+    RoomLog m_log;
 
-    // The delivery rate, measured under m_fanOutMutex over windows of 100 ms.
+    // The delivery rate, measured under m_mutex over windows of 100 ms.
     void measureLoadLocked(qsizetype deliveries);
     const double m_coalesceAbove;
     const std::chrono::nanoseconds m_coalesceInterval;

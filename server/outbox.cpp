@@ -1,5 +1,7 @@
 #include "outbox.h"
 
+#include "roomlog.h"
+
 #include <QMetaObject>
 #include <QObject>
 
@@ -46,47 +48,79 @@ bool Outbox::mayWriteNowLocked(Clock::time_point now) const
     return m_gap == Clock::duration::zero() || now - m_lastObjectSent >= m_gap;
 }
 
+void Outbox::attach(const RoomLog *log, bool seedFormat)
+{
+    std::lock_guard lock(m_mutex);
+    m_log = log;
+    const RoomLog::Position end = log->end();
+    m_cursor = end.seq;
+    m_cursorOffset = end.offset;
+    m_seedFormat = seedFormat;
+}
+
+void Outbox::detach()
+{
+    std::lock_guard lock(m_mutex);
+    m_log = nullptr;
+}
+
 void Outbox::post(const QByteArray &bytes)
 {
     std::lock_guard lock(m_mutex);
     if (m_socket < 0 || m_overflowed)
         return;
-    qsizetype offset = 0;
+    pullRoomLocked();
+    if (m_overflowed) {
+        wakeOwnerLocked();
+        return;
+    }
     const Clock::time_point now = Clock::now();
-    if (m_queue.isEmpty() && mayWriteNowLocked(now)) {
-        offset = sendSome(m_socket, bytes.constData(), bytes.size());
+    if (m_queue.isEmpty() && !m_socketFull && mayWriteNowLocked(now)) {
+        // The usual case, a reply to a quiet client: no queue, no allocation.
+        const qsizetype offset = sendSome(m_socket, bytes.constData(), bytes.size());
         if (offset > 0)
             m_lastObjectSent = now;
         if (offset == bytes.size() || offset < 0)
             return;
-    }
-    appendLocked(bytes, offset);
-    wakeOwnerLocked();
-}
-
-void Outbox::enqueue(const QByteArray &bytes)
-{
-    std::lock_guard lock(m_mutex);
-    if (m_socket < 0 || m_overflowed)
-        return;
-    appendLocked(bytes, 0);
-    if (m_overflowed)
+        m_socketFull = true; // the kernel took part or nothing: the rest waits for it
+        appendLocked(bytes, offset);
         wakeOwnerLocked();
-}
-
-void Outbox::flushQueued(std::chrono::nanoseconds coalesce)
-{
-    std::lock_guard lock(m_mutex);
-    if (m_queue.isEmpty() || m_socket < 0)
-        return;
-    if (m_gap != Clock::duration::zero()) {
-        wakeOwnerLocked(); // a paced queue runs on the owner's timer
         return;
     }
-    if (coalesce.count() > 0 && m_headOffset == 0 && Clock::now() - m_lastObjectSent < coalesce)
+    appendLocked(bytes, 0);
+    writeOrWakeLocked();
+}
+
+void Outbox::flushRoom(std::chrono::nanoseconds coalesce, Clock::time_point now)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_socket < 0 || m_overflowed || !m_log)
         return;
-    if (writeQueueLocked(nullptr) == FlushState::SocketFull)
-        wakeOwnerLocked(); // the owner waits for the socket to drain
+    if (m_cursor == m_log->lastSeq() && m_queue.isEmpty())
+        return;
+    // Held back unless far behind: the log must not drop what this client is owed.
+    if (coalesce.count() > 0 && m_headOffset == 0 && now - m_lastObjectSent < coalesce
+        && m_log->appendedBytes() - m_cursorOffset < m_maxUnsentBytes / 2)
+        return;
+    pullRoomLocked();
+    writeOrWakeLocked();
+}
+
+// Takes what the room said since this client's cursor: references to the
+// shared bytes, nothing copied.
+void Outbox::pullRoomLocked()
+{
+    if (!m_log || m_cursor == m_log->lastSeq())
+        return;
+    const bool caughtUp = m_log->readAfter(m_cursor, [this](const RoomLog::Entry &entry) {
+        m_cursor = entry.seq;
+        m_cursorOffset = entry.endOffset;
+        if (entry.except == this || m_overflowed)
+            return;
+        appendLocked(m_seedFormat && !entry.seedBytes.isNull() ? entry.seedBytes : entry.bytes, 0);
+    });
+    if (!caughtUp) // the log no longer holds what this client still owes
+        overflowLocked();
 }
 
 void Outbox::appendLocked(const QByteArray &bytes, qsizetype alreadySent)
@@ -95,11 +129,30 @@ void Outbox::appendLocked(const QByteArray &bytes, qsizetype alreadySent)
     if (m_queue.size() == 1)
         m_headOffset = alreadySent;
     m_unsentBytes += bytes.size() - alreadySent;
-    if (m_unsentBytes > m_maxUnsentBytes) {
-        m_overflowed = true;
-        m_queue = {};
-        m_unsentBytes = 0;
+    if (m_unsentBytes > m_maxUnsentBytes)
+        overflowLocked();
+}
+
+void Outbox::overflowLocked()
+{
+    m_overflowed = true;
+    m_log = nullptr;
+    m_queue = {};
+    m_unsentBytes = 0;
+}
+
+// Writes what the socket and the pacing allow; the owner takes over when the
+// socket is full or a paced client must wait.
+void Outbox::writeOrWakeLocked()
+{
+    if (m_overflowed) {
+        wakeOwnerLocked();
+        return;
     }
+    if (m_queue.isEmpty() || m_socketFull) // the owner already waits for the socket
+        return;
+    if (writeQueueLocked(nullptr) != FlushState::Drained)
+        wakeOwnerLocked();
 }
 
 void Outbox::wakeOwnerLocked()
@@ -114,6 +167,10 @@ Outbox::FlushState Outbox::flush(std::chrono::milliseconds *delay)
 {
     std::lock_guard lock(m_mutex);
     m_wakePending = false;
+    m_socketFull = false; // called when the socket became writable, or to find out
+    pullRoomLocked();
+    if (m_overflowed)
+        return FlushState::Drained;
     return writeQueueLocked(delay);
 }
 
@@ -148,8 +205,10 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
         do {
             written = ::sendmsg(m_socket, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
         } while (written < 0 && errno == EINTR);
-        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            m_socketFull = true;
             return FlushState::SocketFull;
+        }
         if (written < 0) { // broken: the owner's read side finds out why
             m_queue = {};
             m_unsentBytes = 0;
@@ -163,7 +222,8 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
             const qsizetype headLeft = m_queue.first().size() - m_headOffset;
             if (remaining < headLeft) {
                 m_headOffset += remaining;
-                return FlushState::SocketFull; // the kernel took only part
+                m_socketFull = true; // the kernel took only part
+                return FlushState::SocketFull;
             }
             remaining -= headLeft;
             m_queue.removeFirst();
@@ -181,6 +241,11 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
 void Outbox::discardQueued()
 {
     std::lock_guard lock(m_mutex);
+    if (m_log) {
+        const RoomLog::Position end = m_log->end();
+        m_cursor = end.seq;
+        m_cursorOffset = end.offset;
+    }
     if (m_headOffset > 0) {
         const QByteArray head = m_queue.first();
         m_queue = { head };
@@ -200,6 +265,7 @@ void Outbox::close()
     }
     m_socket = -1;
     m_owner = nullptr;
+    m_log = nullptr;
     m_queue = {};
     m_unsentBytes = 0;
 }

@@ -7,16 +7,21 @@
 #include <mutex>
 
 class QObject;
+class RoomLog;
 
 // The bytes owed to one client, shared by every thread that sends to it.
 //
-// A sender writes straight into the client's socket when nothing is queued, so
-// a quiet room costs one send() per recipient and no thread switch. What the
-// kernel refuses is queued here, and the connection's own thread is woken once
-// (by method name, carrying no data) to wait for the socket to drain. A client
-// that owes more than the cap is cut off: the queue is freed and the owner is
-// told to close. Everything crossing threads is guarded by m_mutex, so
-// ThreadSanitizer sees every hand-off.
+// Two streams meet here: the room's broadcasts, read from the RoomLog at this
+// client's cursor, and what is meant for this client alone (replies, private
+// messages, notices). Whatever is new in the log is always taken before a
+// private message is queued, so nothing overtakes what was said before it.
+// Writes go straight into the socket from whichever thread has something to
+// send, with no thread switch; what the kernel refuses stays queued here and
+// the connection's own thread is woken once (by method name, carrying no
+// data) to wait for the socket to drain. A client that owes more than the cap
+// is cut off: the queue is freed and the owner is told to close. Everything
+// crossing threads is guarded by m_mutex, so ThreadSanitizer sees every
+// hand-off.
 //
 // A seed client reads with recv(1024) and json.loads(), which fails on two
 // objects in one read, so its Outbox is paced: one object at a time, at least
@@ -35,18 +40,21 @@ public:
     // Owner thread: from now on send one object per gap (zero: no pacing).
     void setPacing(std::chrono::milliseconds gap);
 
+    // Under the hub's lock: from now on the room's broadcasts appended after
+    // this call are this client's too, in the seed clients' format if seedFormat.
+    void attach(const RoomLog *log, bool seedFormat);
+    // Under the hub's lock: no more broadcasts (the client left the room).
+    void detach();
+
     // Any thread: sends bytes (one whole object) or queues them behind earlier ones.
     void post(const QByteArray &bytes);
 
-    // Any thread: queues bytes without a system call. A room broadcast enqueues to
-    // every recipient under the hub's ordering lock, then calls flushQueued() on
-    // each outside it: the order is fixed first, the slow part runs in parallel,
-    // and whatever piled up meanwhile leaves in one sendmsg().
-    void enqueue(const QByteArray &bytes);
-    // Under load (coalesce > 0) a client written to less than coalesce ago is
-    // left to a later broadcast or the hub's sweep, so that several messages
-    // share one packet instead of one packet each.
-    void flushQueued(std::chrono::nanoseconds coalesce = {});
+    // Any thread: sends what is new in the room log. Under load (coalesce > 0)
+    // a client written to less than coalesce before now is left to a later
+    // broadcast or the hub's sweep, so that several messages share one packet
+    // instead of one packet each.
+    using Clock = std::chrono::steady_clock;
+    void flushRoom(std::chrono::nanoseconds coalesce, Clock::time_point now);
 
     enum class FlushState {
         Drained, // nothing left
@@ -68,10 +76,11 @@ public:
     qsizetype unsentBytes() const;
 
 private:
-    using Clock = std::chrono::steady_clock;
-
     void wakeOwnerLocked();
+    void pullRoomLocked();
     void appendLocked(const QByteArray &bytes, qsizetype alreadySent);
+    void overflowLocked();
+    void writeOrWakeLocked();
     FlushState writeQueueLocked(std::chrono::milliseconds *delay);
     bool mayWriteNowLocked(Clock::time_point now) const;
 
@@ -84,6 +93,11 @@ private:
     Clock::duration m_gap {}; // pacing for seed clients
     Clock::time_point m_lastObjectSent;
     QObject *m_owner = nullptr;
+    const RoomLog *m_log = nullptr; // set while the client is in the room
+    qint64 m_cursor = 0; // the last log entry taken
+    qint64 m_cursorOffset = 0; // its RoomLog::Entry::endOffset
+    bool m_seedFormat = false;
     bool m_wakePending = false;
+    bool m_socketFull = false; // the owner waits for the socket to drain
     bool m_overflowed = false;
 };

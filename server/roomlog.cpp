@@ -1,0 +1,26 @@
+#include "roomlog.h"
+
+RoomLog::RoomLog(qsizetype retainBytes) : m_retainBytes(retainBytes) { }
+
+void RoomLog::append(const QByteArray &bytes, const QByteArray &seedBytes, const Outbox *except)
+{
+    std::lock_guard lock(m_mutex);
+    const qint64 seq = m_lastSeq.load(std::memory_order_relaxed) + 1;
+    const qint64 endOffset = m_appendedBytes.load(std::memory_order_relaxed) + bytes.size();
+    m_entries.push_back({ seq, endOffset, bytes, seedBytes, except });
+    m_bytes += bytes.size();
+    // The newest entry stays even if it alone exceeds the budget.
+    while (m_bytes > m_retainBytes && m_entries.size() > 1) {
+        m_bytes -= m_entries.front().bytes.size();
+        m_entries.pop_front();
+    }
+    m_appendedBytes.store(endOffset, std::memory_order_release);
+    m_lastSeq.store(seq, std::memory_order_release);
+}
+
+RoomLog::Position RoomLog::end() const
+{
+    std::lock_guard lock(m_mutex);
+    return { m_lastSeq.load(std::memory_order_relaxed),
+             m_appendedBytes.load(std::memory_order_relaxed) };
+}

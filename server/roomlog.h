@@ -1,0 +1,79 @@
+#pragma once
+
+#include <QByteArray>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+
+class Outbox;
+
+// The room's broadcasts in the one order every member receives them.
+//
+// A broadcast is appended once, serialised once; each member's Outbox keeps a
+// cursor into the log and copies what is new (references to the shared bytes)
+// when it next writes. Appending is the only step that must be ordered, so the
+// ordering lock covers one append instead of a queue operation per member: with
+// a thousand members and a thread each, a sender preempted while it held the
+// lock for the whole fan-out made every other sender wait.
+//
+// The log keeps the newest retainBytes of traffic. A member whose cursor falls
+// behind the oldest entry kept owes more than that and is treated as a reader
+// that has stopped.
+class RoomLog
+{
+public:
+    struct Entry
+    {
+        qint64 seq = 0;
+        qint64 endOffset = 0; // bytes appended to the log up to and including this one
+        QByteArray bytes; // what rich clients receive
+        QByteArray seedBytes; // what seed clients receive; null: the same bytes
+        const Outbox *except = nullptr; // the sender, which does not receive its own
+    };
+
+    explicit RoomLog(qsizetype retainBytes);
+    RoomLog(const RoomLog &) = delete;
+    RoomLog &operator=(const RoomLog &) = delete;
+
+    // The caller serialises appends with its own numbering (the hub's lock).
+    void append(const QByteArray &bytes, const QByteArray &seedBytes, const Outbox *except);
+
+    // The seq of the newest entry (0 before the first); any thread, no lock.
+    qint64 lastSeq() const { return m_lastSeq.load(std::memory_order_acquire); }
+    // Bytes appended since the start (the endOffset of the newest entry); any
+    // thread, no lock: how far behind a cursor is, in bytes.
+    qint64 appendedBytes() const { return m_appendedBytes.load(std::memory_order_acquire); }
+
+    struct Position
+    {
+        qint64 seq = 0;
+        qint64 offset = 0;
+    };
+    // Where the next reader starts to see nothing of the past.
+    Position end() const;
+
+    // Calls visit(entry) for every entry after seq `after`, oldest first, under
+    // the log's lock (visit must not call back into the log). Returns false,
+    // visiting nothing, when entries after `after` have already been dropped.
+    template<typename Visit> bool readAfter(qint64 after, Visit visit) const
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_entries.empty())
+            return after >= m_lastSeq.load(std::memory_order_relaxed);
+        const qint64 first = m_entries.front().seq;
+        if (after + 1 < first)
+            return false;
+        for (auto it = m_entries.begin() + (after + 1 - first); it != m_entries.end(); ++it)
+            visit(*it);
+        return true;
+    }
+
+private:
+    const qsizetype m_retainBytes;
+    mutable std::mutex m_mutex;
+    std::deque<Entry> m_entries;
+    qsizetype m_bytes = 0;
+    std::atomic<qint64> m_lastSeq { 0 };
+    std::atomic<qint64> m_appendedBytes { 0 };
+};
