@@ -72,6 +72,12 @@ void ClientConnection::start()
     ::setsockopt(m_socket, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
     // A seed client is never pinged; the kernel still notices a vanished host.
     ::setsockopt(m_socket, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    // Left to itself the kernel grows a send buffer to megabytes for a client
+    // that does not read, all of it owed before --max-unsent-bytes even starts.
+    if (m_config->sendBufferBytes > 0) {
+        ::setsockopt(m_socket, SOL_SOCKET, SO_SNDBUF, &m_config->sendBufferBytes,
+                     sizeof(m_config->sendBufferBytes));
+    }
     m_peer = peerName(m_socket);
 
     m_outbox = std::make_shared<Outbox>(m_socket, m_config->maxUnsentBytes);

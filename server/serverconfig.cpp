@@ -67,6 +67,14 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.maxUnsentBytes = qsizetype(v);
           } },
+        { "send-buffer",
+          "Kernel send buffer of each client socket in bytes (Linux doubles it), so that a client "
+          "that stops reading owes little beyond --max-unsent-bytes (0: the kernel's automatic "
+          "size, up to megabytes).",
+          0, 64 * 1024 * 1024, [](const ServerConfig &c) { return c.sendBufferBytes; },
+          [](ServerConfig &c, double v) {
+              c.sendBufferBytes = int(v);
+          } },
         { "join-timeout", "Seconds a connection may take to join.", 0.1, 86400,
           [](const ServerConfig &c) { return c.joinTimeoutMs / 1000.0; },
           [](ServerConfig &c, double v) {

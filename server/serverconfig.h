@@ -21,6 +21,7 @@ struct ServerConfig
     int maxDepth = 64; // nesting levels of one incoming message
     int maxTextLength = 8000; // code points of one chat message
     qsizetype maxUnsentBytes = 1024 * 1024; // owed to a client that does not read
+    int sendBufferBytes = 128 * 1024; // SO_SNDBUF of each client socket; 0: the kernel's
     int joinTimeoutMs = 20 * 1000; // from connect to a successful join
     int idleTimeoutMs = 120 * 1000; // silence before a rich client is dropped
     int seedPacingMs = 10; // gap between objects to a seed client (one object per recv)
