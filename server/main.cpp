@@ -1,4 +1,5 @@
 #include "chatserver.h"
+#include "glibctunables.h"
 #include "logging.h"
 #include "openfilelimit.h"
 #include "serverconfig.h"
@@ -23,6 +24,8 @@ static void writeLogLine(QtMsgType type, const QMessageLogContext &context, cons
 
 int main(int argc, char *argv[])
 {
+    // First of all: this may start the program again.
+    GlibcTunables::applyByReexecuting(argv);
     // Qt's own event dispatcher costs a thread about 11 KiB where glib's costs 27 KiB,
     // and this server runs a thread per client.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
@@ -56,6 +59,8 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "pynet-server: %s\n", qPrintable(error));
         return 2;
     }
+    if (*GlibcTunables::current())
+        qCInfo(lcServer) << "glibc tunables:" << GlibcTunables::current();
     const int fileLimit = OpenFileLimit::raiseToHardLimit();
     const int allowed = OpenFileLimit::clientsAllowed(fileLimit);
     if (config.maxClients > allowed) {
