@@ -26,7 +26,10 @@ using namespace Protocol;
 namespace {
 constexpr int LingerMs = 2000; // time a closing client gets to read our last words
 constexpr int ShutdownLingerMs = 300;
-constexpr int ReadChunk = 2048; // on the stack: every touched page stays resident per thread
+// Received straight into the decoder's buffer: one on the stack would lie above
+// everything a join calls (parsing, the hub, logging), and every stack page a
+// connection's thread touches once stays resident for the connection's life.
+constexpr int ReadChunk = 2048;
 constexpr int MaxReadsPerWakeup = 8; // then let other work on this thread run
 
 QString peerName(int socket)
@@ -89,28 +92,28 @@ void ClientConnection::start()
 
 void ClientConnection::onReadable()
 {
-    char buffer[ReadChunk];
     for (int i = 0; i < MaxReadsPerWakeup && m_socket >= 0; ++i) {
-        const ssize_t received = ::recv(m_socket, buffer, sizeof(buffer), 0);
+        const ssize_t received = ::recv(m_socket, m_decoder->beginAppend(ReadChunk), ReadChunk, 0);
+        const int error = received < 0 ? errno : 0;
+        // Draining while closing, so that closing sends FIN rather than RST: keep nothing.
+        m_decoder->commitAppend(m_state == State::Closing ? 0 : qsizetype(received));
         if (received > 0) {
             m_sinceReceive.restart();
             m_pingOutstanding = false;
-            if (m_state == State::Closing)
-                continue; // draining, so that closing sends FIN rather than RST
-            m_decoder->append(QByteArrayView(buffer, received));
-            processFrames();
+            if (m_state != State::Closing)
+                processFrames();
             continue;
         }
-        if (received < 0 && errno == EINTR)
+        if (error == EINTR)
             continue;
-        if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (error == EAGAIN || error == EWOULDBLOCK)
             return;
         if (received == 0)
             finish(m_state == State::Closing ? QStringLiteral("closed")
                                              : QStringLiteral("disconnected"));
         else
             finish(QStringLiteral("connection error: %1")
-                       .arg(QString::fromLocal8Bit(std::strerror(errno))));
+                       .arg(QString::fromLocal8Bit(std::strerror(error))));
         return;
     }
 }
