@@ -164,12 +164,11 @@ void ClientConnection::handleObject(const QJsonObject &object)
     if (type == Type::Join) {
         handleJoin(object);
     } else if (type == Type::Ping) {
-        sendObject({ { Field::Type, Type::Pong }, { Field::Id, object.value(Field::Id) } });
+        sendPong(object);
     } else if (type == Type::Pong) {
         // Its arrival already counted as life.
     } else if (type != Type::Chat && type != Type::Private && type != Type::Users) {
-        sendError(Code::UnknownType,
-                  QStringLiteral("Unknown message type \"%1\".").arg(type.left(40)));
+        sendUnknownType(type);
     } else if (m_state != State::Joined) {
         sendError(Code::NotJoined,
                   QStringLiteral("Join first: {\"type\":\"join\",\"data\":NAME}."));
@@ -182,11 +181,27 @@ void ClientConnection::handleObject(const QJsonObject &object)
     }
 }
 
+// The replies below are built in functions of their own, so that their
+// temporaries do not enlarge the frames under which a join runs (see handleJoin).
+void ClientConnection::sendPong(const QJsonObject &ping)
+{
+    sendObject({ { Field::Type, Type::Pong }, { Field::Id, ping.value(Field::Id) } });
+}
+
+void ClientConnection::sendUnknownType(const QString &type)
+{
+    sendError(Code::UnknownType, QStringLiteral("Unknown message type \"%1\".").arg(type.left(40)));
+}
+
+// A join reaches deep (parsing, the hub, the welcome, logging), and every stack
+// page a connection's thread touches once stays resident for its lifetime;
+// glibc's thread data and the event loop already take most of the first two.
+// So this frame holds only what the hub call needs; the rest is done in
+// functions of its own.
 void ClientConnection::handleJoin(const QJsonObject &object)
 {
     if (m_state == State::Joined) {
-        sendError(Code::AlreadyJoined,
-                  QStringLiteral("You have already joined as %1.").arg(m_name));
+        sendAlreadyJoined();
         return;
     }
     QString name;
@@ -213,9 +228,19 @@ void ClientConnection::handleJoin(const QJsonObject &object)
         sendError(result.errorCode, result.errorText);
         return;
     }
-    m_state = State::Joined;
     m_name = name;
     m_rich = request.rich;
+    onJoined(object);
+}
+
+void ClientConnection::sendAlreadyJoined()
+{
+    sendError(Code::AlreadyJoined, QStringLiteral("You have already joined as %1.").arg(m_name));
+}
+
+void ClientConnection::onJoined(const QJsonObject &join)
+{
+    m_state = State::Joined;
     if (m_rich) {
         m_outbox->setPacing(std::chrono::milliseconds::zero());
         onWritable();
@@ -225,8 +250,7 @@ void ClientConnection::handleJoin(const QJsonObject &object)
     if (m_rich)
         m_timer.start(qMax(250, m_config->idleTimeoutMs / 4), this);
     // The one free text we log: neutralised, so that it cannot forge log lines.
-    const QString client =
-        DisplayText::neutralized(object.value(Field::Client).toString().left(64));
+    const QString client = DisplayText::neutralized(join.value(Field::Client).toString().left(64));
     qCInfo(lcConnection).noquote()
         << m_peer << "joined as" << m_name
         << (m_rich ? QStringLiteral("(%1)").arg(client) : QStringLiteral("(seed client)"));

@@ -50,6 +50,10 @@ private:
     void processFrames();
     void handleObject(const QJsonObject &object);
     void handleJoin(const QJsonObject &object);
+    void onJoined(const QJsonObject &join);
+    void sendPong(const QJsonObject &ping);
+    void sendUnknownType(const QString &type);
+    void sendAlreadyJoined();
     void handleChat(const QJsonObject &object);
     void handlePrivate(const QJsonObject &object);
     void sendObject(const QJsonObject &object);
