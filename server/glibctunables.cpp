@@ -8,7 +8,7 @@
 namespace GlibcTunables {
 
 namespace {
-// Measured with 2,000 joined clients (M1 in docs/BENCHMARKS.md, 2026-11-23).
+// Each measured with 2,000 joined clients (M1 in docs/BENCHMARKS.md, 2026-11-23).
 const char *const Tunables[] = {
     // Every thread keeps up to 7 freed blocks of each small size for itself
     // (tcache). A connection's thread frees the temporaries of its join and
@@ -16,6 +16,13 @@ const char *const Tunables[] = {
     // them: 7.5 KiB per client. Without the cache a freed block goes back to
     // the shared arena at once.
     "glibc.malloc.tcache_count=0",
+    // Static TLS that every thread reserves at the top of its stack, beyond
+    // what the loaded libraries use: 512 bytes to speed up TLS of libraries
+    // loaded later (optional) and 144 for each of 4 dlmopen() namespaces,
+    // 1.4 KiB in all. The server loads nothing later and uses no namespaces,
+    // and the reserve pushed a join from two stack pages onto three: 4 KiB.
+    "glibc.rtld.optional_static_tls=0",
+    "glibc.rtld.nns=1",
 };
 } // namespace
 
