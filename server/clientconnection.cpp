@@ -438,5 +438,5 @@ void ClientConnection::finish(const QString &reason)
     ::close(m_socket);
     m_socket = -1;
     qCInfo(lcConnection).noquote() << m_peer << "closed:" << reason;
-    Q_EMIT finished();
+    thread()->quit(); // the socket is closed and the client has left
 }
