@@ -72,8 +72,10 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     thread->setStackSize(uint(m_config.threadStackBytes));
     auto *connection = new ClientConnection(socketDescriptor, &m_hub, &m_config);
     connection->moveToThread(thread);
-    connect(thread, &QThread::started, connection, &ClientConnection::start);
-    connect(connection, &ClientConnection::finished, thread, &QThread::quit, Qt::DirectConnection);
+    // The first event the thread's loop delivers. (A connection to QThread::started
+    // would do the same, but stay allocated for the client's lifetime, like any
+    // connection; the connection also ends its thread itself, in finish().)
+    QMetaObject::invokeMethod(connection, "start", Qt::QueuedConnection);
     // Runs in the ending thread: its last work happens before the cleanup below.
     connect(
         thread, &QThread::finished, connection,

@@ -26,7 +26,10 @@ using namespace Protocol;
 namespace {
 constexpr int LingerMs = 2000; // time a closing client gets to read our last words
 constexpr int ShutdownLingerMs = 300;
-constexpr int ReadChunk = 2048; // on the stack: every touched page stays resident per thread
+// Received straight into the decoder's buffer: one on the stack would lie above
+// everything a join calls (parsing, the hub, logging), and every stack page a
+// connection's thread touches once stays resident for the connection's life.
+constexpr int ReadChunk = 2048;
 constexpr int MaxReadsPerWakeup = 8; // then let other work on this thread run
 
 QString peerName(int socket)
@@ -95,28 +98,28 @@ void ClientConnection::start()
 
 void ClientConnection::onReadable()
 {
-    char buffer[ReadChunk];
     for (int i = 0; i < MaxReadsPerWakeup && m_socket >= 0; ++i) {
-        const ssize_t received = ::recv(m_socket, buffer, sizeof(buffer), 0);
+        const ssize_t received = ::recv(m_socket, m_decoder->beginAppend(ReadChunk), ReadChunk, 0);
+        const int error = received < 0 ? errno : 0;
+        // Draining while closing, so that closing sends FIN rather than RST: keep nothing.
+        m_decoder->commitAppend(m_state == State::Closing ? 0 : qsizetype(received));
         if (received > 0) {
             m_sinceReceive.restart();
             m_pingOutstanding = false;
-            if (m_state == State::Closing)
-                continue; // draining, so that closing sends FIN rather than RST
-            m_decoder->append(QByteArrayView(buffer, received));
-            processFrames();
+            if (m_state != State::Closing)
+                processFrames();
             continue;
         }
-        if (received < 0 && errno == EINTR)
+        if (error == EINTR)
             continue;
-        if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (error == EAGAIN || error == EWOULDBLOCK)
             return;
         if (received == 0)
             finish(m_state == State::Closing ? QStringLiteral("closed")
                                              : QStringLiteral("disconnected"));
         else
             finish(QStringLiteral("connection error: %1")
-                       .arg(QString::fromLocal8Bit(std::strerror(errno))));
+                       .arg(QString::fromLocal8Bit(std::strerror(error))));
         return;
     }
 }
@@ -167,12 +170,11 @@ void ClientConnection::handleObject(const QJsonObject &object)
     if (type == Type::Join) {
         handleJoin(object);
     } else if (type == Type::Ping) {
-        sendObject({ { Field::Type, Type::Pong }, { Field::Id, object.value(Field::Id) } });
+        sendPong(object);
     } else if (type == Type::Pong) {
         // Its arrival already counted as life.
     } else if (type != Type::Chat && type != Type::Private && type != Type::Users) {
-        sendError(Code::UnknownType,
-                  QStringLiteral("Unknown message type \"%1\".").arg(type.left(40)));
+        sendUnknownType(type);
     } else if (m_state != State::Joined) {
         sendError(Code::NotJoined,
                   QStringLiteral("Join first: {\"type\":\"join\",\"data\":NAME}."));
@@ -185,11 +187,27 @@ void ClientConnection::handleObject(const QJsonObject &object)
     }
 }
 
+// The replies below are built in functions of their own, so that their
+// temporaries do not enlarge the frames under which a join runs (see handleJoin).
+void ClientConnection::sendPong(const QJsonObject &ping)
+{
+    sendObject({ { Field::Type, Type::Pong }, { Field::Id, ping.value(Field::Id) } });
+}
+
+void ClientConnection::sendUnknownType(const QString &type)
+{
+    sendError(Code::UnknownType, QStringLiteral("Unknown message type \"%1\".").arg(type.left(40)));
+}
+
+// A join reaches deep (parsing, the hub, the welcome, logging), and every stack
+// page a connection's thread touches once stays resident for its lifetime;
+// glibc's thread data and the event loop already take most of the first two.
+// So this frame holds only what the hub call needs; the rest is done in
+// functions of its own.
 void ClientConnection::handleJoin(const QJsonObject &object)
 {
     if (m_state == State::Joined) {
-        sendError(Code::AlreadyJoined,
-                  QStringLiteral("You have already joined as %1.").arg(m_name));
+        sendAlreadyJoined();
         return;
     }
     QString name;
@@ -216,9 +234,19 @@ void ClientConnection::handleJoin(const QJsonObject &object)
         sendError(result.errorCode, result.errorText);
         return;
     }
-    m_state = State::Joined;
     m_name = name;
     m_rich = request.rich;
+    onJoined(object);
+}
+
+void ClientConnection::sendAlreadyJoined()
+{
+    sendError(Code::AlreadyJoined, QStringLiteral("You have already joined as %1.").arg(m_name));
+}
+
+void ClientConnection::onJoined(const QJsonObject &join)
+{
+    m_state = State::Joined;
     if (m_rich) {
         m_outbox->setPacing(std::chrono::milliseconds::zero());
         onWritable();
@@ -228,8 +256,7 @@ void ClientConnection::handleJoin(const QJsonObject &object)
     if (m_rich)
         m_timer.start(qMax(250, m_config->idleTimeoutMs / 4), this);
     // The one free text we log: neutralised, so that it cannot forge log lines.
-    const QString client =
-        DisplayText::neutralized(object.value(Field::Client).toString().left(64));
+    const QString client = DisplayText::neutralized(join.value(Field::Client).toString().left(64));
     qCInfo(lcConnection).noquote()
         << m_peer << "joined as" << m_name
         << (m_rich ? QStringLiteral("(%1)").arg(client) : QStringLiteral("(seed client)"));
@@ -417,5 +444,5 @@ void ClientConnection::finish(const QString &reason)
     ::close(m_socket);
     m_socket = -1;
     qCInfo(lcConnection).noquote() << m_peer << "closed:" << reason;
-    Q_EMIT finished();
+    thread()->quit(); // the socket is closed and the client has left
 }

@@ -19,7 +19,8 @@ struct ServerConfig;
 // One client, served by its own thread: reads and frames its bytes, checks
 // and acts on its messages, and owns its socket's lifetime. The socket is a raw
 // descriptor watched by QSocketNotifier, created inside the thread; other
-// threads reach the client only through its Outbox.
+// threads reach the client only through its Outbox. When the client is gone
+// the connection ends its thread.
 class ClientConnection : public QObject
 {
     Q_OBJECT
@@ -29,15 +30,11 @@ public:
     ~ClientConnection() override;
 
 public Q_SLOTS:
-    // Invoked by name, each in this connection's thread.
+    // Invoked by name, each in this connection's thread; start() first.
     void start();
     void onOutboxReady(); // queued data or an overflow in the Outbox
     void onReplaced(); // the same user joined again on another connection
     void beginShutdown(); // the server is stopping
-
-Q_SIGNALS:
-    // The socket is closed and the client has left; the thread may end.
-    void finished();
 
 protected:
     void timerEvent(QTimerEvent *event) override;
@@ -50,6 +47,10 @@ private:
     void processFrames();
     void handleObject(const QJsonObject &object);
     void handleJoin(const QJsonObject &object);
+    void onJoined(const QJsonObject &join);
+    void sendPong(const QJsonObject &ping);
+    void sendUnknownType(const QString &type);
+    void sendAlreadyJoined();
     void handleChat(const QJsonObject &object);
     void handlePrivate(const QJsonObject &object);
     void sendObject(const QJsonObject &object);

@@ -12,6 +12,32 @@ void JsonFrameDecoder::append(QByteArrayView data)
     m_buffer.append(data.data(), data.size());
 }
 
+char *JsonFrameDecoder::beginAppend(qsizetype maxBytes)
+{
+    compact();
+    m_reserved = maxBytes;
+    m_buffer.resize(m_buffer.size() + maxBytes);
+    return m_buffer.data() + m_buffer.size() - maxBytes;
+}
+
+void JsonFrameDecoder::commitAppend(qsizetype bytes)
+{
+    const qsizetype kept = hasFailed() ? 0 : qBound<qsizetype>(0, bytes, m_reserved);
+    m_buffer.truncate(m_buffer.size() - m_reserved + kept);
+    m_reserved = 0;
+    releaseIfConsumed();
+}
+
+// An idle connection holds no buffer, not even the room of its last read.
+void JsonFrameDecoder::releaseIfConsumed()
+{
+    if (m_frameStart < m_buffer.size())
+        return;
+    m_buffer = QByteArray();
+    m_scan = 0;
+    m_frameStart = 0;
+}
+
 // Drops the bytes of frames already returned so the buffer only holds the
 // message in progress.
 void JsonFrameDecoder::compact()
@@ -92,5 +118,6 @@ JsonFrameDecoder::Result JsonFrameDecoder::next(QByteArray *frame)
     }
     if (m_depth == 0 && !m_inGarbage)
         m_frameStart = m_scan; // only whitespace left
+    releaseIfConsumed();
     return Result::NeedMoreData;
 }

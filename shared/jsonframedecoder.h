@@ -28,6 +28,11 @@ public:
 
     // Adds received bytes. Cheap: scanning happens in next().
     void append(QByteArrayView data);
+    // The same for a caller that receives straight into the decoder, so that it
+    // needs no buffer of its own: room for up to maxBytes at the end, then
+    // commitAppend() with how many of them were filled (none if <= 0).
+    char *beginAppend(qsizetype maxBytes);
+    void commitAppend(qsizetype bytes);
 
     // Extracts the next complete frame into *frame. After FrameTooLarge or
     // NestingTooDeep the decoder stays failed; the caller should close the stream.
@@ -36,16 +41,20 @@ public:
     // Bytes received but not yet returned as frames.
     qsizetype bufferedBytes() const { return m_buffer.size() - m_frameStart; }
     qsizetype maxFrameBytes() const { return m_maxFrameBytes; }
+    // Memory the buffer holds; none once everything received has been returned.
+    qsizetype bufferCapacity() const { return m_buffer.capacity(); }
     bool hasFailed() const { return m_failure != Result::NeedMoreData; }
 
 private:
     void compact();
+    void releaseIfConsumed();
 
     QByteArray m_buffer;
     qsizetype m_maxFrameBytes;
     int m_maxDepth;
     qsizetype m_frameStart = 0; // where the message being scanned begins
     qsizetype m_scan = 0; // next byte to look at
+    qsizetype m_reserved = 0; // bytes handed out by beginAppend() and not yet committed
     int m_depth = 0;
     bool m_inString = false;
     bool m_escape = false;

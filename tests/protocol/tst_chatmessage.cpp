@@ -18,6 +18,7 @@ private Q_SLOTS:
     void wrongFieldTypes_data();
     void wrongFieldTypes();
     void optionalFieldsOfTheWrongTypeAreIgnored();
+    void timestampNowIsIsoUtcWithMilliseconds();
 };
 
 static ChatMessage message(qint64 id, const QDateTime &time, const QString &from, const QString &to,
@@ -185,4 +186,17 @@ void TestChatMessage::optionalFieldsOfTheWrongTypeAreIgnored()
 }
 
 QTEST_GUILESS_MAIN(TestChatMessage)
+// Presence messages carry it: the same text QDateTime::toString(Qt::ISODateWithMs) gives.
+void TestChatMessage::timestampNowIsIsoUtcWithMilliseconds()
+{
+    const QDateTime before = QDateTime::currentDateTimeUtc();
+    const QString stamp = Protocol::timestampNow();
+    const QDateTime after = QDateTime::currentDateTimeUtc();
+    const QDateTime parsed = QDateTime::fromString(stamp, Qt::ISODateWithMs);
+    QVERIFY2(parsed.isValid(), qPrintable(stamp));
+    QCOMPARE(parsed.timeSpec(), Qt::UTC);
+    QCOMPARE(stamp, parsed.toString(Qt::ISODateWithMs));
+    QVERIFY2(before.msecsTo(parsed) >= 0 && parsed.msecsTo(after) >= 0, qPrintable(stamp));
+}
+
 #include "tst_chatmessage.moc"

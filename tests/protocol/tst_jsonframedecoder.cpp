@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include <algorithm>
+
 using Result = JsonFrameDecoder::Result;
 
 // Each decoded item is written as "frame:<bytes>" or "garbage:<bytes>" so a
@@ -67,6 +69,9 @@ private Q_SLOTS:
     void splitAtEveryByte();
     void oneByteAtATime_data() { splitAtEveryByte_data(); }
     void oneByteAtATime();
+    void receivedInPlace_data() { splitAtEveryByte_data(); }
+    void receivedInPlace();
+    void idleDecoderHoldsNoMemory();
     void framesAreTheMessagesSent();
     void longMessageAtEveryByte();
     void garbageDoesNotStopTheStream();
@@ -126,6 +131,57 @@ void TestJsonFrameDecoder::splitAtEveryByte()
         QCOMPARE(items, expected);
         QCOMPARE(decoder.bufferedBytes(), 0);
     }
+}
+
+// The server receives straight into the decoder: each read is given more room
+// than it fills, and failed or empty reads commit nothing.
+void TestJsonFrameDecoder::receivedInPlace()
+{
+    QFETCH(QByteArray, stream);
+    QFETCH(QByteArrayList, expected);
+
+    const auto receive = [](JsonFrameDecoder &decoder, QByteArrayView bytes) {
+        char *room = decoder.beginAppend(2048);
+        std::copy(bytes.begin(), bytes.end(), room);
+        decoder.commitAppend(bytes.size());
+    };
+    for (qsizetype split = 0; split <= stream.size(); ++split) {
+        JsonFrameDecoder decoder(Protocol::DefaultMaxFrameBytes);
+        QByteArrayList items;
+        receive(decoder, QByteArrayView(stream).first(split));
+        QCOMPARE(drain(decoder, &items), Result::NeedMoreData);
+        decoder.beginAppend(2048);
+        decoder.commitAppend(-1); // recv() failed: EAGAIN
+        receive(decoder, QByteArrayView(stream).sliced(split));
+        QCOMPARE(drain(decoder, &items), Result::NeedMoreData);
+        if (items != expected)
+            qWarning() << "split at byte" << split;
+        QCOMPARE(items, expected);
+        QCOMPARE(decoder.bufferedBytes(), 0);
+    }
+}
+
+// A thread per client: the buffer of an idle connection must not linger.
+void TestJsonFrameDecoder::idleDecoderHoldsNoMemory()
+{
+    JsonFrameDecoder decoder(Protocol::DefaultMaxFrameBytes);
+    char *room = decoder.beginAppend(2048);
+    const QByteArray line = ourJoin + '\n';
+    std::copy(line.begin(), line.end(), room);
+    decoder.commitAppend(line.size() - 10);
+    QByteArray frame;
+    QCOMPARE(decoder.next(&frame), Result::NeedMoreData);
+    QVERIFY(decoder.bufferCapacity() >= 2048); // a message in progress keeps its room
+    room = decoder.beginAppend(2048);
+    std::copy(line.end() - 10, line.end(), room);
+    decoder.commitAppend(10);
+    QCOMPARE(decoder.next(&frame), Result::Frame);
+    QCOMPARE(frame, ourJoin);
+    QCOMPARE(decoder.next(&frame), Result::NeedMoreData);
+    QCOMPARE(decoder.bufferCapacity(), 0);
+    decoder.beginAppend(2048);
+    decoder.commitAppend(0); // the peer closed
+    QCOMPARE(decoder.bufferCapacity(), 0);
 }
 
 void TestJsonFrameDecoder::oneByteAtATime()

@@ -4,10 +4,12 @@
 #include "servertest.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QProcess>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 #include <signal.h>
 #include <vector>
@@ -27,6 +29,8 @@ private Q_SLOTS:
     void sigtermDoesNotWaitForAStuckClient();
     void sigintAndRepeatedSignals();
     void helpAndVersion();
+    void glibcTunables_data();
+    void glibcTunables();
     void badOption_data();
     void badOption();
 };
@@ -215,6 +219,54 @@ static int run(const QStringList &arguments, QString *output)
     }
     *output = QString::fromUtf8(process.readAll());
     return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+}
+
+// The server runs with glibc's per-thread cache and spare static TLS off (11 KiB
+// per client): it executes itself again with them in GLIBC_TUNABLES, which only
+// an exec puts into /proc/PID/environ. A value the user set wins.
+void TestServerLifecycle::glibcTunables_data()
+{
+    QTest::addColumn<QString>("userValue");
+    QTest::addColumn<QString>("expected");
+
+    const QString ours = QStringLiteral(
+        "glibc.malloc.tcache_count=0:glibc.rtld.optional_static_tls=0:glibc.rtld.nns=1");
+    QTest::newRow("unset") << QString() << ours;
+    QTest::newRow("the user keeps the cache")
+        << QStringLiteral("glibc.malloc.tcache_count=7")
+        << QStringLiteral(
+               "glibc.malloc.tcache_count=7:glibc.rtld.optional_static_tls=0:glibc.rtld.nns=1");
+    QTest::newRow("all set by the user")
+        << QStringLiteral("glibc.rtld.nns=2:glibc.malloc.tcache_count=3:"
+                          "glibc.rtld.optional_static_tls=512")
+        << QStringLiteral("glibc.rtld.nns=2:glibc.malloc.tcache_count=3:"
+                          "glibc.rtld.optional_static_tls=512");
+}
+
+void TestServerLifecycle::glibcTunables()
+{
+    QFETCH(QString, userValue);
+    QFETCH(QString, expected);
+
+    ServerProcess server;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("GLIBC_TUNABLES"));
+    if (!userValue.isEmpty())
+        environment.insert(QStringLiteral("GLIBC_TUNABLES"), userValue);
+    server.process().setProcessEnvironment(environment);
+    START(server);
+    QVERIFY2(server.output().contains(QStringLiteral("glibc tunables: ") + expected),
+             qPrintable(server.output()));
+    QFile environ(QStringLiteral("/proc/%1/environ").arg(server.pid()));
+    QVERIFY(environ.open(QIODevice::ReadOnly));
+    // glibc cuts the variable at its first ':' where /proc shows it, while it parses it.
+    const QList<QByteArray> variables = environ.readAll().split('\0');
+    const QByteArray first = "GLIBC_TUNABLES=" + expected.section(u':', 0, 0).toUtf8();
+    QVERIFY2(
+        std::any_of(variables.begin(), variables.end(),
+                    [&first](const QByteArray &variable) { return variable.startsWith(first); }),
+        first.constData());
+    QCOMPARE(server.stop(), 0);
 }
 
 void TestServerLifecycle::helpAndVersion()
