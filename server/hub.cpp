@@ -41,7 +41,6 @@ qint64 Hub::sinceInThisRun(const JoinRequest &request) const
 Hub::JoinResult Hub::join(const JoinRequest &request)
 {
     const QString key = Validation::nameKey(request.name);
-    std::shared_ptr<const Recipients> recipients;
     bool announce = false;
     {
         std::lock_guard lock(m_mutex);
@@ -75,21 +74,16 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
         // Everything after the welcome's history, and nothing in it, comes from the log.
         member.outbox->attach(&m_log, !member.rich);
         addRecipientLocked(member);
-        if (announce) {
+        if (announce)
             appendPresenceLocked(Event::Joined, request.name, request.outbox.get());
-            recipients = m_recipients;
-        }
     }
-    if (announce) {
-        flushRoom(recipients, request.outbox.get());
-        releaseRecipients(recipients);
-    }
+    if (announce)
+        fanOut();
     return {};
 }
 
 void Hub::leave(const QString &name, const Outbox *outbox)
 {
-    std::shared_ptr<const Recipients> recipients;
     {
         std::lock_guard lock(m_mutex);
         const auto it = m_members.find(Validation::nameKey(name));
@@ -102,10 +96,8 @@ void Hub::leave(const QString &name, const Outbox *outbox)
         if (!announce)
             return;
         appendPresenceLocked(Event::Left, name, outbox);
-        recipients = m_recipients;
     }
-    flushRoom(recipients, outbox);
-    releaseRecipients(recipients);
+    fanOut();
 }
 
 void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action)
@@ -114,7 +106,6 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
     message.from = from;
     message.text = text;
     message.action = action;
-    std::shared_ptr<const Recipients> recipients;
     {
         std::lock_guard lock(m_mutex);
         message.time = QDateTime::currentDateTimeUtc();
@@ -125,25 +116,52 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
             m_history.push_back(message);
         }
         m_log.append(encode(message.toJson()), {}, sender);
-        recipients = m_recipients;
-        measureLoadLocked(qsizetype(recipients->size()));
+        measureLoadLocked(qsizetype(m_recipients->size()));
     }
-    // The sender too: its cursor must move past its own message, or the log
-    // could drop entries it still owes while it only talks.
-    flushRoom(recipients, nullptr);
-    releaseRecipients(recipients);
+    fanOut();
 }
 
-// Outside the lock: every recipient sends what is new for it, in log order,
-// whichever thread gets there first.
-void Hub::flushRoom(const std::shared_ptr<const Recipients> &recipients, const Outbox *except)
+// One thread at a time walks the members and has each Outbox send what is new
+// for it; a thread with a new entry while a walk is under way only asks for
+// another walk and goes back to its own client. The walk under way already
+// takes the new entry to every member it has not reached yet, so two messages
+// arriving together cost about one walk, not two interleaved ones that each
+// finish late. The sender is walked too: its cursor must move past its own
+// messages, or the log could drop entries it still owes while it only talks.
+void Hub::fanOut()
 {
+    // Under saturation requests never stop; after this many walks the thread
+    // goes back to its own client and the next sender (or the sweep) walks.
+    constexpr int MaxWalks = 64;
+    m_walkRequested.store(true, std::memory_order_release);
+    int walks = 0;
+    while (walks < MaxWalks) {
+        bool idle = false;
+        if (!m_walking.compare_exchange_strong(idle, true, std::memory_order_acquire))
+            return; // the thread walking will see the request
+        while (walks < MaxWalks && m_walkRequested.exchange(false, std::memory_order_acq_rel)) {
+            walkMembers();
+            ++walks;
+        }
+        m_walking.store(false, std::memory_order_release);
+        // A request made after our last look found us still walking and left.
+        if (!m_walkRequested.load(std::memory_order_acquire))
+            return;
+    }
+}
+
+void Hub::walkMembers()
+{
+    std::shared_ptr<const Recipients> recipients;
+    {
+        std::lock_guard lock(m_mutex);
+        recipients = m_recipients;
+    }
     const std::chrono::nanoseconds coalesce = coalescing();
     const auto now = std::chrono::steady_clock::now();
-    for (const Recipient &recipient : *recipients) {
-        if (recipient.outbox.get() != except)
-            recipient.outbox->flushRoom(coalesce, now);
-    }
+    for (const Recipient &recipient : *recipients)
+        recipient.outbox->flushRoom(coalesce, now);
+    releaseRecipients(recipients);
 }
 
 bool Hub::sendPrivate(const QString &from, const QString &to, const QString &text)
@@ -221,13 +239,7 @@ std::chrono::nanoseconds Hub::coalescing() const
 
 void Hub::flushDeferred()
 {
-    std::shared_ptr<const Recipients> recipients;
-    {
-        std::lock_guard lock(m_mutex);
-        recipients = m_recipients;
-    }
-    flushRoom(recipients, nullptr);
-    releaseRecipients(recipients);
+    fanOut();
 }
 
 int Hub::memberCount() const

@@ -115,7 +115,8 @@ private:
     QJsonObject seedWelcomeLocked(const Member &member) const;
     qint64 sinceInThisRun(const JoinRequest &request) const;
     void appendPresenceLocked(QLatin1StringView event, const QString &name, const Outbox *except);
-    void flushRoom(const std::shared_ptr<const Recipients> &recipients, const Outbox *except);
+    void fanOut();
+    void walkMembers();
 
     const QString m_serverName;
     const QString m_run; // random per start: message ids count within one run
@@ -132,6 +133,8 @@ private:
     // Appended under m_mutex, in id order: without one order a quick reply,
     // relayed by another thread, could reach someone before what it answers.
     RoomLog m_log;
+    std::atomic<bool> m_walking { false }; // a thread is in walkMembers()
+    std::atomic<bool> m_walkRequested { false }; // something new since that walk began
 
     // The delivery rate, measured under m_mutex over windows of 100 ms.
     void measureLoadLocked(qsizetype deliveries);
