@@ -169,8 +169,10 @@ Outbox::FlushState Outbox::flush(std::chrono::milliseconds *delay)
     m_wakePending = false;
     m_socketFull = false; // called when the socket became writable, or to find out
     pullRoomLocked();
-    if (m_overflowed)
+    if (m_overflowed) {
+        wakeOwnerLocked(); // what was just taken from the log went over the cap
         return FlushState::Drained;
+    }
     return writeQueueLocked(delay);
 }
 
