@@ -6,6 +6,7 @@
 #include "processprobe.h"
 #include "protocol.h"
 #include "rawclient.h"
+#include "receiveavailable.h"
 #include "serverprocess.h"
 #include "validation.h"
 
@@ -166,15 +167,7 @@ public:
     }
 
     // What has arrived so far, without waiting.
-    QByteArray receiveAvailable()
-    {
-        QByteArray bytes;
-        char buffer[4096];
-        ssize_t received;
-        while ((received = ::recv(m_fd, buffer, sizeof(buffer), MSG_DONTWAIT)) > 0)
-            bytes.append(buffer, received);
-        return bytes;
-    }
+    QByteArray receiveAvailable() { return TestSupport::receiveAvailable(m_fd); }
 
     bool send(const QByteArray &bytes)
     {

@@ -2,6 +2,7 @@
 // orderings a whole server cannot be steered into on purpose.
 
 #include "outbox.h"
+#include "receiveavailable.h"
 #include "roomlog.h"
 
 #include <QObject>
@@ -44,15 +45,6 @@ struct SocketPair
         ::close(server);
         ::close(client);
     }
-    QByteArray readAvailable() const
-    {
-        QByteArray bytes;
-        char buffer[4096];
-        ssize_t received;
-        while ((received = ::recv(client, buffer, sizeof(buffer), MSG_DONTWAIT)) > 0)
-            bytes.append(buffer, received);
-        return bytes;
-    }
 };
 } // namespace
 
@@ -75,7 +67,8 @@ void TestOutbox::privateMessagesQueueBehindTheRoom()
     log.append("room 2\n", {}, &outbox); // its own: not sent back
     log.append("room 3\n", {}, nullptr);
     outbox.post("private\n");
-    QCOMPARE(sockets.readAvailable(), QByteArray("room 1\nroom 3\nprivate\n"));
+    QCOMPARE(TestSupport::receiveAvailable(sockets.client),
+             QByteArray("room 1\nroom 3\nprivate\n"));
 }
 
 // The owner drops an overflowed client when it is woken; its own flush, after
@@ -103,7 +96,7 @@ void TestOutbox::ownerIsWokenWhenItsOwnFlushGoesOverTheCap()
     // client; then the socket drains a little and the owner flushes again.
     for (int i = 0; i < 2 * Cap / chunk.size(); ++i)
         log.append(chunk, {}, nullptr);
-    sockets.readAvailable();
+    TestSupport::receiveAvailable(sockets.client);
     outbox.flush();
     QVERIFY(outbox.hasOverflowed());
     QTRY_COMPARE(owner.wakeUps, 2);
