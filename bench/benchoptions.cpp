@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "benchoptions.h"
 
 #include <arpa/inet.h>

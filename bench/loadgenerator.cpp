@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "loadgenerator.h"
 
 #include "processstats.h"

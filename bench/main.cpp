@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pynet-bench: load generator and meter for PyNet Chat and IRC servers on loopback.
 #include "benchoptions.h"
 #include "loadgenerator.h"

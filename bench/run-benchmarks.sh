@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs the standard scenarios of docs/BENCHMARKS.md against pynet-server (Release
 # build) and ngIRCd on loopback, prints one table and writes the results as JSON.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "runreport.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "consoleclient.h"
 
 #include "displaytext.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "lineeditor.h"
 
 #include "terminalprinter.h"

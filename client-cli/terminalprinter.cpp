@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "terminalprinter.h"
 
 #include "chatmessage.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "conversationview.h"
 
 #include "namecolor.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "findbar.h"
 
 #include <QHBoxLayout>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "inputline.h"
 
 #include <QKeyEvent>

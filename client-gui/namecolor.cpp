@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "namecolor.h"
 
 #include "validation.h"

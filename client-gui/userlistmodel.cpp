@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "userlistmodel.h"
 
 #include "displaytext.h"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what PyNet Chat needs to build and test on Debian 12, if it is missing.
 # Run as root, or as a user who may use sudo.
 set -eu

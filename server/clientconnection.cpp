@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clientconnection.h"
 
 #include "displaytext.h"

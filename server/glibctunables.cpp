@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "glibctunables.h"
 
 #include <cstdlib>

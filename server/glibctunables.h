@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // glibc settings for a server with one thread per client. glibc reads them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Tells ThreadSanitizer about an ordering that only Qt's own locking provides.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Every client costs two descriptors: its socket and its thread's wake-up eventfd.

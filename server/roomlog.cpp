@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "roomlog.h"
 
 RoomLog::RoomLog(qsizetype retainBytes) : m_retainBytes(retainBytes) { }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tokenbucket.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "chatcommand.h"
 
 static ChatCommand invalid(const QString &error)

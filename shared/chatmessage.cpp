@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "chatmessage.h"
 
 #include "protocol.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Makes text from the network safe to put on a screen. Names and messages come
 // from other people and from the server; none of them may move a cursor, change
 // colours, switch a terminal's character set or reverse the reading order.

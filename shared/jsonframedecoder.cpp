@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "jsonframedecoder.h"
 
 JsonFrameDecoder::JsonFrameDecoder(qsizetype maxFrameBytes, int maxDepth)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The PyNet Chat wire protocol: names of message types, fields and error codes,
 // and the builders that turn a message into the bytes we put on the wire.
 // docs/PROTOCOL.md describes every message with an example.

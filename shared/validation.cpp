@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "validation.h"
 
 #include "protocol.h"

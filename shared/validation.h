@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks every message must pass before anyone acts on it. Each check returns a
 // reason a person can read, which the server sends back in an error.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hostileserver.h"
 
 #include "protocol.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cliprocess.h"
 #include "hostileserver.h"
 #include "protocol.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The stream decoder against any byte stream, cut into reads at points the
 // fuzzer picks. Whatever the cuts, it must return the same frames as for the
 // stream in one piece; every frame must be a balanced JSON text no longer than

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One frame as the server or a client receives it: parseFrame, then reading it
 // as a relayed chat message. A frame is either refused with one of the
 // documented codes or is an object with a string "type"; whatever we accept

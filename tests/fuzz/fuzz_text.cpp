@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Text from the network: names, chat text and what a person types. Whatever
 // the input, DisplayText::neutralized leaves nothing that could steer a terminal
 // or reorder text, and the validators accept only what the protocol allows.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the harnesses share: a failed promise is reported and aborts, which
 // libFuzzer records as a crash with the input that caused it.
 #pragma once

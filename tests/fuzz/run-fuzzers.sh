@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer harnesses with clang and runs each for a share of SECONDS.
 # Exits non-zero when a harness finds a crash, a broken invariant, a leak or
 # undefined behaviour; the input that did it is kept under BUILD_DIR/artifacts/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "commandlineoptions.h"
 #include "rawclient.h"
 #include "serverprocess.h"

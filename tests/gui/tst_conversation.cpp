@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "conversation.h"
 #include "conversationview.h"
 #include "namecolor.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hostilecorpus.h"
 
 namespace HostileCorpus {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The building blocks of hostile protocol input, shared by the tests of both
 // ends so that the server and the clients face the same classes of attack.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "processprobe.h"
 
 #include <QDir>

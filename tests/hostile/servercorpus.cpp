@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "servercorpus.h"
 
 #include "hostilecorpus.h"

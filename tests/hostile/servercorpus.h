@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a hostile server sends a client: the corpus the shared ChatClient
 // session faces in tst_hostileserver.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Clients that try to knock a real pynet-server over: malformed input of every
 // kind, endless frames, readers that never read, connections that never join,
 // resets mid-message, floods and a shutdown under load. Each case checks that

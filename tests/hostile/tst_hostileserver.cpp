@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake server (a QTcpServer in this test) feeds the shared ChatClient session
 // every kind of hostile input a server could send. The session must never
 // crash, must report what it cannot accept, and nothing it hands to the front

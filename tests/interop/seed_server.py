@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A PyNet Chat server written literally from the seed specification.
 
 Python 3 standard library only: socket, threading, json. One thread per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "chatclient.h"
 #include "rawclient.h"
 #include "seedprocess.h"

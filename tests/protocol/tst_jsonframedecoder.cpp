@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "jsonframedecoder.h"
 #include "protocol.h"
 #include "validation.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The server's Outbox and RoomLog on their own, over a real socket pair: the
 // orderings a whole server cannot be steered into on purpose.
 

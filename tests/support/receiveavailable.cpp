@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "receiveavailable.h"
 
 #include <sys/socket.h>

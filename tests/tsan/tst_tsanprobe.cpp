@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Proves the ThreadSanitizer setup still catches a race in our code that is
 // reached through Qt: CTest expects this test to FAIL (WILL_FAIL) under TSan.
 #include <QObject>
