@@ -116,7 +116,7 @@ std::string RunReport::tableHeader()
 {
     char line[512];
     std::snprintf(line, sizeof line,
-                  "%-22s %-7s %6s %6s %8s %6s %9s %9s %7s %8s %8s %8s %8s %8s %7s %5s %5s %s\n",
+                  "%-22s %-13s %6s %6s %8s %6s %9s %9s %7s %8s %8s %8s %8s %8s %7s %5s %5s %s\n",
                   "scenario", "server", "members", "joined", "join_p99", "rate", "offered/s",
                   "deliv/s", "loss%", "p50_ms", "p99_ms", "p99.9_ms", "max_ms", "rss_MB", "threads",
                   "srvC", "genC", "notes");
@@ -178,7 +178,7 @@ std::string RunReport::tableRows() const
         const double loss = s && s->expected ? 100.0 * double(s->lost()) / double(s->expected) : 0;
         std::snprintf(
             line, sizeof line,
-            "%-22s %-7s %6d %6d %8.1f %6.2f %9.0f %9.0f %7.3f %8.2f %8.2f %8.2f %8.1f %8.1f "
+            "%-22s %-13s %6d %6d %8.1f %6.2f %9.0f %9.0f %7.3f %8.2f %8.2f %8.2f %8.1f %8.1f "
             "%7lld %5.2f %5.2f %s\n",
             label.c_str(), serverName.c_str(), clients, joined, double(joinP99Ns) / 1e6,
             s ? s->rate : 0.0, s ? s->rate * s->senders * std::max(0, s->receivers - 1) : 0.0,
