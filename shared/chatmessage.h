@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "protocol.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
@@ -8,6 +10,7 @@
 // One chat message as the server relays it: to the room, or privately to one user.
 struct ChatMessage
 {
+    static constexpr QLatin1StringView Type = Protocol::Type::Message;
     qint64 id = 0; // 0 when the server gives none (a seed server)
     QDateTime time; // UTC; invalid when the server gives none
     QString from;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "protocol.h"
 
+#include "wire.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 
@@ -41,64 +43,48 @@ QString timestampNow()
 
 QJsonObject join(const QString &name)
 {
-    return { { Field::Type, Type::Join }, { Field::Data, name } };
+    return Wire::Join { name }.toJson();
 }
 
 QJsonObject richJoin(const QString &name, const QString &clientName, qint64 since,
                      const QString &resumeToken, const QString &run)
 {
-    QJsonObject message = join(name);
-    message.insert(Field::Protocol, Version);
-    if (!clientName.isEmpty())
-        message.insert(Field::Client, clientName);
-    if (since > 0)
-        message.insert(Field::Since, since);
-    if (!run.isEmpty())
-        message.insert(Field::Run, run);
-    if (!resumeToken.isEmpty())
-        message.insert(Field::Resume, resumeToken);
-    return message;
+    return Wire::Join { name, Version, clientName, since, run, resumeToken }.toJson();
 }
 
 QJsonObject chat(const QString &text, bool action)
 {
-    QJsonObject message { { Field::Type, Type::Chat }, { Field::Data, text } };
-    if (action)
-        message.insert(Field::Action, true);
-    return message;
+    return Wire::Chat { text, action }.toJson();
 }
 
 QJsonObject privateMessage(const QString &to, const QString &text)
 {
-    return { { Field::Type, Type::Private }, { Field::To, to }, { Field::Data, text } };
+    return Wire::PrivateChat { to, text }.toJson();
 }
 
 QJsonObject usersRequest()
 {
-    return { { Field::Type, Type::Users } };
+    return Wire::UsersRequest {}.toJson();
 }
 
 QJsonObject ping(qint64 id)
 {
-    return { { Field::Type, Type::Ping }, { Field::Id, id } };
+    return Wire::Ping { id }.toJson();
 }
 
 QJsonObject pong(qint64 id)
 {
-    return { { Field::Type, Type::Pong }, { Field::Id, id } };
+    return Wire::Pong { id }.toJson();
 }
 
 QJsonObject error(QLatin1StringView code, const QString &text)
 {
-    return { { Field::Type, Type::Error }, { Field::Code, code }, { Field::Data, text } };
+    return Wire::Error { code, text }.toJson();
 }
 
 QJsonObject notice(const QString &text, QLatin1StringView code)
 {
-    QJsonObject message { { Field::Type, Type::Notice }, { Field::Data, text } };
-    if (!code.isEmpty())
-        message.insert(Field::Code, code);
-    return message;
+    return Wire::Notice { text, code }.toJson();
 }
 
 } // namespace Protocol

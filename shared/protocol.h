@@ -96,7 +96,8 @@ QByteArray encode(const QJsonObject &message);
 // The current time as the protocol writes it: ISO 8601, UTC, milliseconds.
 QString timestampNow();
 
-// Builders for every message. Each returns the object; pass it to encode().
+// Shorthands for the message types of wire.h, for tools and tests that write
+// raw objects. Each returns the object; pass it to encode().
 QJsonObject join(const QString &name); // exactly the seed's join
 // since and run: the last room message id seen and the server run it belongs to
 // (ids start again at 1 when a server restarts, so an id alone is ambiguous).

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+// What travels on the wire, as small value types: one struct per message, each
+// with its type name, toJson() and fromJson(). Code that reads a message decodes
+// it once into one of these; code that writes one builds it and encodes it.
+// docs/PROTOCOL.md shows every message with an example.
+//
+// Adding a message: a struct here, its name in the list of its direction
+// (ToServer or ToClient) and a handler for it on the side that receives it.
+#pragma once
+
+#include "chatmessage.h"
+#include "protocol.h"
+
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <utility>
+#include <variant>
+
+namespace Wire {
+
+// Client to server.
+
+// The first message on every connection. Without "protocol" it is exactly the
+// seed's join, and the server speaks the seed dialect to that client.
+struct Join
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Join;
+    QString name {};
+    int protocol = 0; // 0: a seed client
+    QString client {}; // free text, e.g. "pynet-cli 0.1.0"
+    qint64 since = 0; // the last room message id seen, for catch-up
+    QString run {}; // the server run that since counts in
+    QString resume {}; // the session token of a welcome, to take over a dead connection
+
+    bool isRich() const { return protocol >= 1; }
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Join *join, QString *reason);
+};
+
+// A line for the room.
+struct Chat
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Chat;
+    QString text {};
+    bool action = false; // "/me waves"
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Chat *chat, QString *reason);
+};
+
+// A line for one user.
+struct PrivateChat
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Private;
+    QString to {};
+    QString text {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, PrivateChat *chat, QString *reason);
+};
+
+// Asks for the user list; the answer is Users.
+struct UsersRequest
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Users;
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, UsersRequest *request, QString *reason);
+};
+
+// Either direction.
+
+// Asks the other side to show it is alive; the answer is a Pong with the same id.
+struct Ping
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Ping;
+    QJsonValue id {}; // opaque: echoed as it came
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Ping *ping, QString *reason);
+};
+
+struct Pong
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Pong;
+    QJsonValue id {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Pong *pong, QString *reason);
+};
+
+// Server to client. A relayed chat line is a ChatMessage (chatmessage.h).
+
+// The answer to a rich join: who we are now, who is here, what was said.
+struct Welcome
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Welcome;
+    int protocol = Protocol::Version;
+    QString server {};
+    QString version {};
+    QString name {}; // as the server normalised it
+    QString session {}; // resume token for the next connection
+    QString run {}; // random per server start: ids count within one run
+    QStringList users {}; // empty past the presence limit; userCount still counts
+    qint64 userCount = 0;
+    QList<ChatMessage> history {}; // oldest first
+    qint64 missed = 0; // messages after since that history does not hold
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Welcome *welcome, QString *reason);
+};
+
+// Someone joined or left.
+struct Presence
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Presence;
+    enum class Event { Joined, Left };
+    Event event = Event::Joined;
+    QString name {};
+    QString time {}; // as written on the wire (Protocol::timestampNow())
+    QString text {}; // the same for people: "Alice joined the chat."
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Presence *presence, QString *reason);
+};
+
+// Server news for people; code (optional) for programs.
+struct Notice
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Notice;
+    QString text {};
+    QString code {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Notice *notice, QString *reason);
+};
+
+// Something we sent was refused; code is one of Protocol::Code.
+struct Error
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Error;
+    QString code {};
+    QString text {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Error *error, QString *reason);
+};
+
+// The answer to UsersRequest.
+struct Users
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Users;
+    QStringList names {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Users *users, QString *reason);
+};
+
+using ToServer = std::variant<Join, Chat, PrivateChat, UsersRequest, Ping, Pong>;
+using ToClient = std::variant<ChatMessage, Welcome, Presence, Notice, Error, Users, Ping, Pong>;
+
+// The outcome of decoding one object of a direction's list.
+template<typename Messages> struct Decoded
+{
+    enum class Status { Ok, UnknownType, BadField };
+    Status status = Status::UnknownType;
+    Messages message;
+    QString type {}; // as it came
+    QString reason {}; // for BadField: which field, and what is wrong with it
+
+    bool isValid() const { return status == Status::Ok; }
+};
+
+namespace Detail {
+template<typename Messages, std::size_t... Index>
+void decodeAs(const QJsonObject &object, Decoded<Messages> *result, std::index_sequence<Index...>)
+{
+    // The first alternative whose Type matches reads the object.
+    const auto tryOne = [&](auto *none) {
+        using Message = std::remove_pointer_t<decltype(none)>;
+        if (result->type != Message::Type)
+            return false;
+        Message message;
+        if (Message::fromJson(object, &message, &result->reason)) {
+            result->message = std::move(message);
+            result->status = Decoded<Messages>::Status::Ok;
+        } else {
+            result->status = Decoded<Messages>::Status::BadField;
+        }
+        return true;
+    };
+    (tryOne(static_cast<std::variant_alternative_t<Index, Messages> *>(nullptr)) || ...);
+}
+} // namespace Detail
+
+// Turns an object (from Validation::parseFrame) into the message its "type" names.
+template<typename Messages> Decoded<Messages> decode(const QJsonObject &object)
+{
+    Decoded<Messages> result;
+    result.type = object.value(Protocol::Field::Type).toString();
+    Detail::decodeAs(object, &result, std::make_index_sequence<std::variant_size_v<Messages>>());
+    return result;
+}
+
+// One compact JSON object and '\n', as every message is written.
+template<typename Message> QByteArray encode(const Message &message)
+{
+    return Protocol::encode(message.toJson());
+}
+
+} // namespace Wire

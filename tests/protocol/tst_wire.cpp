@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+// The message types of wire.h: what each writes, what decode() makes of an
+// object, and the reasons it gives for one it cannot read.
+#include "wire.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+class TestWire : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void seedJoinIsExactlyTheSeeds();
+    void richJoinRoundTrip();
+    void decodePicksTheTypeNamed_data();
+    void decodePicksTheTypeNamed();
+    void unknownTypeIsReported();
+    void badFieldSaysWhich_data();
+    void badFieldSaysWhich();
+    void pingIdIsEchoedAsItCame();
+    void welcomeRoundTrip();
+    void welcomeSkipsUnreadableHistory();
+    void presenceEventsAreNamed();
+    void noticeCodeIsOptional();
+};
+
+static QJsonObject parse(const char *json)
+{
+    return QJsonDocument::fromJson(QByteArray(json)).object();
+}
+
+void TestWire::seedJoinIsExactlyTheSeeds()
+{
+    QCOMPARE(Wire::encode(Wire::Join { QStringLiteral("Alice") }),
+             QByteArray(R"({"data":"Alice","type":"join"})"
+                        "\n"));
+}
+
+void TestWire::richJoinRoundTrip()
+{
+    Wire::Join join;
+    join.name = QStringLiteral("Alice");
+    join.protocol = Protocol::Version;
+    join.client = QStringLiteral("pynet-cli 0.1.0");
+    join.since = 41;
+    join.run = QStringLiteral("r1");
+    join.resume = QStringLiteral("token");
+    const auto decoded = Wire::decode<Wire::ToServer>(join.toJson());
+    QVERIFY(decoded.isValid());
+    const auto *back = std::get_if<Wire::Join>(&decoded.message);
+    QVERIFY(back);
+    QVERIFY(back->isRich());
+    QCOMPARE(back->name, join.name);
+    QCOMPARE(back->client, join.client);
+    QCOMPARE(back->since, join.since);
+    QCOMPARE(back->run, join.run);
+    QCOMPARE(back->resume, join.resume);
+    const auto seed = Wire::decode<Wire::ToServer>(Wire::Join { join.name }.toJson());
+    QVERIFY(!std::get<Wire::Join>(seed.message).isRich());
+}
+
+void TestWire::decodePicksTheTypeNamed_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<int>("toServer"); // index in Wire::ToServer, -1: not of that list
+    QTest::addColumn<int>("toClient");
+    QTest::newRow("join") << QByteArray(R"({"type":"join","data":"A"})") << 0 << -1;
+    QTest::newRow("chat") << QByteArray(R"({"type":"chat","data":"hi"})") << 1 << -1;
+    QTest::newRow("private") << QByteArray(R"({"type":"private","to":"B","data":"x"})") << 2 << -1;
+    QTest::newRow("users request") << QByteArray(R"({"type":"users"})") << 3 << 5;
+    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 4 << 6;
+    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 5 << 7;
+    QTest::newRow("message") << QByteArray(R"({"type":"message","from":"A","data":"x"})") << -1
+                             << 0;
+    QTest::newRow("welcome") << QByteArray(R"({"type":"welcome"})") << -1 << 1;
+    QTest::newRow("presence") << QByteArray(R"({"type":"presence","event":"join","name":"A"})")
+                              << -1 << 2;
+    QTest::newRow("notice") << QByteArray(R"({"type":"notice","data":"x"})") << -1 << 3;
+    QTest::newRow("error") << QByteArray(R"({"type":"error","code":"c","data":"x"})") << -1 << 4;
+}
+
+void TestWire::decodePicksTheTypeNamed()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(int, toServer);
+    QFETCH(int, toClient);
+    const QJsonObject object = QJsonDocument::fromJson(json).object();
+    const auto server = Wire::decode<Wire::ToServer>(object);
+    QCOMPARE(server.isValid(), toServer >= 0);
+    if (toServer >= 0)
+        QCOMPARE(int(server.message.index()), toServer);
+    const auto client = Wire::decode<Wire::ToClient>(object);
+    QCOMPARE(client.isValid(), toClient >= 0);
+    if (toClient >= 0)
+        QCOMPARE(int(client.message.index()), toClient);
+}
+
+void TestWire::unknownTypeIsReported()
+{
+    const auto decoded = Wire::decode<Wire::ToServer>(parse(R"({"type":"dance"})"));
+    QCOMPARE(decoded.status, Wire::Decoded<Wire::ToServer>::Status::UnknownType);
+    QCOMPARE(decoded.type, QStringLiteral("dance"));
+}
+
+void TestWire::badFieldSaysWhich_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("join without a name") << QByteArray(R"({"type":"join"})") << "data";
+    QTest::newRow("join with a number") << QByteArray(R"({"type":"join","data":7})") << "data";
+    QTest::newRow("chat without text") << QByteArray(R"({"type":"chat"})") << "data";
+    QTest::newRow("private without to") << QByteArray(R"({"type":"private","data":"x"})") << "to";
+    QTest::newRow("private without text") << QByteArray(R"({"type":"private","to":"B"})") << "data";
+}
+
+void TestWire::badFieldSaysWhich()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, field);
+    const auto decoded = Wire::decode<Wire::ToServer>(QJsonDocument::fromJson(json).object());
+    QCOMPARE(decoded.status, Wire::Decoded<Wire::ToServer>::Status::BadField);
+    QVERIFY2(decoded.reason.contains(QLatin1Char('"') + field + QLatin1Char('"')),
+             qPrintable(decoded.reason));
+}
+
+void TestWire::pingIdIsEchoedAsItCame()
+{
+    const auto decoded = Wire::decode<Wire::ToServer>(parse(R"({"type":"ping","id":"abc"})"));
+    const auto *ping = std::get_if<Wire::Ping>(&decoded.message);
+    QVERIFY(ping);
+    QCOMPARE(Wire::encode(Wire::Pong { ping->id }),
+             QByteArray(R"({"id":"abc","type":"pong"})"
+                        "\n"));
+}
+
+void TestWire::welcomeRoundTrip()
+{
+    Wire::Welcome welcome;
+    welcome.server = QStringLiteral("PyNet Chat");
+    welcome.version = QStringLiteral("0.1.0");
+    welcome.name = QStringLiteral("Alice");
+    welcome.session = QStringLiteral("s");
+    welcome.run = QStringLiteral("r");
+    welcome.users = { QStringLiteral("Alice"), QStringLiteral("Bob") };
+    welcome.userCount = 2;
+    ChatMessage said;
+    said.id = 3;
+    said.from = QStringLiteral("Bob");
+    said.text = QStringLiteral("hello");
+    welcome.history = { said };
+    welcome.missed = 1;
+    const auto decoded = Wire::decode<Wire::ToClient>(welcome.toJson());
+    const auto *back = std::get_if<Wire::Welcome>(&decoded.message);
+    QVERIFY(back);
+    QCOMPARE(back->toJson(), welcome.toJson());
+}
+
+void TestWire::welcomeSkipsUnreadableHistory()
+{
+    const auto decoded = Wire::decode<Wire::ToClient>(
+        parse(R"({"type":"welcome","history":[{"type":"message","from":"A","data":"one"},)"
+              R"({"type":"message","from":3},{"type":"message","from":"B","data":"two"}]})"));
+    const auto *welcome = std::get_if<Wire::Welcome>(&decoded.message);
+    QVERIFY(welcome);
+    QCOMPARE(welcome->history.size(), 2);
+    QCOMPARE(welcome->history.at(1).text, QStringLiteral("two"));
+}
+
+void TestWire::presenceEventsAreNamed()
+{
+    const auto left =
+        Wire::decode<Wire::ToClient>(parse(R"({"type":"presence","event":"leave","name":"A"})"));
+    const auto *presence = std::get_if<Wire::Presence>(&left.message);
+    QVERIFY(presence);
+    QCOMPARE(presence->event, Wire::Presence::Event::Left);
+    QCOMPARE(
+        Wire::decode<Wire::ToClient>(parse(R"({"type":"presence","event":"dance","name":"A"})"))
+            .status,
+        Wire::Decoded<Wire::ToClient>::Status::BadField);
+}
+
+void TestWire::noticeCodeIsOptional()
+{
+    QCOMPARE(Wire::encode(Wire::Notice { QStringLiteral("hi") }),
+             QByteArray(R"({"data":"hi","type":"notice"})"
+                        "\n"));
+    const Wire::Notice bye { QStringLiteral("bye"), QStringLiteral("shutdown") };
+    QCOMPARE(bye.toJson().value(QLatin1StringView("code")), QJsonValue(QStringLiteral("shutdown")));
+}
+
+QTEST_GUILESS_MAIN(TestWire)
+#include "tst_wire.moc"
