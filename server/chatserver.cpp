@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "chatserver.h"
 
-#include "clientconnection.h"
+#include "clientsession.h"
 #include "happensbefore.h"
 #include "logging.h"
-#include "protocol.h"
+#include "tcptransport.h"
+#include "wire.h"
 
 #include <QThread>
 
@@ -36,7 +37,7 @@ ChatServer::ChatServer(const ServerConfig &config, QObject *parent)
     m_shutdownDeadline.setSingleShot(true);
     connect(&m_shutdownDeadline, &QTimer::timeout, this, &ChatServer::stopRemainingThreads);
     m_coalescingSweep.setTimerType(Qt::PreciseTimer);
-    connect(&m_coalescingSweep, &QTimer::timeout, this, &ChatServer::sweepCoalesced);
+    connect(&m_coalescingSweep, &QTimer::timeout, this, &ChatServer::deliverCoalesced);
 }
 
 ChatServer::~ChatServer()
@@ -71,12 +72,13 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     // creates its socket notifiers there when the thread starts.
     auto *thread = new QThread;
     thread->setStackSize(uint(m_config.threadStackBytes));
-    auto *connection = new ClientConnection(socketDescriptor, &m_hub, &m_config);
+    auto *connection =
+        new ClientSession(new TcpTransport(socketDescriptor, &m_config), &m_hub, &m_config);
     connection->moveToThread(thread);
     // The first event the thread's loop delivers. (A connection to QThread::started
-    // would do the same, but stay allocated for the client's lifetime, like any
-    // connection; the connection also ends its thread itself, in finish().)
-    QMetaObject::invokeMethod(connection, "start", Qt::QueuedConnection);
+    // would do the same, but stay allocated for the client's lifetime; the
+    // session ends its thread itself when its transport closes.)
+    connection->requestStart();
     // Runs in the ending thread: its last work happens before the cleanup below.
     connect(
         thread, &QThread::finished, connection,
@@ -90,10 +92,10 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
 // Over capacity: say so and close, without spending a thread on it.
 void ChatServer::refuse(qintptr socketDescriptor)
 {
-    const QByteArray reply = Protocol::encode(
-        Protocol::error(Protocol::Code::ServerFull,
-                        QStringLiteral("The server is full (%1 clients). Try again later.")
-                            .arg(m_config.maxClients)));
+    const QByteArray reply = Wire::encode(
+        Wire::Error { Protocol::Code::ServerFull,
+                      QStringLiteral("The server is full (%1 clients). Try again later.")
+                          .arg(m_config.maxClients) });
     ::send(int(socketDescriptor), reply.constData(), size_t(reply.size()),
            MSG_DONTWAIT | MSG_NOSIGNAL);
     ::shutdown(int(socketDescriptor), SHUT_WR);
@@ -104,7 +106,7 @@ void ChatServer::refuse(qintptr socketDescriptor)
 
 void ChatServer::onThreadFinished(QThread *thread)
 {
-    ClientConnection *connection = m_connections.take(thread);
+    ClientSession *connection = m_connections.take(thread);
     thread->wait(); // finished() is emitted just before the thread really ends
     HappensBefore::receive(connection);
     delete connection;
@@ -126,8 +128,8 @@ void ChatServer::shutdown()
         Q_EMIT stopped();
         return;
     }
-    for (ClientConnection *connection : std::as_const(m_connections))
-        QMetaObject::invokeMethod(connection, "beginShutdown", Qt::QueuedConnection);
+    for (ClientSession *connection : std::as_const(m_connections))
+        connection->requestShutdown();
     m_shutdownDeadline.start(ShutdownDeadlineMs);
 }
 
@@ -141,11 +143,11 @@ void ChatServer::stopRemainingThreads()
     }
 }
 
-// Under load the hub holds writes back to coalesce them; this sends them once
+// Under load the hub holds writes back to coalesce them; this delivers them once
 // due, ticking at half the coalescing interval while busy and rarely otherwise.
-void ChatServer::sweepCoalesced()
+void ChatServer::deliverCoalesced()
 {
-    m_hub.flushDeferred();
+    m_hub.deliverCoalesced();
     const auto coalescing =
         std::chrono::duration_cast<std::chrono::milliseconds>(m_hub.coalescing());
     m_coalescingSweep.setInterval(

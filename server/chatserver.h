@@ -8,12 +8,12 @@
 #include <QTcpServer>
 #include <QTimer>
 
-class ClientConnection;
+class ClientSession;
 class QThread;
 
 // The listening socket. Every accepted connection gets its own QThread and a
-// ClientConnection created for it; the thread ends when the client goes,
-// whichever way it goes, and the server cleans both up.
+// ClientSession over a TcpTransport created for it; the thread ends when the
+// client goes, whichever way it goes, and the server cleans both up.
 class ChatServer : public QTcpServer
 {
     Q_OBJECT
@@ -38,12 +38,12 @@ private:
     void refuse(qintptr socketDescriptor);
     void onThreadFinished(QThread *thread);
     void stopRemainingThreads();
-    void sweepCoalesced();
+    void deliverCoalesced();
 
     ServerConfig m_config;
     Hub m_hub;
-    QHash<QThread *, ClientConnection *> m_connections;
+    QHash<QThread *, ClientSession *> m_connections;
     QTimer m_shutdownDeadline;
-    QTimer m_coalescingSweep; // sends what the hub held back to coalesce
+    QTimer m_coalescingSweep; // delivers what the hub held back to coalesce
     bool m_stopping = false;
 };

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "hub.h"
 
+#include "connectioncontrol.h"
+#include "dialect.h"
 #include "outbox.h"
 #include "protocol.h"
 #include "validation.h"
 
-#include <QJsonArray>
-#include <QMetaObject>
-#include <QObject>
 #include <QRandomGenerator>
 
 #include <algorithm>
@@ -56,30 +55,30 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
                          QStringLiteral("The name \"%1\" is already in use.").arg(existing->name) };
             }
             // The old connection is dead but has not noticed yet: it goes quietly.
-            existing->outbox->post(encode(
-                error(Code::Replaced, QStringLiteral("You connected again from elsewhere."))));
-            QMetaObject::invokeMethod(existing->connection, "onReplaced", Qt::QueuedConnection);
+            existing->outbox->post(Wire::encode(Wire::Error {
+                Code::Replaced, QStringLiteral("You connected again from elsewhere.") }));
+            existing->connection->requestReplace();
             existing->outbox->detach();
             removeRecipientLocked(existing->outbox.get());
             wasAnnounced = existing->announced;
             m_members.erase(existing);
             replaced = true;
         }
-        Member member { request.name, request.outbox, request.rich, randomToken(),
+        Member member { request.name, request.outbox, request.dialect, randomToken(),
                         request.connection };
         announce = !replaced && m_members.size() < m_presenceLimit;
         member.announced = replaced ? wasAnnounced : announce;
         m_members.insert(key, member);
-        member.outbox->post(encode(member.rich ? welcomeLocked(member, sinceInThisRun(request))
-                                               : seedWelcomeLocked(member)));
+        member.outbox->post(
+            member.dialect->welcome(welcomeLocked(member, sinceInThisRun(request))));
         // Everything after the welcome's history, and nothing in it, comes from the log.
-        member.outbox->attach(&m_log, !member.rich);
+        member.outbox->attach(&m_log, *member.dialect);
         addRecipientLocked(member);
         if (announce)
-            appendPresenceLocked(Event::Joined, request.name, request.outbox.get());
+            appendPresenceLocked(Wire::Presence::Event::Joined, request.name, request.outbox.get());
     }
     if (announce)
-        fanOut();
+        deliver();
     return {};
 }
 
@@ -96,9 +95,9 @@ void Hub::leave(const QString &name, const Outbox *outbox)
         removeRecipientLocked(outbox);
         if (!announce)
             return;
-        appendPresenceLocked(Event::Left, name, outbox);
+        appendPresenceLocked(Wire::Presence::Event::Left, name, outbox);
     }
-    fanOut();
+    deliver();
 }
 
 void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action)
@@ -116,10 +115,14 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
                 m_history.pop_front();
             m_history.push_back(message);
         }
-        m_log.append(encode(message.toJson()), {}, sender);
+        // Every dialect writes a room message alike: serialised once for all.
+        const QByteArray bytes = Wire::encode(message);
+        Dialect::Bytes forAll;
+        forAll.fill(bytes);
+        m_log.append(forAll, sender);
         measureLoadLocked(qsizetype(m_recipients->size()));
     }
-    fanOut();
+    deliver();
 }
 
 // One thread at a time walks the members and has each Outbox send what is new
@@ -129,7 +132,7 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
 // arriving together cost about one walk, not two interleaved ones that each
 // finish late. The sender is walked too: its cursor must move past its own
 // messages, or the log could drop entries it still owes while it only talks.
-void Hub::fanOut()
+void Hub::deliver()
 {
     // Under saturation requests never stop; after this many walks the thread
     // goes back to its own client and the next sender (or the sweep) walks.
@@ -141,7 +144,7 @@ void Hub::fanOut()
         if (!m_walking.compare_exchange_strong(idle, true, std::memory_order_acquire))
             return; // the thread walking will see the request
         while (walks < MaxWalks && m_walkRequested.exchange(false, std::memory_order_acq_rel)) {
-            walkMembers();
+            walk();
             ++walks;
         }
         m_walking.store(false, std::memory_order_release);
@@ -151,7 +154,7 @@ void Hub::fanOut()
     }
 }
 
-void Hub::walkMembers()
+void Hub::walk()
 {
     std::shared_ptr<const Recipients> recipients;
     {
@@ -160,8 +163,8 @@ void Hub::walkMembers()
     }
     const std::chrono::nanoseconds coalesce = coalescing();
     const auto now = std::chrono::steady_clock::now();
-    for (const Recipient &recipient : *recipients)
-        recipient.outbox->flushRoom(coalesce, now);
+    for (const std::shared_ptr<Outbox> &outbox : *recipients)
+        outbox->deliver(coalesce, now);
     releaseRecipients(recipients);
 }
 
@@ -172,7 +175,7 @@ bool Hub::sendPrivate(const QString &from, const QString &to, const QString &tex
     message.text = text;
     message.time = QDateTime::currentDateTimeUtc();
     std::shared_ptr<Outbox> outbox;
-    bool rich = false;
+    const Dialect *dialect = nullptr;
     {
         std::lock_guard lock(m_mutex);
         const auto it = m_members.constFind(Validation::nameKey(to));
@@ -180,19 +183,16 @@ bool Hub::sendPrivate(const QString &from, const QString &to, const QString &tex
             return false;
         message.to = it->name; // no id: ids number the room's messages, for catch-up
         outbox = it->outbox;
-        rich = it->rich;
+        dialect = it->dialect;
     }
-    if (!rich)
-        message.text = QStringLiteral("(private) ") + message.text; // a seed client shows no "to"
-    outbox->post(encode(message.toJson()));
+    outbox->post(dialect->privateMessage(message));
     return true;
 }
 
-QJsonObject Hub::usersMessage() const
+Wire::Users Hub::users() const
 {
     std::lock_guard lock(m_mutex);
-    return { { Field::Type, Type::Users },
-             { Field::Users, QJsonArray::fromStringList(sortedNamesLocked()) } };
+    return { sortedNamesLocked() };
 }
 
 int Hub::broadcastNotice(const QString &text, QLatin1StringView code)
@@ -202,9 +202,9 @@ int Hub::broadcastNotice(const QString &text, QLatin1StringView code)
         std::lock_guard lock(m_mutex);
         recipients = m_recipients;
     }
-    const QByteArray bytes = encode(notice(text, code));
-    for (const Recipient &recipient : *recipients)
-        recipient.outbox->post(bytes);
+    const QByteArray bytes = Wire::encode(Wire::Notice { text, code });
+    for (const std::shared_ptr<Outbox> &outbox : *recipients)
+        outbox->post(bytes);
     const int told = int(recipients->size());
     releaseRecipients(recipients);
     return told;
@@ -238,9 +238,9 @@ std::chrono::nanoseconds Hub::coalescing() const
     return std::chrono::nanoseconds(m_coalescingNs.load(std::memory_order_relaxed));
 }
 
-void Hub::flushDeferred()
+void Hub::deliverCoalesced()
 {
-    fanOut();
+    deliver();
 }
 
 int Hub::memberCount() const
@@ -267,15 +267,16 @@ void Hub::releaseRecipients(std::shared_ptr<const Recipients> &recipients)
 void Hub::addRecipientLocked(const Member &member)
 {
     detachRecipientsLocked();
-    m_recipients->push_back({ member.outbox, member.rich });
+    m_recipients->push_back(member.outbox);
 }
 
 void Hub::removeRecipientLocked(const Outbox *outbox)
 {
     detachRecipientsLocked();
     Recipients &recipients = *m_recipients;
-    const auto it = std::find_if(recipients.begin(), recipients.end(),
-                                 [outbox](const Recipient &r) { return r.outbox.get() == outbox; });
+    const auto it =
+        std::find_if(recipients.begin(), recipients.end(),
+                     [outbox](const std::shared_ptr<Outbox> &r) { return r.get() == outbox; });
     if (it == recipients.end())
         return;
     *it = std::move(recipients.back()); // order does not matter
@@ -320,7 +321,7 @@ static qsizetype jsonStringBytes(const QString &text)
     return bytes;
 }
 
-QJsonObject Hub::welcomeLocked(const Member &member, qint64 since) const
+Wire::Welcome Hub::welcomeLocked(const Member &member, qint64 since) const
 {
     // The newest messages that fit the budget.
     constexpr qsizetype FieldsBytes = 160; // type, id, time, action, names and quotes
@@ -333,58 +334,31 @@ QJsonObject Hub::welcomeLocked(const Member &member, qint64 since) const
             break;
         --first;
     }
-    QJsonArray history;
-    for (auto it = first; it != m_history.end(); ++it)
-        history.append(it->toJson());
+    Wire::Welcome welcome;
+    welcome.server = m_serverName;
+    welcome.version = QStringLiteral(PYNET_VERSION);
+    welcome.name = member.name;
+    welcome.session = member.session;
+    welcome.run = m_run;
+    if (announcesPresenceLocked())
+        welcome.users = sortedNamesLocked();
+    welcome.userCount = qint64(m_members.size());
+    welcome.history = QList<ChatMessage>(first, m_history.end());
     // Ids count every room message, so whatever came after since and is not in
     // the history (no longer kept, or over the budget) was missed.
-    const qint64 missed = since > 0 ? qMax<qint64>(0, m_lastId - since - history.size()) : 0;
-    return { { Field::Type, Type::Welcome },
-             { Field::Protocol, Protocol::Version },
-             { Field::Server, m_serverName },
-             { Field::Version, QStringLiteral(PYNET_VERSION) },
-             { Field::Name, member.name },
-             { Field::Session, member.session },
-             { Field::Run, m_run },
-             { Field::Users,
-               QJsonArray::fromStringList(announcesPresenceLocked() ? sortedNamesLocked()
-                                                                    : QStringList()) },
-             { Field::UserCount, qint64(m_members.size()) },
-             { Field::History, history },
-             { Field::Missed, missed } };
-}
-
-// A seed client reads with one recv(1024): its welcome must fit, so the list
-// of names stops where 1 KiB would be exceeded.
-QJsonObject Hub::seedWelcomeLocked(const Member &member) const
-{
-    constexpr qsizetype SeedReadSize = 1024;
-    const QStringList names = sortedNamesLocked();
-    const QString greeting = QStringLiteral("Welcome, %1! ").arg(member.name);
-    QJsonObject welcome =
-        notice(greeting + QStringLiteral("%1 people are online.").arg(names.size()));
-    QString online = QStringLiteral("Online: ");
-    for (qsizetype shown = 0; shown < names.size(); ++shown) {
-        online += (shown > 0 ? QStringLiteral(", ") : QString()) + names.at(shown);
-        const qsizetype rest = names.size() - shown - 1;
-        const QJsonObject candidate =
-            notice(greeting + online
-                   + (rest > 0 ? QStringLiteral(" and %1 more.").arg(rest) : QStringLiteral(".")));
-        if (encode(candidate).size() > SeedReadSize)
-            break;
-        welcome = candidate;
-    }
+    welcome.missed = since > 0 ? qMax<qint64>(0, m_lastId - since - welcome.history.size()) : 0;
     return welcome;
 }
 
-void Hub::appendPresenceLocked(QLatin1StringView event, const QString &name, const Outbox *except)
+void Hub::appendPresenceLocked(Wire::Presence::Event event, const QString &name,
+                               const Outbox *except)
 {
-    const QString text = event == Event::Joined ? QStringLiteral("%1 joined the chat.").arg(name)
-                                                : QStringLiteral("%1 left the chat.").arg(name);
-    const QByteArray rich = encode({ { Field::Type, Type::Presence },
-                                     { Field::Event, event },
-                                     { Field::Name, name },
-                                     { Field::Time, timestampNow() },
-                                     { Field::Data, text } });
-    m_log.append(rich, encode(notice(text)), except);
+    Wire::Presence presence;
+    presence.event = event;
+    presence.name = name;
+    presence.time = timestampNow();
+    presence.text = event == Wire::Presence::Event::Joined
+        ? QStringLiteral("%1 joined the chat.").arg(name)
+        : QStringLiteral("%1 left the chat.").arg(name);
+    m_log.append(Dialect::presenceForAll(presence), except);
 }

@@ -3,6 +3,7 @@
 
 #include "chatmessage.h"
 #include "roomlog.h"
+#include "wire.h"
 
 #include <QJsonObject>
 #include <QLatin1StringView>
@@ -16,25 +17,33 @@
 #include <mutex>
 #include <vector>
 
+class ConnectionControl;
+class Dialect;
 class Outbox;
-class QObject;
 
 // The room: who has joined, the recent history, the message ids and the log
-// of broadcasts. Any connection thread calls it. A broadcast takes the lock to
-// number the message, serialise it once and append it to the log, then,
-// outside the lock, has every recipient's Outbox send what is new for it.
+// of broadcasts. Any connection thread calls it.
+//
+// The words for how a room message travels, used alike in code and docs: it is
+// *appended* once to the RoomLog (numbered and serialised under the hub's lock);
+// the hub *delivers* what is new in the log to every member (one *walk* over the
+// members at a time, each Outbox taking its share from its cursor); and what a
+// socket could not take is *written* later by the member's own thread.
+//
+// Lock order: Hub::m_mutex, then Outbox::m_mutex, then RoomLog::m_mutex. A
+// thread holding a later one never takes an earlier one.
 class Hub
 {
 public:
     struct JoinRequest
     {
         QString name; // normalised
-        bool rich = false;
+        const Dialect *dialect = nullptr;
         qint64 since = 0;
         QString run; // the server run that since counts in
         QString resumeToken;
         std::shared_ptr<Outbox> outbox;
-        QObject *connection = nullptr; // told "onReplaced" if a resume takes its name
+        ConnectionControl *connection = nullptr; // replaced if a resume takes its name
     };
 
     struct JoinResult
@@ -74,8 +83,8 @@ public:
     // Sends a private message; false when nobody of that name is online.
     bool sendPrivate(const QString &from, const QString &to, const QString &text);
 
-    // The user list reply for one client.
-    QJsonObject usersMessage() const;
+    // The user list, in name order.
+    Wire::Users users() const;
 
     // Sends a notice to everyone (shutdown); returns how many were told.
     int broadcastNotice(const QString &text, QLatin1StringView code);
@@ -85,26 +94,21 @@ public:
     // How long writes to one client are held back to coalesce them: zero while
     // the room delivers fewer than coalesceAbove messages a second.
     std::chrono::nanoseconds coalescing() const;
-    // Sends what coalescing held back and is now due. The server calls it on a
-    // timer, so a message is never held longer than the interval plus a tick.
-    void flushDeferred();
+    // Delivers what coalescing held back and is now due. The server calls it on
+    // a timer, so a message is never held longer than the interval plus a tick.
+    void deliverCoalesced();
 
 private:
     struct Member
     {
         QString name;
         std::shared_ptr<Outbox> outbox;
-        bool rich = false;
+        const Dialect *dialect = nullptr;
         QString session;
-        QObject *connection = nullptr;
+        ConnectionControl *connection = nullptr;
         bool announced = false; // its join was announced, so its leave will be
     };
-    struct Recipient
-    {
-        std::shared_ptr<Outbox> outbox;
-        bool rich = false;
-    };
-    using Recipients = std::vector<Recipient>;
+    using Recipients = std::vector<std::shared_ptr<Outbox>>;
 
     void addRecipientLocked(const Member &member);
     void removeRecipientLocked(const Outbox *outbox);
@@ -112,12 +116,12 @@ private:
     void releaseRecipients(std::shared_ptr<const Recipients> &recipients);
     bool announcesPresenceLocked() const;
     QStringList sortedNamesLocked() const;
-    QJsonObject welcomeLocked(const Member &member, qint64 since) const;
-    QJsonObject seedWelcomeLocked(const Member &member) const;
+    Wire::Welcome welcomeLocked(const Member &member, qint64 since) const;
     qint64 sinceInThisRun(const JoinRequest &request) const;
-    void appendPresenceLocked(QLatin1StringView event, const QString &name, const Outbox *except);
-    void fanOut();
-    void walkMembers();
+    void appendPresenceLocked(Wire::Presence::Event event, const QString &name,
+                              const Outbox *except);
+    void deliver();
+    void walk();
 
     const QString m_serverName;
     const QString m_run; // random per start: message ids count within one run
@@ -134,7 +138,7 @@ private:
     // Appended under m_mutex, in id order: without one order a quick reply,
     // relayed by another thread, could reach someone before what it answers.
     RoomLog m_log;
-    std::atomic<bool> m_walking { false }; // a thread is in walkMembers()
+    std::atomic<bool> m_walking { false }; // a thread is in walk()
     std::atomic<bool> m_walkRequested { false }; // something new since that walk began
 
     // The delivery rate, measured under m_mutex over windows of 100 ms.

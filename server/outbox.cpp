@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "outbox.h"
 
+#include "dialect.h"
+#include "outboxowner.h"
 #include "roomlog.h"
-
-#include <QMetaObject>
-#include <QObject>
 
 #include <cerrno>
 #include <sys/socket.h>
@@ -18,7 +17,7 @@ Outbox::Outbox(int socketDescriptor, qsizetype maxUnsentBytes)
     : m_socket(socketDescriptor), m_maxUnsentBytes(maxUnsentBytes)
 { }
 
-void Outbox::setOwner(QObject *owner)
+void Outbox::setOwner(OutboxOwner *owner)
 {
     std::lock_guard lock(m_mutex);
     m_owner = owner;
@@ -49,14 +48,14 @@ bool Outbox::mayWriteNowLocked(Clock::time_point now) const
     return m_gap == Clock::duration::zero() || now - m_lastObjectSent >= m_gap;
 }
 
-void Outbox::attach(const RoomLog *log, bool seedFormat)
+void Outbox::attach(const RoomLog *log, const Dialect &dialect)
 {
     std::lock_guard lock(m_mutex);
     m_log = log;
     const RoomLog::Position end = log->end();
     m_cursor = end.seq;
     m_cursorOffset = end.offset;
-    m_seedFormat = seedFormat;
+    m_dialectSlot = std::size_t(dialect.slot());
 }
 
 void Outbox::detach()
@@ -92,7 +91,7 @@ void Outbox::post(const QByteArray &bytes)
     writeOrWakeLocked();
 }
 
-void Outbox::flushRoom(std::chrono::nanoseconds coalesce, Clock::time_point now)
+void Outbox::deliver(std::chrono::nanoseconds coalesce, Clock::time_point now)
 {
     std::lock_guard lock(m_mutex);
     if (m_socket < 0 || m_overflowed || !m_log)
@@ -118,7 +117,7 @@ void Outbox::pullRoomLocked()
         m_cursorOffset = entry.endOffset;
         if (entry.except == this || m_overflowed)
             return;
-        appendLocked(m_seedFormat && !entry.seedBytes.isNull() ? entry.seedBytes : entry.bytes, 0);
+        appendLocked(entry.bytes[m_dialectSlot], 0);
     });
     if (!caughtUp) // the log no longer holds what this client still owes
         overflowLocked();
@@ -152,7 +151,7 @@ void Outbox::writeOrWakeLocked()
     }
     if (m_queue.isEmpty() || m_socketFull) // the owner already waits for the socket
         return;
-    if (writeQueueLocked(nullptr) != FlushState::Drained)
+    if (writeQueueLocked(nullptr) != WriteState::Drained)
         wakeOwnerLocked();
 }
 
@@ -161,10 +160,10 @@ void Outbox::wakeOwnerLocked()
     if (m_wakePending || !m_owner)
         return;
     m_wakePending = true;
-    QMetaObject::invokeMethod(m_owner, "onOutboxReady", Qt::QueuedConnection);
+    m_owner->wakeForOutbox();
 }
 
-Outbox::FlushState Outbox::flush(std::chrono::milliseconds *delay)
+Outbox::WriteState Outbox::write(std::chrono::milliseconds *delay)
 {
     std::lock_guard lock(m_mutex);
     m_wakePending = false;
@@ -172,7 +171,7 @@ Outbox::FlushState Outbox::flush(std::chrono::milliseconds *delay)
     pullRoomLocked();
     if (m_overflowed) {
         wakeOwnerLocked(); // what was just taken from the log went over the cap
-        return FlushState::Drained;
+        return WriteState::Drained;
     }
     return writeQueueLocked(delay);
 }
@@ -180,7 +179,7 @@ Outbox::FlushState Outbox::flush(std::chrono::milliseconds *delay)
 // Writes the queue with as few system calls as possible: under load a client
 // owes many small messages, and one sendmsg() with many pieces beats one send()
 // per message. A paced queue goes out one object per call instead.
-Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
+Outbox::WriteState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
 {
     constexpr qsizetype MaxPieces = 64;
     iovec pieces[MaxPieces];
@@ -192,7 +191,7 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
                 *delay =
                     std::chrono::ceil<std::chrono::milliseconds>(m_gap - (now - m_lastObjectSent));
             }
-            return FlushState::Paced;
+            return WriteState::Paced;
         }
         const qsizetype count = paced ? 1 : qMin(MaxPieces, m_queue.size());
         for (qsizetype i = 0; i < count; ++i) {
@@ -210,7 +209,7 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
         } while (written < 0 && errno == EINTR);
         if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             m_socketFull = true;
-            return FlushState::SocketFull;
+            return WriteState::SocketFull;
         }
         if (written < 0) { // broken: the owner's read side finds out why
             m_queue = {};
@@ -226,7 +225,7 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
             if (remaining < headLeft) {
                 m_headOffset += remaining;
                 m_socketFull = true; // the kernel took only part
-                return FlushState::SocketFull;
+                return WriteState::SocketFull;
             }
             remaining -= headLeft;
             m_queue.removeFirst();
@@ -238,7 +237,7 @@ Outbox::FlushState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
         m_queue = {};
     else
         m_queue.clear();
-    return FlushState::Drained;
+    return WriteState::Drained;
 }
 
 void Outbox::discardQueued()

@@ -7,7 +7,8 @@
 #include <chrono>
 #include <mutex>
 
-class QObject;
+class Dialect;
+class OutboxOwner;
 class RoomLog;
 
 // The bytes owed to one client, shared by every thread that sends to it.
@@ -18,15 +19,14 @@ class RoomLog;
 // private message is queued, so nothing overtakes what was said before it.
 // Writes go straight into the socket from whichever thread has something to
 // send, with no thread switch; what the kernel refuses stays queued here and
-// the connection's own thread is woken once (by method name, carrying no
-// data) to wait for the socket to drain. A client that owes more than the cap
-// is cut off: the queue is freed and the owner is told to close. Everything
-// crossing threads is guarded by m_mutex, so ThreadSanitizer sees every
-// hand-off.
+// the owner (the connection's transport) is woken once to write it when the
+// socket drains. A client that owes more than the cap is cut off: the queue is
+// freed and the owner is told. Everything crossing threads is guarded by
+// m_mutex, so ThreadSanitizer sees every hand-off.
 //
-// A seed client reads with recv(1024) and json.loads(), which fails on two
-// objects in one read, so its Outbox is paced: one object at a time, at least
-// a minimum gap apart, with the rest queued for the owner's timer.
+// A client that parses each read as one object (Dialect::readsOneObjectPerReceive)
+// gets a paced Outbox: one object at a time, at least a minimum gap apart, with
+// the rest queued for the owner's timer.
 class Outbox
 {
 public:
@@ -34,36 +34,36 @@ public:
     Outbox(const Outbox &) = delete;
     Outbox &operator=(const Outbox &) = delete;
 
-    // The object whose "onOutboxReady" slot is invoked (queued) when queued data
-    // or an overflow needs its attention; nullptr stops the wake-ups.
-    void setOwner(QObject *owner);
+    // Woken when queued data or an overflow needs its attention; nullptr stops
+    // the wake-ups.
+    void setOwner(OutboxOwner *owner);
 
     // Owner thread: from now on send one object per gap (zero: no pacing).
     void setPacing(std::chrono::milliseconds gap);
 
     // Under the hub's lock: from now on the room's broadcasts appended after
-    // this call are this client's too, in the seed clients' format if seedFormat.
-    void attach(const RoomLog *log, bool seedFormat);
+    // this call are this client's too, in its dialect's form.
+    void attach(const RoomLog *log, const Dialect &dialect);
     // Under the hub's lock: no more broadcasts (the client left the room).
     void detach();
 
     // Any thread: sends bytes (one whole object) or queues them behind earlier ones.
     void post(const QByteArray &bytes);
 
-    // Any thread: sends what is new in the room log. Under load (coalesce > 0)
-    // a client written to less than coalesce before now is left to a later
-    // broadcast or the hub's sweep, so that several messages share one packet
-    // instead of one packet each.
+    // Any thread (the hub's walk): sends what is new in the room log. Under load
+    // (coalesce > 0) a client written to less than coalesce before now is left
+    // to a later walk or the hub's sweep, so that several messages share one
+    // packet instead of one packet each.
     using Clock = std::chrono::steady_clock;
-    void flushRoom(std::chrono::nanoseconds coalesce, Clock::time_point now);
+    void deliver(std::chrono::nanoseconds coalesce, Clock::time_point now);
 
-    enum class FlushState {
+    enum class WriteState {
         Drained, // nothing left
         SocketFull, // wait until the socket is writable
-        Paced, // wait *delay, then flush again
+        Paced, // wait *delay, then write again
     };
     // Owner thread: writes what the socket and the pacing allow.
-    FlushState flush(std::chrono::milliseconds *delay = nullptr);
+    WriteState write(std::chrono::milliseconds *delay = nullptr);
 
     // Drops what is queued (but finishes an object already half sent), so that
     // last words such as a shutdown notice go out next.
@@ -82,7 +82,7 @@ private:
     void appendLocked(const QByteArray &bytes, qsizetype alreadySent);
     void overflowLocked();
     void writeOrWakeLocked();
-    FlushState writeQueueLocked(std::chrono::milliseconds *delay);
+    WriteState writeQueueLocked(std::chrono::milliseconds *delay);
     bool mayWriteNowLocked(Clock::time_point now) const;
 
     mutable std::mutex m_mutex;
@@ -93,11 +93,11 @@ private:
     qsizetype m_unsentBytes = 0;
     Clock::duration m_gap {}; // pacing for seed clients
     Clock::time_point m_lastObjectSent;
-    QObject *m_owner = nullptr;
+    OutboxOwner *m_owner = nullptr;
     const RoomLog *m_log = nullptr; // set while the client is in the room
     qint64 m_cursor = 0; // the last log entry taken
     qint64 m_cursorOffset = 0; // its RoomLog::Entry::endOffset
-    bool m_seedFormat = false;
+    std::size_t m_dialectSlot = 0; // which of a log entry's forms this client reads
     bool m_wakePending = false;
     bool m_socketFull = false; // the owner waits for the socket to drain
     bool m_overflowed = false;

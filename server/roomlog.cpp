@@ -3,16 +3,21 @@
 
 RoomLog::RoomLog(qsizetype retainBytes) : m_retainBytes(retainBytes) { }
 
-void RoomLog::append(const QByteArray &bytes, const QByteArray &seedBytes, const Outbox *except)
+static qsizetype sizeOf(const Dialect::Bytes &bytes)
+{
+    return bytes[std::size_t(Dialect::rich().slot())].size();
+}
+
+void RoomLog::append(const Dialect::Bytes &bytes, const Outbox *except)
 {
     std::lock_guard lock(m_mutex);
     const qint64 seq = m_lastSeq.load(std::memory_order_relaxed) + 1;
-    const qint64 endOffset = m_appendedBytes.load(std::memory_order_relaxed) + bytes.size();
-    m_entries.push_back({ seq, endOffset, bytes, seedBytes, except });
-    m_bytes += bytes.size();
+    const qint64 endOffset = m_appendedBytes.load(std::memory_order_relaxed) + sizeOf(bytes);
+    m_entries.push_back({ seq, endOffset, bytes, except });
+    m_bytes += sizeOf(bytes);
     // The newest entry stays even if it alone exceeds the budget.
     while (m_bytes > m_retainBytes && m_entries.size() > 1) {
-        m_bytes -= m_entries.front().bytes.size();
+        m_bytes -= sizeOf(m_entries.front().bytes);
         m_entries.pop_front();
     }
     m_appendedBytes.store(endOffset, std::memory_order_release);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "dialect.h"
+
 #include <QByteArray>
 
 #include <atomic>
@@ -11,12 +13,11 @@ class Outbox;
 
 // The room's broadcasts in the one order every member receives them.
 //
-// A broadcast is appended once, serialised once; each member's Outbox keeps a
-// cursor into the log and copies what is new (references to the shared bytes)
-// when it next writes. Appending is the only step that must be ordered, so the
-// ordering lock covers one append instead of a queue operation per member: with
-// a thousand members and a thread each, a sender preempted while it held the
-// lock for the whole fan-out made every other sender wait.
+// A broadcast is appended once, serialised once per dialect that writes it
+// differently; each member's Outbox keeps a cursor into the log and takes what
+// is new (references to the shared bytes) when it next writes. Appending is the
+// only step that must be ordered, so the ordering lock covers one append, not a
+// queue operation per member (docs/BENCHMARKS.md has the measurements).
 //
 // The log keeps the newest retainBytes of traffic. A member whose cursor falls
 // behind the oldest entry kept owes more than that and is treated as a reader
@@ -28,8 +29,7 @@ public:
     {
         qint64 seq = 0;
         qint64 endOffset = 0; // bytes appended to the log up to and including this one
-        QByteArray bytes; // what rich clients receive
-        QByteArray seedBytes; // what seed clients receive; null: the same bytes
+        Dialect::Bytes bytes; // by Dialect::slot(); equal entries share one buffer
         const Outbox *except = nullptr; // the sender, which does not receive its own
     };
 
@@ -38,12 +38,13 @@ public:
     RoomLog &operator=(const RoomLog &) = delete;
 
     // The caller serialises appends with its own numbering (the hub's lock).
-    void append(const QByteArray &bytes, const QByteArray &seedBytes, const Outbox *except);
+    void append(const Dialect::Bytes &bytes, const Outbox *except);
 
     // The seq of the newest entry (0 before the first); any thread, no lock.
     qint64 lastSeq() const { return m_lastSeq.load(std::memory_order_acquire); }
-    // Bytes appended since the start (the endOffset of the newest entry); any
-    // thread, no lock: how far behind a cursor is, in bytes.
+    // Bytes appended since the start, counted in the rich dialect's form (the
+    // endOffset of the newest entry); any thread, no lock: how far behind a
+    // cursor is, in bytes.
     qint64 appendedBytes() const { return m_appendedBytes.load(std::memory_order_acquire); }
 
     struct Position

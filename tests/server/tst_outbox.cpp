@@ -2,7 +2,9 @@
 // The server's Outbox and RoomLog on their own, over a real socket pair: the
 // orderings a whole server cannot be steered into on purpose.
 
+#include "dialect.h"
 #include "outbox.h"
+#include "outboxowner.h"
 #include "receiveavailable.h"
 #include "roomlog.h"
 
@@ -15,16 +17,23 @@
 namespace {
 constexpr qsizetype Cap = 64 * 1024;
 
-// Stands in for a ClientConnection: counts the wake-ups its Outbox sends it.
-class Owner : public QObject
+// Stands in for a connection's transport: counts the wake-ups its Outbox sends it.
+class Owner : public OutboxOwner
 {
-    Q_OBJECT
 public:
     int wakeUps = 0;
 
-public Q_SLOTS:
-    void onOutboxReady() { ++wakeUps; }
+protected:
+    void outboxReady() override { ++wakeUps; }
 };
+
+// A log entry that every dialect writes alike.
+Dialect::Bytes same(const QByteArray &bytes)
+{
+    Dialect::Bytes forAll;
+    forAll.fill(bytes);
+    return forAll;
+}
 
 // One end for the Outbox, the other for the test to read (or not).
 struct SocketPair
@@ -54,7 +63,8 @@ class TestOutbox : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void privateMessagesQueueBehindTheRoom();
-    void ownerIsWokenWhenItsOwnFlushGoesOverTheCap();
+    void eachClientReadsItsDialectsForm();
+    void ownerIsWokenWhenItsOwnWriteGoesOverTheCap();
 };
 
 void TestOutbox::privateMessagesQueueBehindTheRoom()
@@ -63,18 +73,41 @@ void TestOutbox::privateMessagesQueueBehindTheRoom()
     QVERIFY(sockets.server >= 0);
     RoomLog log(Cap);
     Outbox outbox(sockets.server, Cap);
-    outbox.attach(&log, false);
-    log.append("room 1\n", {}, nullptr);
-    log.append("room 2\n", {}, &outbox); // its own: not sent back
-    log.append("room 3\n", {}, nullptr);
+    outbox.attach(&log, Dialect::rich());
+    log.append(same("room 1\n"), nullptr);
+    log.append(same("room 2\n"), &outbox); // its own: not sent back
+    log.append(same("room 3\n"), nullptr);
     outbox.post("private\n");
     QCOMPARE(TestSupport::receiveAvailable(sockets.client),
              QByteArray("room 1\nroom 3\nprivate\n"));
 }
 
-// The owner drops an overflowed client when it is woken; its own flush, after
+void TestOutbox::eachClientReadsItsDialectsForm()
+{
+    SocketPair richSockets;
+    SocketPair seedSockets;
+    QVERIFY(richSockets.server >= 0 && seedSockets.server >= 0);
+    RoomLog log(Cap);
+    Outbox rich(richSockets.server, Cap);
+    Outbox seed(seedSockets.server, Cap);
+    rich.attach(&log, Dialect::rich());
+    seed.attach(&log, Dialect::seed());
+    Dialect::Bytes presence;
+    presence[std::size_t(Dialect::rich().slot())] = "rich presence\n";
+    presence[std::size_t(Dialect::seed().slot())] = "seed notice\n";
+    log.append(presence, nullptr);
+    log.append(same("message\n"), nullptr);
+    rich.deliver({}, Outbox::Clock::now());
+    seed.deliver({}, Outbox::Clock::now());
+    QCOMPARE(TestSupport::receiveAvailable(richSockets.client),
+             QByteArray("rich presence\nmessage\n"));
+    QCOMPARE(TestSupport::receiveAvailable(seedSockets.client),
+             QByteArray("seed notice\nmessage\n"));
+}
+
+// The owner drops an overflowed client when it is woken; its own write, after
 // the socket drained, may be what takes the client over the cap.
-void TestOutbox::ownerIsWokenWhenItsOwnFlushGoesOverTheCap()
+void TestOutbox::ownerIsWokenWhenItsOwnWriteGoesOverTheCap()
 {
     SocketPair sockets;
     QVERIFY(sockets.server >= 0);
@@ -82,7 +115,7 @@ void TestOutbox::ownerIsWokenWhenItsOwnFlushGoesOverTheCap()
     Outbox outbox(sockets.server, Cap);
     Owner owner;
     outbox.setOwner(&owner);
-    outbox.attach(&log, false);
+    outbox.attach(&log, Dialect::rich());
 
     // The client does not read: fill the socket until something stays queued.
     const QByteArray chunk(1000, 'x');
@@ -91,14 +124,14 @@ void TestOutbox::ownerIsWokenWhenItsOwnFlushGoesOverTheCap()
     QVERIFY(outbox.unsentBytes() > 0);
     QTRY_COMPARE(owner.wakeUps, 1);
     // The owner's turn: the socket is still full, so it waits for it to drain.
-    QCOMPARE(outbox.flush(), Outbox::FlushState::SocketFull);
+    QCOMPARE(outbox.write(), Outbox::WriteState::SocketFull);
 
-    // The room goes on, further than the cap, before any sender flushes this
-    // client; then the socket drains a little and the owner flushes again.
+    // The room goes on, further than the cap, before any walk delivers to this
+    // client; then the socket drains a little and the owner writes again.
     for (int i = 0; i < 2 * Cap / chunk.size(); ++i)
-        log.append(chunk, {}, nullptr);
+        log.append(same(chunk), nullptr);
     TestSupport::receiveAvailable(sockets.client);
-    outbox.flush();
+    outbox.write();
     QVERIFY(outbox.hasOverflowed());
     QTRY_COMPARE(owner.wakeUps, 2);
 }

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+#include "clientsession.h"
+
+#include "dialect.h"
+#include "displaytext.h"
+#include "hub.h"
+#include "logging.h"
+#include "serverconfig.h"
+#include "validation.h"
+
+#include <QThread>
+#include <QTimerEvent>
+
+using namespace Protocol;
+
+namespace {
+constexpr int LingerMs = 2000; // time a closing client gets to read our last words
+constexpr int ShutdownLingerMs = 300;
+} // namespace
+
+ClientSession::ClientSession(Transport *transport, Hub *hub, const ServerConfig *config)
+    : m_transport(transport)
+    , m_hub(hub)
+    , m_config(config)
+    , m_dialect(&Dialect::seed())
+    , m_bucket(config->rate, config->burst)
+{
+    m_transport->setParent(this);
+}
+
+void ClientSession::start()
+{
+    m_transport->start(this);
+    // Until a join says otherwise this may be a seed client.
+    m_transport->setPacing(std::chrono::milliseconds(m_config->seedPacingMs));
+    m_sinceReceive.start();
+    m_timer.start(m_config->joinTimeoutMs, Qt::PreciseTimer, this); // never early
+    qCInfo(lcConnection).noquote() << m_transport->peer() << "connected";
+}
+
+void ClientSession::transportReceived()
+{
+    m_sinceReceive.restart();
+    m_pingOutstanding = false;
+    QByteArray frame;
+    while (m_state != State::Closing) {
+        switch (m_transport->nextFrame(&frame)) {
+        case JsonFrameDecoder::Result::NeedMoreData:
+            return;
+        case JsonFrameDecoder::Result::FrameTooLarge:
+            closeWithError(Code::FrameTooLarge,
+                           QStringLiteral("A message was larger than %1 bytes.")
+                               .arg(m_transport->maxFrameBytes()));
+            return;
+        case JsonFrameDecoder::Result::NestingTooDeep:
+            closeWithError(Code::NestingTooDeep,
+                           QStringLiteral("A message was nested more than %1 levels deep.")
+                               .arg(m_config->maxDepth));
+            return;
+        case JsonFrameDecoder::Result::Garbage:
+        case JsonFrameDecoder::Result::Frame:
+            break;
+        }
+        if (!m_bucket.take()) {
+            if (!m_rateLimitReported) {
+                m_rateLimitReported = true;
+                sendError(Code::RateLimited,
+                          QStringLiteral("Too many messages: at most %1 per second. "
+                                         "Messages are dropped until you slow down.")
+                              .arg(m_config->rate));
+            }
+            continue;
+        }
+        m_rateLimitReported = false;
+        handleFrame(frame);
+    }
+}
+
+void ClientSession::handleFrame(const QByteArray &frame)
+{
+    const Validation::ParsedFrame parsed = Validation::parseFrame(frame);
+    if (!parsed.isValid()) {
+        sendError(parsed.errorCode, parsed.errorText);
+        return;
+    }
+    const auto decoded = Wire::decode<Wire::ToServer>(parsed.object);
+    switch (decoded.status) {
+    case Wire::Decoded<Wire::ToServer>::Status::UnknownType:
+        sendUnknownType(decoded.type);
+        return;
+    case Wire::Decoded<Wire::ToServer>::Status::BadField:
+        // Refused as unjoined first, as before a join nothing else is read.
+        if (decoded.type == Wire::Join::Type || decoded.type == Wire::Ping::Type || requireJoined())
+            sendError(Code::BadField, decoded.reason);
+        return;
+    case Wire::Decoded<Wire::ToServer>::Status::Ok:
+        std::visit([this](const auto &message) { handle(message); }, decoded.message);
+        return;
+    }
+}
+
+bool ClientSession::requireJoined()
+{
+    if (m_state == State::Joined)
+        return true;
+    sendError(Code::NotJoined, QStringLiteral("Join first: {\"type\":\"join\",\"data\":NAME}."));
+    return false;
+}
+
+void ClientSession::handle(const Wire::Ping &ping)
+{
+    send(Wire::encode(Wire::Pong { ping.id }));
+}
+
+void ClientSession::handle(const Wire::Pong &)
+{
+    // Its arrival already counted as life.
+}
+
+// The replies below are built in functions of their own, so that their
+// temporaries do not enlarge the frames under which a join runs.
+void ClientSession::sendUnknownType(const QString &type)
+{
+    sendError(Code::UnknownType, QStringLiteral("Unknown message type \"%1\".").arg(type.left(40)));
+}
+
+// Every stack page a connection's thread touches once stays resident for its
+// lifetime, and a join reaches deep (the hub, the welcome, logging): this frame
+// holds only what the hub call needs.
+void ClientSession::handle(const Wire::Join &join)
+{
+    if (m_state == State::Joined) {
+        sendAlreadyJoined();
+        return;
+    }
+    QString reason;
+    Hub::JoinRequest request;
+    request.name = Validation::normalizedName(join.name);
+    if (!Validation::isValidName(request.name, &reason)) {
+        sendError(Code::InvalidName, reason);
+        return;
+    }
+    request.dialect = &Dialect::of(join);
+    request.since = join.since;
+    request.run = join.run;
+    request.resumeToken = join.resume;
+    request.outbox = m_transport->outbox();
+    request.connection = this;
+    const Hub::JoinResult result = m_hub->join(request);
+    if (!result.errorCode.isEmpty()) {
+        sendError(result.errorCode, result.errorText);
+        return;
+    }
+    m_name = request.name;
+    m_dialect = request.dialect;
+    onJoined(join);
+}
+
+void ClientSession::sendAlreadyJoined()
+{
+    sendError(Code::AlreadyJoined, QStringLiteral("You have already joined as %1.").arg(m_name));
+}
+
+void ClientSession::onJoined(const Wire::Join &join)
+{
+    m_state = State::Joined;
+    if (!m_dialect->readsOneObjectPerReceive())
+        m_transport->setPacing(std::chrono::milliseconds::zero());
+    m_timer.stop();
+    // A client that cannot answer a ping is never timed out for silence.
+    if (m_dialect->answersPings())
+        m_timer.start(qMax(250, m_config->idleTimeoutMs / 4), this);
+    // The one free text we log: neutralised, so that it cannot forge log lines.
+    const QString client = join.isRich()
+        ? QStringLiteral("(%1)").arg(DisplayText::neutralized(join.client.left(64)))
+        : QStringLiteral("(%1)").arg(m_dialect->name());
+    qCInfo(lcConnection).noquote() << m_transport->peer() << "joined as" << m_name << client;
+}
+
+void ClientSession::handle(const Wire::Chat &chat)
+{
+    if (!requireJoined())
+        return;
+    QString reason;
+    if (!Validation::isValidText(chat.text, m_config->maxTextLength, &reason)) {
+        sendError(Code::InvalidText, reason);
+        return;
+    }
+    m_hub->broadcastChat(m_name, m_transport->outbox().get(), chat.text, chat.action);
+}
+
+void ClientSession::handle(const Wire::PrivateChat &chat)
+{
+    if (!requireJoined())
+        return;
+    QString reason;
+    if (!Validation::isValidText(chat.text, m_config->maxTextLength, &reason)) {
+        sendError(Code::InvalidText, reason);
+        return;
+    }
+    if (!m_hub->sendPrivate(m_name, chat.to, chat.text))
+        sendError(Code::NoSuchUser,
+                  QStringLiteral("Nobody called \"%1\" is online.").arg(chat.to.left(64)));
+}
+
+void ClientSession::handle(const Wire::UsersRequest &)
+{
+    if (requireJoined())
+        send(Wire::encode(m_hub->users()));
+}
+
+void ClientSession::send(const QByteArray &bytes)
+{
+    m_transport->send(bytes);
+}
+
+void ClientSession::sendError(QLatin1StringView code, const QString &text)
+{
+    send(Wire::encode(Wire::Error { code, text }));
+}
+
+void ClientSession::closeWithError(QLatin1StringView code, const QString &text)
+{
+    qCWarning(lcConnection).noquote() << m_transport->peer() << m_name << "closed:" << text;
+    sendError(code, text);
+    beginClosing(LingerMs);
+}
+
+void ClientSession::beginClosing(int lingerMs)
+{
+    if (m_state == State::Closing)
+        return;
+    leaveRoom();
+    m_state = State::Closing;
+    m_timer.stop();
+    m_transport->closeAfterWriting(lingerMs);
+}
+
+void ClientSession::transportOverflowed()
+{
+    qCWarning(lcConnection).noquote()
+        << m_transport->peer() << m_name << "dropped: does not read; owed more than"
+        << m_config->maxUnsentBytes << "bytes";
+    m_transport->close(QStringLiteral("slow reader"));
+}
+
+void ClientSession::replace()
+{
+    m_name.clear(); // the name now belongs to the new connection
+    m_state = State::Closing;
+    m_transport->close(QStringLiteral("replaced by a new connection of the same user"));
+}
+
+void ClientSession::shutdown()
+{
+    if (!m_transport->isOpen())
+        return;
+    // Whatever a slow or paced client still owes would delay the news past our exit.
+    m_transport->discardQueued();
+    send(Wire::encode(
+        Wire::Notice { QStringLiteral("The server is shutting down."), Code::Shutdown }));
+    beginClosing(ShutdownLingerMs);
+}
+
+void ClientSession::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timer.timerId())
+        return QObject::timerEvent(event);
+    switch (m_state) {
+    case State::Connected:
+        m_timer.stop();
+        closeWithError(Code::JoinTimeout,
+                       QStringLiteral("No successful join within %1 seconds.")
+                           .arg(m_config->joinTimeoutMs / 1000.0));
+        break;
+    case State::Joined: {
+        const qint64 silence = m_sinceReceive.elapsed();
+        if (silence >= m_config->idleTimeoutMs) {
+            closeWithError(Code::IdleTimeout,
+                           QStringLiteral("No sign of life for %1 seconds.")
+                               .arg(m_config->idleTimeoutMs / 1000.0));
+        } else if (silence >= m_config->idleTimeoutMs / 2 && !m_pingOutstanding) {
+            m_pingOutstanding = true;
+            send(Wire::encode(Wire::Ping { silence }));
+        }
+        break;
+    }
+    case State::Closing:
+        break;
+    }
+}
+
+void ClientSession::leaveRoom()
+{
+    if (m_state != State::Joined)
+        return;
+    m_hub->leave(m_name, m_transport->outbox().get());
+    qCInfo(lcConnection).noquote() << m_transport->peer() << m_name << "left";
+}
+
+void ClientSession::transportClosing(const QString &reason)
+{
+    leaveRoom();
+    m_state = State::Closing;
+    m_timer.stop();
+    qCInfo(lcConnection).noquote() << m_transport->peer() << "closed:" << reason;
+}
+
+void ClientSession::transportClosed()
+{
+    thread()->quit(); // the socket is closed and the client has left
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "connectioncontrol.h"
+#include "tokenbucket.h"
+#include "transport.h"
+#include "wire.h"
+
+#include <QBasicTimer>
+#include <QElapsedTimer>
+#include <QLatin1StringView>
+
+#include <memory>
+
+class Dialect;
+class Hub;
+struct ServerConfig;
+
+// One client's session, served by its own thread: what its frames mean. It
+// checks and acts on each message (join, chat, private, users, ping), times
+// out a client that never joins or falls silent, and leaves the hub when the
+// client goes. The bytes come and go through its Transport; when that closes,
+// the session ends its thread.
+class ClientSession final : public ConnectionControl, private Transport::Listener
+{
+    Q_OBJECT
+public:
+    // Runs in the accepting thread; takes the transport, which moves with it.
+    ClientSession(Transport *transport, Hub *hub, const ServerConfig *config);
+
+protected:
+    void start() override;
+    void replace() override;
+    void shutdown() override;
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    enum class State { Connected, Joined, Closing };
+
+    void transportReceived() override;
+    void transportOverflowed() override;
+    void transportClosing(const QString &reason) override;
+    void transportClosed() override;
+
+    void handleFrame(const QByteArray &frame);
+    void handle(const Wire::Join &join);
+    void handle(const Wire::Chat &chat);
+    void handle(const Wire::PrivateChat &chat);
+    void handle(const Wire::UsersRequest &request);
+    void handle(const Wire::Ping &ping);
+    void handle(const Wire::Pong &pong);
+    bool requireJoined();
+    void onJoined(const Wire::Join &join);
+    void sendUnknownType(const QString &type);
+    void sendAlreadyJoined();
+    void send(const QByteArray &bytes);
+    void sendError(QLatin1StringView code, const QString &text);
+    // Sends the error, stops reading, lingers so the client can read why.
+    void closeWithError(QLatin1StringView code, const QString &text);
+    void beginClosing(int lingerMs);
+    void leaveRoom();
+
+    Transport *m_transport; // a child: deleted with the session
+    Hub *m_hub;
+    const ServerConfig *m_config;
+    const Dialect *m_dialect; // the seed's until a join asks for more
+    TokenBucket m_bucket;
+    QBasicTimer m_timer; // join timeout, then keepalive
+    QElapsedTimer m_sinceReceive;
+    QString m_name;
+    State m_state = State::Connected;
+    bool m_pingOutstanding = false;
+    bool m_rateLimitReported = false;
+};

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+#include "outboxowner.h"
+
+void OutboxOwner::wakeForOutbox()
+{
+    QMetaObject::invokeMethod(this, "outboxReady", Qt::QueuedConnection);
+}

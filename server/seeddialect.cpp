@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+#include "seeddialect.h"
+
+QLatin1StringView SeedDialect::name() const
+{
+    return QLatin1StringView("seed client");
+}
+
+QByteArray SeedDialect::welcome(const Wire::Welcome &welcome) const
+{
+    const QStringList &names = welcome.users;
+    const QString greeting = QStringLiteral("Welcome, %1! ").arg(welcome.name);
+    QByteArray bytes = Wire::encode(
+        Wire::Notice { greeting + QStringLiteral("%1 people are online.").arg(welcome.userCount) });
+    QString online = QStringLiteral("Online: ");
+    for (qsizetype shown = 0; shown < names.size(); ++shown) {
+        online += (shown > 0 ? QStringLiteral(", ") : QString()) + names.at(shown);
+        const qsizetype rest = welcome.userCount - shown - 1;
+        const QByteArray candidate = Wire::encode(Wire::Notice {
+            greeting + online
+            + (rest > 0 ? QStringLiteral(" and %1 more.").arg(rest) : QStringLiteral(".")) });
+        if (candidate.size() > ReadSize)
+            break;
+        bytes = candidate;
+    }
+    return bytes;
+}
+
+QByteArray SeedDialect::presence(const Wire::Presence &presence) const
+{
+    return Wire::encode(Wire::Notice { presence.text });
+}
+
+QByteArray SeedDialect::privateMessage(const ChatMessage &message) const
+{
+    ChatMessage shown = message;
+    shown.text = QStringLiteral("(private) ") + message.text;
+    return Wire::encode(shown);
+}

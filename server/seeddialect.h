@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "dialect.h"
+
+// What a client written literally from the seed spec understands: "message"
+// objects, read one recv(1024) at a time. Everything else becomes a "message"
+// it can show, or a notice; its welcome fits one read.
+class SeedDialect : public Dialect
+{
+public:
+    // A seed client's one read: nothing it must understand may be larger.
+    static constexpr qsizetype ReadSize = 1024;
+
+    explicit SeedDialect(int slot) : Dialect(slot) { }
+
+    QLatin1StringView name() const override;
+    bool readsOneObjectPerReceive() const override { return true; }
+    bool answersPings() const override { return false; }
+    // "Welcome, Alice! 3 people are online." with as many names as fit one read.
+    QByteArray welcome(const Wire::Welcome &welcome) const override;
+    QByteArray presence(const Wire::Presence &presence) const override;
+    // A seed client shows no "to": the text says that it is private.
+    QByteArray privateMessage(const ChatMessage &message) const override;
+};
