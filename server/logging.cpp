@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "logging.h"
 
+#include "timestamp.h"
+
 #include <ctime>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcServer, "pynet.server")
 Q_LOGGING_CATEGORY(lcConnection, "pynet.connection")
-
-namespace {
-// Writes digits right-aligned into out[0, width).
-void putNumber(char *out, int width, long value)
-{
-    for (int i = width - 1; i >= 0; --i, value /= 10)
-        out[i] = char('0' + value % 10);
-}
-} // namespace
 
 // Formats and writes each log line itself, with one write(2). Qt's default
 // handler goes through unbuffered stdio, whose 8 KiB stack buffer would stay
@@ -28,17 +21,11 @@ void Logging::writeLine(QtMsgType type, const QMessageLogContext &, const QStrin
 {
     timespec now {};
     ::clock_gettime(CLOCK_REALTIME, &now);
-    tm local {};
-    ::localtime_r(&now.tv_sec, &local);
-    char stamp[] = "yyyy-MM-ddTHH:mm:ss.zzz ";
-    putNumber(stamp, 4, local.tm_year + 1900);
-    putNumber(stamp + 5, 2, local.tm_mon + 1);
-    putNumber(stamp + 8, 2, local.tm_mday);
-    putNumber(stamp + 11, 2, local.tm_hour);
-    putNumber(stamp + 14, 2, local.tm_min);
-    putNumber(stamp + 17, 2, local.tm_sec);
-    putNumber(stamp + 20, 3, now.tv_nsec / 1000000);
-    QByteArray line = QByteArray(stamp, sizeof(stamp) - 1);
+    char stamp[Timestamp::Length + 1];
+    Timestamp::write(stamp, qint64(now.tv_sec) * 1000 + now.tv_nsec / 1000000,
+                     Timestamp::Zone::Local);
+    stamp[Timestamp::Length] = ' ';
+    QByteArray line = QByteArray(stamp, sizeof(stamp));
     if (type == QtWarningMsg)
         line += "warning: ";
     else if (type == QtCriticalMsg)

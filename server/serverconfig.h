@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "protocol.h"
+
 #include <QHostAddress>
 #include <QString>
 
@@ -11,16 +13,16 @@ class QCommandLineParser;
 struct ServerConfig
 {
     QHostAddress host = QHostAddress::Any;
-    quint16 port = 5050;
+    quint16 port = Protocol::DefaultPort;
     QString serverName = QStringLiteral("PyNet Chat");
 
     int maxClients = 9900; // lowered at start to what the descriptor limit allows
     int listenBacklog = 1024; // pending connections the kernel queues for us
     int historySize = 100; // room messages kept for welcomes and catch-up
     int presenceLimit = 1000; // rooms larger than this do not announce joins and leaves
-    qsizetype maxFrameBytes = 64 * 1024; // one incoming message, before it is parsed
+    qsizetype maxFrameBytes = Protocol::DefaultMaxFrameBytes; // one incoming message, unparsed
     int maxDepth = 64; // nesting levels of one incoming message
-    int maxTextLength = 8000; // code points of one chat message
+    int maxTextLength = Protocol::DefaultMaxTextLength; // code points of one chat message
     qsizetype maxUnsentBytes = 1024 * 1024; // owed to a client that does not read
     int sendBufferBytes = 128 * 1024; // SO_SNDBUF of each client socket; 0: the kernel's
     int joinTimeoutMs = 20 * 1000; // from connect to a successful join

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "protocol.h"
 
+#include "timestamp.h"
 #include "wire.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
-
-#include <ctime>
 
 namespace Protocol {
 
@@ -17,28 +16,12 @@ QByteArray encode(const QJsonObject &message)
     return bytes;
 }
 
-// By hand rather than with QDateTime::toString(), which formats through
-// vasprintf: 2 KiB more stack, and the server stamps presence messages from
-// every joining connection's thread, whose touched stack pages stay resident.
 QString timestampNow()
 {
-    const qint64 msecs = QDateTime::currentMSecsSinceEpoch();
-    const time_t seconds = time_t(msecs / 1000);
-    tm utc {};
-    ::gmtime_r(&seconds, &utc);
-    char text[] = "yyyy-MM-ddTHH:mm:ss.zzzZ"; // Qt::ISODateWithMs in UTC
-    const auto put = [&text](int at, int width, int value) {
-        for (int i = at + width - 1; i >= at; --i, value /= 10)
-            text[i] = char('0' + value % 10);
-    };
-    put(0, 4, utc.tm_year + 1900);
-    put(5, 2, utc.tm_mon + 1);
-    put(8, 2, utc.tm_mday);
-    put(11, 2, utc.tm_hour);
-    put(14, 2, utc.tm_min);
-    put(17, 2, utc.tm_sec);
-    put(20, 3, int(msecs % 1000));
-    return QString::fromLatin1(text, sizeof(text) - 1);
+    char text[Timestamp::Length + 1];
+    Timestamp::write(text, QDateTime::currentMSecsSinceEpoch(), Timestamp::Zone::Utc);
+    text[Timestamp::Length] = 'Z'; // Qt::ISODateWithMs in UTC
+    return QString::fromLatin1(text, sizeof(text));
 }
 
 QJsonObject join(const QString &name)

@@ -8,7 +8,7 @@
 #include "protocol.h"
 #include "rawclient.h"
 #include "receiveavailable.h"
-#include "serverprocess.h"
+#include "serverfixture.h"
 #include "validation.h"
 
 #include <QDeadlineTimer>
@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 using namespace Protocol;
@@ -67,16 +68,6 @@ QJsonObject takeCoded(RawClient &client, const QString &type, QLatin1StringView 
         if (object.isEmpty() || object.value(Field::Code).toString() == code)
             return object;
     }
-}
-
-// SIGTERM gives exit code 0, and no sanitizer (in a sanitizer build) said anything.
-bool stoppedCleanly(ServerProcess &server)
-{
-    if (server.stop() != 0)
-        return false;
-    const QString output = server.output();
-    return !output.contains(QStringLiteral("runtime error:"))
-        && !output.contains(QStringLiteral("Sanitizer"));
 }
 
 // AddressSanitizer keeps freed memory in quarantine, so the resident size of a
@@ -446,7 +437,7 @@ QList<BadInput> malformedCorpus()
 
 } // namespace
 
-class TestHostileClients : public QObject
+class TestHostileClients : public ServerFixture
 {
     Q_OBJECT
 private Q_SLOTS:
@@ -457,20 +448,29 @@ private Q_SLOTS:
     void resetsMidMessage();
     void flood();
     void terminateWithClients();
+
+private:
+    // Alice and Bob are on every server a test gets before the attack begins.
+    bool serverStarted() override
+    {
+        m_conversation.emplace();
+        return m_conversation->open(serverPort());
+    }
+    void serverStopping() override { m_conversation.reset(); }
+    Conversation &conversation() { return *m_conversation; }
+
+    std::optional<Conversation> m_conversation;
 };
 
 void TestHostileClients::malformedInputs()
 {
     // No rate limit here: every input must get its own answer.
-    ServerProcess server({ QStringLiteral("--rate"), QStringLiteral("1000000"),
-                           QStringLiteral("--burst"), QStringLiteral("1000000") });
-    QVERIFY2(server.start(), qPrintable(server.output()));
-    Conversation conversation;
-    QVERIFY(conversation.open(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--rate"), QStringLiteral("1000000"),
+                          QStringLiteral("--burst"), QStringLiteral("1000000") }));
     RawClient unjoined;
-    QVERIFY(unjoined.connectTo(server.port()));
+    QVERIFY(unjoined.connectTo(serverPort()));
     RawClient mallory;
-    QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
+    QVERIFY(mallory.joinAs(serverPort(), QStringLiteral("Mallory")));
 
     const QList<BadInput> inputs = malformedCorpus();
     QVERIFY2(inputs.size() >= 500, QByteArray::number(inputs.size()));
@@ -500,7 +500,7 @@ void TestHostileClients::malformedInputs()
         }
         case Via::Fresh: {
             RawClient client;
-            QVERIFY(client.connectTo(server.port()));
+            QVERIFY(client.connectTo(serverPort()));
             client.send(input.bytes);
             const QJsonObject reply = client.waitFor(QStringLiteral("error"));
             QVERIFY2(reply.value(Field::Code).toString() == input.code,
@@ -511,7 +511,7 @@ void TestHostileClients::malformedInputs()
         }
         case Via::Truncated: {
             RawClient client;
-            QVERIFY(client.connectTo(server.port()));
+            QVERIFY(client.connectTo(serverPort()));
             client.send(input.bytes);
             ::shutdown(int(client.socket().socketDescriptor()), SHUT_WR);
             QVERIFY2(client.waitForClosed(), what.constData());
@@ -523,9 +523,9 @@ void TestHostileClients::malformedInputs()
             const QString text = QString::fromUtf8(input.bytes)
                                      .section(QStringLiteral("\"data\":\""), 1)
                                      .section(u'"', 0, 0);
-            const QJsonObject atBob = takeMessage(conversation.bob(), text);
+            const QJsonObject atBob = takeMessage(conversation().bob(), text);
             QVERIFY2(atBob.value(Field::From).toString() == u"Mallory", what.constData());
-            const QJsonObject atAlice = takeMessage(conversation.alice(), text);
+            const QJsonObject atAlice = takeMessage(conversation().alice(), text);
             QVERIFY2(atAlice.value(Field::From).toString() == u"Mallory", what.constData());
             QVERIFY2(atBob.value(Field::Time).toString() != u"2000-01-01T00:00:00.000Z",
                      what.constData());
@@ -535,15 +535,15 @@ void TestHostileClients::malformedInputs()
         }
         ++answered;
         if (i % 20 == 0) {
-            conversation.exchange();
-            conversation.alice().received().clear();
-            conversation.bob().received().clear();
+            conversation().exchange();
+            conversation().alice().received().clear();
+            conversation().bob().received().clear();
             mallory.received().clear();
         }
     }
-    conversation.exchange();
-    QCOMPARE(server.process().state(), QProcess::Running);
-    QVERIFY(conversation.allDelivered());
+    conversation().exchange();
+    QCOMPARE(server().process().state(), QProcess::Running);
+    QVERIFY(conversation().allDelivered());
     QVERIFY(unjoined.received().isEmpty()); // no answer beyond one per input
     QCOMPARE(answered, int(inputs.size()));
 
@@ -562,25 +562,20 @@ void TestHostileClients::malformedInputs()
                              .arg(refusedAndClosed)
                              .arg(closes)
                              .arg(relayedAsSender)
-                             .arg(conversation.delivered())
-                             .arg(conversation.sent());
-    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
+                             .arg(conversation().delivered())
+                             .arg(conversation().sent());
 }
 
 void TestHostileClients::endlessFrame()
 {
-    ServerProcess server;
-    QVERIFY2(server.start(), qPrintable(server.output()));
-    const ProcessProbe probe(server.pid());
-    Conversation conversation;
-    QVERIFY(conversation.open(server.port()));
-    conversation.exchange();
+    const ProcessProbe probe(server().pid());
+    conversation().exchange();
     const qint64 baseline = probe.residentKiB();
 
     // 64 MiB of one chat message that never ends, written while the reply is
     // collected: the error comes long before the sender stops.
     PlainSocket attacker;
-    QVERIFY(attacker.connectTo(server.port()));
+    QVERIFY(attacker.connectTo(serverPort()));
     const QByteArray chunk(64 * 1024, 'x');
     const qint64 total = 64 * 1024 * 1024;
     QVERIFY(attacker.send(R"({"type":"chat","data":")"));
@@ -602,11 +597,11 @@ void TestHostileClients::endlessFrame()
     QVERIFY2(drained >= 0, "the server did not close the connection");
     const QJsonObject error = Validation::parseFrame(reply.left(reply.indexOf('\n'))).object;
     QCOMPARE(error.value(Field::Code).toString(), Code::FrameTooLarge);
-    QVERIFY(server.waitForOutput(QStringLiteral("larger than 65536 bytes")));
+    QVERIFY(server().waitForOutput(QStringLiteral("larger than 65536 bytes")));
     peak = qMax(peak, probe.residentKiB());
-    conversation.exchange();
-    QVERIFY(conversation.allDelivered());
-    QCOMPARE(server.process().state(), QProcess::Running);
+    conversation().exchange();
+    QVERIFY(conversation().allDelivered());
+    QCOMPARE(server().process().state(), QProcess::Running);
 
     const qint64 growth = peak - baseline;
     qInfo().noquote()
@@ -619,31 +614,27 @@ void TestHostileClients::endlessFrame()
                .arg(baseline)
                .arg(peak)
                .arg(growth)
-               .arg(conversation.delivered())
-               .arg(conversation.sent());
+               .arg(conversation().delivered())
+               .arg(conversation().sent());
     QVERIFY2(!memoryIsMeaningful() || growth < 5 * 1024, qPrintable(QString::number(growth)));
-    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::readerThatNeverReads()
 {
     const qint64 cap = 256 * 1024;
     const qint64 sendBuffer = 128 * 1024;
-    ServerProcess server({ QStringLiteral("--rate"), QStringLiteral("1000000"),
-                           QStringLiteral("--burst"), QStringLiteral("1000000"),
-                           QStringLiteral("--max-unsent-bytes"), QString::number(cap),
-                           QStringLiteral("--send-buffer"), QString::number(sendBuffer) });
-    QVERIFY2(server.start(), qPrintable(server.output()));
-    const ProcessProbe probe(server.pid());
-    Conversation conversation;
-    QVERIFY(conversation.open(server.port()));
-    conversation.exchange();
+    QVERIFY(startServer({ QStringLiteral("--rate"), QStringLiteral("1000000"),
+                          QStringLiteral("--burst"), QStringLiteral("1000000"),
+                          QStringLiteral("--max-unsent-bytes"), QString::number(cap),
+                          QStringLiteral("--send-buffer"), QString::number(sendBuffer) }));
+    const ProcessProbe probe(server().pid());
+    conversation().exchange();
 
     PlainSocket sloth;
-    QVERIFY(sloth.connectTo(server.port(), 4096));
+    QVERIFY(sloth.connectTo(serverPort(), 4096));
     QVERIFY(sloth.send(
         encode(richJoin(QStringLiteral("Sloth"), QStringLiteral("never reads"), 0, {}))));
-    QVERIFY(server.waitForOutput(QStringLiteral("joined as Sloth")));
+    QVERIFY(server().waitForOutput(QStringLiteral("joined as Sloth")));
     const qint64 baseline = probe.residentKiB();
     qint64 peak = baseline;
 
@@ -657,27 +648,28 @@ void TestHostileClients::readerThatNeverReads()
     clock.start();
     while (sentAfterDrop < 100 && clock.elapsed() < 30000) {
         for (int i = 0; i < Batch; ++i)
-            conversation.alice().sendObject(chat(QStringLiteral("%1 %2").arg(++sent).arg(filler)));
+            conversation().alice().sendObject(
+                chat(QStringLiteral("%1 %2").arg(++sent).arg(filler)));
         while (deliveredToBob < sent) {
-            const QJsonObject message = conversation.bob().waitFor(QStringLiteral("message"));
+            const QJsonObject message = conversation().bob().waitFor(QStringLiteral("message"));
             QVERIFY2(!message.isEmpty(), qPrintable(QString::number(deliveredToBob)));
             QCOMPARE(message.value(Field::Data).toString().section(u' ', 0, 0).toInt(),
                      deliveredToBob + 1);
             ++deliveredToBob;
         }
-        conversation.alice().received().clear();
+        conversation().alice().received().clear();
         peak = qMax(peak, probe.residentKiB());
         if (sentAfterDrop >= 0)
             sentAfterDrop += Batch;
-        else if (server.output().contains(QStringLiteral("does not read")))
+        else if (server().output().contains(QStringLiteral("does not read")))
             sentAfterDrop = 0;
     }
     QVERIFY2(sentAfterDrop >= 100, "the server never dropped the reader");
-    QVERIFY(server.output().contains(QStringLiteral("Sloth dropped")));
+    QVERIFY(server().output().contains(QStringLiteral("Sloth dropped")));
     const qint64 drained = sloth.drainUntilClosed(5000);
     QVERIFY2(drained >= 0, "the dropped reader's connection stayed open");
-    conversation.exchange();
-    QVERIFY(conversation.allDelivered());
+    conversation().exchange();
+    QVERIFY(conversation().allDelivered());
 
     const qint64 growth = peak - baseline;
     qInfo().noquote() << QStringLiteral(
@@ -704,15 +696,11 @@ void TestHostileClients::readerThatNeverReads()
                             .arg(owedWhenDropped / 1024)
                             .arg(allowed / 1024)));
     QVERIFY2(!memoryIsMeaningful() || growth < 8 * 1024, qPrintable(QString::number(growth)));
-    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::connectionsThatNeverJoin()
 {
-    ServerProcess server({ QStringLiteral("--join-timeout"), QStringLiteral("1") });
-    QVERIFY2(server.start(), qPrintable(server.output()));
-    Conversation conversation;
-    QVERIFY(conversation.open(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--join-timeout"), QStringLiteral("1") }));
 
     const int count = 100;
     std::vector<std::unique_ptr<RawClient>> silent;
@@ -720,11 +708,11 @@ void TestHostileClients::connectionsThatNeverJoin()
     clock.start();
     for (int i = 0; i < count; ++i) {
         silent.push_back(std::make_unique<RawClient>());
-        QVERIFY(silent.back()->connectTo(server.port()));
+        QVERIFY(silent.back()->connectTo(serverPort()));
     }
     const qint64 allConnected = clock.elapsed();
     for (int i = 0; i < 5; ++i)
-        conversation.exchange();
+        conversation().exchange();
     const qint64 chatDone = clock.elapsed();
 
     int timedOut = 0;
@@ -734,8 +722,8 @@ void TestHostileClients::connectionsThatNeverJoin()
             ++timedOut;
     }
     const qint64 allClosed = clock.elapsed();
-    conversation.exchange();
-    QVERIFY(conversation.allDelivered());
+    conversation().exchange();
+    QVERIFY(conversation().allDelivered());
     qInfo().noquote() << QStringLiteral(
                              "connections that never join: %1/%2 told join_timeout and closed, "
                              "all within %3 ms of the first connect (--join-timeout 1 s); chat "
@@ -743,25 +731,20 @@ void TestHostileClients::connectionsThatNeverJoin()
                              .arg(timedOut)
                              .arg(count)
                              .arg(allClosed)
-                             .arg(conversation.delivered())
-                             .arg(conversation.sent())
+                             .arg(conversation().delivered())
+                             .arg(conversation().sent())
                              .arg(chatDone);
     QCOMPARE(timedOut, count);
     QVERIFY2(chatDone < 1000, "chat was held up by the silent connections");
     QVERIFY2(allClosed >= 900 && // a coarse timer may fire 5% early
                  allClosed < allConnected + 4000,
              qPrintable(QString::number(allClosed)));
-    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
 }
 
 void TestHostileClients::resetsMidMessage()
 {
-    ServerProcess server;
-    QVERIFY2(server.start(), qPrintable(server.output()));
-    const ProcessProbe probe(server.pid());
-    Conversation conversation;
-    QVERIFY(conversation.open(server.port()));
-    conversation.exchange();
+    const ProcessProbe probe(server().pid());
+    conversation().exchange();
     const int threads = probe.threads();
     const int files = probe.openFiles();
     const qint64 memory = probe.residentKiB();
@@ -771,7 +754,7 @@ void TestHostileClients::resetsMidMessage()
     int peakThreads = threads;
     for (int i = 0; i < cycles; ++i) {
         PlainSocket socket;
-        QVERIFY(socket.connectTo(server.port()));
+        QVERIFY(socket.connectTo(serverPort()));
         const QByteArray name = "Resetter" + QByteArray::number(i);
         switch (i % 4) {
         case 0:
@@ -792,15 +775,15 @@ void TestHostileClients::resetsMidMessage()
         socket.reset();
         if (i % 100 == 99) {
             peakThreads = qMax(peakThreads, probe.threads());
-            conversation.exchange();
-            conversation.alice().received().clear();
-            conversation.bob().received().clear();
+            conversation().exchange();
+            conversation().alice().received().clear();
+            conversation().bob().received().clear();
         }
     }
     QTRY_COMPARE_WITH_TIMEOUT(probe.threads(), threads, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(probe.openFiles(), files, 10000);
-    conversation.exchange();
-    QVERIFY(conversation.allDelivered());
+    conversation().exchange();
+    QVERIFY(conversation().allDelivered());
     qInfo().noquote() << QStringLiteral(
                              "connect/reset mid-message: %1 cycles; threads %2 before, %3 at most "
                              "during, %4 after; open files %5 before, %6 after; VmRSS %7 KiB "
@@ -813,22 +796,18 @@ void TestHostileClients::resetsMidMessage()
                              .arg(probe.openFiles())
                              .arg(memory)
                              .arg(probe.residentKiB())
-                             .arg(conversation.delivered())
-                             .arg(conversation.sent());
-    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
+                             .arg(conversation().delivered())
+                             .arg(conversation().sent());
 }
 
 void TestHostileClients::flood()
 {
     const int rate = 10;
     const int burst = 20;
-    ServerProcess server({ QStringLiteral("--rate"), QString::number(rate),
-                           QStringLiteral("--burst"), QString::number(burst) });
-    QVERIFY2(server.start(), qPrintable(server.output()));
-    Conversation conversation;
-    QVERIFY(conversation.open(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--rate"), QString::number(rate),
+                          QStringLiteral("--burst"), QString::number(burst) }));
     RawClient mallory;
-    QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
+    QVERIFY(mallory.joinAs(serverPort(), QStringLiteral("Mallory")));
 
     // 2,000 messages at once, then more as fast as the socket takes them, for
     // 1.5 s, while Alice and Bob keep talking.
@@ -855,7 +834,7 @@ void TestHostileClients::flood()
             nextExchange = clock.elapsed() + 150;
             QElapsedTimer exchangeClock;
             exchangeClock.start();
-            conversation.exchange();
+            conversation().exchange();
             slowestExchangeMs = qMax(slowestExchangeMs, exchangeClock.elapsed());
         }
         mallory.socket().waitForBytesWritten(20);
@@ -867,7 +846,8 @@ void TestHostileClients::flood()
     // Everything Mallory got through reaches Bob before the news that Mallory left,
     // so by then the server has read the whole flood; the bucket refilled for that long at most.
     for (;;) {
-        const QJsonObject presence = conversation.bob().waitFor(QStringLiteral("presence"), 20000);
+        const QJsonObject presence =
+            conversation().bob().waitFor(QStringLiteral("presence"), 20000);
         QVERIFY(!presence.isEmpty());
         if (presence.value(Field::Name).toString() == u"Mallory"
             && presence.value(Field::Event).toString() == Event::Left)
@@ -875,12 +855,12 @@ void TestHostileClients::flood()
     }
     const double floodSeconds = clock.elapsed() / 1000.0;
     int relayed = 0;
-    for (const QJsonObject &object : std::as_const(conversation.bob().received())) {
+    for (const QJsonObject &object : std::as_const(conversation().bob().received())) {
         if (typeOf(object) == u"message" && object.value(Field::From).toString() == u"Mallory")
             ++relayed;
     }
     const double allowed = burst + rate * floodSeconds + 1;
-    QVERIFY(conversation.allDelivered());
+    QVERIFY(conversation().allDelivered());
     qInfo().noquote() << QStringLiteral(
                              "flood: %1 messages in 1.5 s; rate_limited after %2 ms; %3 relayed "
                              "in %4 s (burst %5 + %6/s allows %7); chat %8/%9 delivered meanwhile, "
@@ -892,32 +872,29 @@ void TestHostileClients::flood()
                              .arg(burst)
                              .arg(rate)
                              .arg(int(allowed))
-                             .arg(conversation.delivered())
-                             .arg(conversation.sent())
+                             .arg(conversation().delivered())
+                             .arg(conversation().sent())
                              .arg(slowestExchangeMs);
     QVERIFY(floodSent >= 20000);
     QVERIFY(relayed >= burst - 1); // the join took a token
     QVERIFY(relayed <= allowed);
     QVERIFY2(slowestExchangeMs < 1000, "the flood held up the others");
-    QCOMPARE(server.process().state(), QProcess::Running);
-    QVERIFY2(stoppedCleanly(server), qPrintable(server.output().right(3000)));
+    QCOMPARE(server().process().state(), QProcess::Running);
 }
 
 void TestHostileClients::terminateWithClients()
 {
-    ServerProcess server;
-    QVERIFY2(server.start(), qPrintable(server.output()));
     const int count = 50;
     std::vector<std::unique_ptr<RawClient>> clients;
     for (int i = 0; i < count; ++i) {
         clients.push_back(std::make_unique<RawClient>());
         // Half speak the richer protocol, half are seed clients.
         QVERIFY(
-            clients.back()->joinAs(server.port(), QStringLiteral("Client%1").arg(i), i % 2 == 0));
+            clients.back()->joinAs(serverPort(), QStringLiteral("Client%1").arg(i), i % 2 == 0));
     }
     QElapsedTimer clock;
     clock.start();
-    const int exitCode = server.stop(5000);
+    const int exitCode = server().stop(5000);
     const qint64 stopMs = clock.elapsed();
 
     int told = 0;
@@ -936,8 +913,8 @@ void TestHostileClients::terminateWithClients()
                              .arg(told)
                              .arg(closed);
     QCOMPARE(exitCode, 0);
-    QVERIFY(!server.output().contains(QStringLiteral("runtime error:")));
-    QVERIFY(!server.output().contains(QStringLiteral("Sanitizer")));
+    QVERIFY(!server().output().contains(QStringLiteral("runtime error:")));
+    QVERIFY(!server().output().contains(QStringLiteral("Sanitizer")));
     QVERIFY2(stopMs < 2000, qPrintable(QString::number(stopMs)));
     QCOMPARE(told, count);
     QCOMPARE(closed, count);

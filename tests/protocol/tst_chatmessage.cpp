@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "chatmessage.h"
 #include "protocol.h"
+#include "timestamp.h"
 #include "validation.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QScopeGuard>
 #include <QTest>
+
+#include <ctime>
 
 class TestChatMessage : public QObject
 {
@@ -20,6 +24,8 @@ private Q_SLOTS:
     void wrongFieldTypes();
     void optionalFieldsOfTheWrongTypeAreIgnored();
     void timestampNowIsIsoUtcWithMilliseconds();
+    void timestampWrite_data();
+    void timestampWrite();
 };
 
 static ChatMessage message(qint64 id, const QDateTime &time, const QString &from, const QString &to,
@@ -198,6 +204,52 @@ void TestChatMessage::timestampNowIsIsoUtcWithMilliseconds()
     QCOMPARE(parsed.timeSpec(), Qt::UTC);
     QCOMPARE(stamp, parsed.toString(Qt::ISODateWithMs));
     QVERIFY2(before.msecsTo(parsed) >= 0 && parsed.msecsTo(after) >= 0, qPrintable(stamp));
+}
+
+// The formatter behind timestampNow() and the server's log lines.
+void TestChatMessage::timestampWrite_data()
+{
+    QTest::addColumn<qint64>("msecs");
+    QTest::addColumn<QString>("utc");
+    QTest::addColumn<QString>("local"); // in TZ=IST-5:30, half an hour off any whole hour
+
+    QTest::newRow("the epoch") << qint64(0) << QStringLiteral("1970-01-01T00:00:00.000")
+                               << QStringLiteral("1970-01-01T05:30:00.000");
+    QTest::newRow("a leap day's last millisecond")
+        << qint64(1709251199999) << QStringLiteral("2024-02-29T23:59:59.999")
+        << QStringLiteral("2024-03-01T05:29:59.999");
+    QTest::newRow("before the epoch") << qint64(-1) << QStringLiteral("1969-12-31T23:59:59.999")
+                                      << QStringLiteral("1970-01-01T05:29:59.999");
+    QTest::newRow("past 2038") << qint64(4102444800007) << QStringLiteral("2100-01-01T00:00:00.007")
+                               << QStringLiteral("2100-01-01T05:30:00.007");
+}
+
+void TestChatMessage::timestampWrite()
+{
+    QFETCH(qint64, msecs);
+    QFETCH(QString, utc);
+    QFETCH(QString, local);
+
+    const QByteArray zone = qgetenv("TZ");
+    const bool hadZone = qEnvironmentVariableIsSet("TZ");
+    const auto restore = qScopeGuard([&] {
+        if (hadZone)
+            qputenv("TZ", zone);
+        else
+            qunsetenv("TZ");
+        ::tzset();
+    });
+    qputenv("TZ", "IST-5:30");
+    ::tzset();
+
+    char text[Timestamp::Length + 1];
+    text[Timestamp::Length] = '#'; // must stay: nothing is written past Length
+    Timestamp::write(text, msecs, Timestamp::Zone::Utc);
+    QCOMPARE(QString::fromLatin1(text, sizeof(text)), utc + u'#');
+    QCOMPARE(QDateTime::fromMSecsSinceEpoch(msecs, Qt::UTC).toString(Qt::ISODateWithMs),
+             utc + u'Z');
+    Timestamp::write(text, msecs, Timestamp::Zone::Local);
+    QCOMPARE(QString::fromLatin1(text, sizeof(text)), local + u'#');
 }
 
 #include "tst_chatmessage.moc"

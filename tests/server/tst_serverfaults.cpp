@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocol.h"
 #include "rawclient.h"
-#include "serverprocess.h"
+#include "serverfixture.h"
 #include "servertest.h"
 
 #include <QElapsedTimer>
@@ -11,13 +11,14 @@
 
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <vector>
 
 using namespace ServerTest;
 
 // Every way a client can misbehave: each gets an error and/or a logged close,
 // the server stays up, and two ordinary users next to it lose nothing.
-class TestServerFaults : public QObject
+class TestServerFaults : public ServerFixture
 {
     Q_OBJECT
 
@@ -41,17 +42,27 @@ private Q_SLOTS:
     void rateLimit();
     void serverFull();
     void clientFieldCannotForgeLogLines();
+
+private:
+    // Every server a test gets has the two bystanders joined before the test runs.
+    bool serverStarted() override
+    {
+        m_pair.emplace();
+        return m_pair->join(serverPort());
+    }
+    void serverStopping() override { m_pair.reset(); }
+    ChatPair &pair() { return *m_pair; }
+
+    std::optional<ChatPair> m_pair;
 };
 
-#define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
-
 // The server is alive and the two bystanders still talk to each other.
-#define VERIFY_UNHARMED(server, pair)                                                              \
+#define VERIFY_UNHARMED()                                                                          \
     do {                                                                                           \
-        QCOMPARE((server).process().state(), QProcess::Running);                                   \
+        QCOMPARE(server().process().state(), QProcess::Running);                                   \
         QString why;                                                                               \
-        QVERIFY2((pair).stillChats(&why),                                                          \
-                 qPrintable(why + QLatin1Char('\n') + (server).output()));                         \
+        QVERIFY2(pair().stillChats(&why),                                                          \
+                 qPrintable(why + QLatin1Char('\n') + server().output()));                         \
     } while (false)
 
 // Writes everything before returning: large messages do not fit the socket at once.
@@ -73,13 +84,9 @@ static QString peerInLog(RawClient &client)
 
 void TestServerFaults::chatBeforeJoin()
 {
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
 
     RawClient early;
-    QVERIFY(early.connectTo(server.port()));
+    QVERIFY(early.connectTo(serverPort()));
     early.sendObject(Protocol::chat(QStringLiteral("sneaking in")));
     QCOMPARE(stringOf(early.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("not_joined"));
@@ -92,24 +99,20 @@ void TestServerFaults::chatBeforeJoin()
     QVERIFY(early.received().isEmpty());
 
     QList<QJsonObject> before;
-    QVERIFY(barrier(pair.second, &before));
+    QVERIFY(barrier(pair().second, &before));
     QVERIFY2(ofType(before, QStringLiteral("message")).isEmpty(), "an unjoined client was relayed");
 
     // The connection stays usable.
     early.sendObject(Protocol::richJoin(QStringLiteral("Early"), {}, 0, {}));
     QVERIFY(!early.waitFor(QStringLiteral("welcome")).isEmpty());
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::duplicateJoin()
 {
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
 
     RawClient carol;
-    QVERIFY(carol.joinAs(server.port(), QStringLiteral("Carol")));
+    QVERIFY(carol.joinAs(serverPort(), QStringLiteral("Carol")));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Dave"), {}, 0, {}));
     QCOMPARE(stringOf(carol.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("already_joined"));
@@ -122,11 +125,11 @@ void TestServerFaults::duplicateJoin()
         carol.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
         QJsonArray({ QStringLiteral("Alice"), QStringLiteral("Bob"), QStringLiteral("Carol") }));
     carol.sendObject(Protocol::chat(QStringLiteral("still me")));
-    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("message"), QStringLiteral("data"),
+    QCOMPARE(stringOf(waitForMatch(pair().first, QStringLiteral("message"), QStringLiteral("data"),
                                    QStringLiteral("still me")),
                       "from"),
              QStringLiteral("Carol"));
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::badMessages_data()
@@ -188,13 +191,8 @@ void TestServerFaults::badMessages()
 {
     QFETCH(QByteArray, bytes);
     QFETCH(QString, code);
-
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
     RawClient mallory;
-    QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
+    QVERIFY(mallory.joinAs(serverPort(), QStringLiteral("Mallory")));
 
     mallory.send(bytes);
     const QJsonObject error = mallory.waitFor(QStringLiteral("error"));
@@ -203,13 +201,13 @@ void TestServerFaults::badMessages()
 
     // The connection carries on, and what was refused reached nobody.
     mallory.sendObject(Protocol::chat(QStringLiteral("sorry")));
-    for (RawClient *bystander : { &pair.first, &pair.second }) {
+    for (RawClient *bystander : { &pair().first, &pair().second }) {
         const QJsonObject next = bystander->waitFor(QStringLiteral("message"));
         QCOMPARE(stringOf(next, "from"), QStringLiteral("Mallory"));
         QCOMPARE(stringOf(next, "data"), QStringLiteral("sorry"));
     }
     QVERIFY(mallory.received().isEmpty());
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::names_data()
@@ -267,13 +265,8 @@ void TestServerFaults::names()
     QFETCH(QString, code);
     QFETCH(QString, joinedAs);
 
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
-
     RawClient client;
-    QVERIFY(client.connectTo(server.port()));
+    QVERIFY(client.connectTo(serverPort()));
     client.sendObject({ { QStringLiteral("type"), QStringLiteral("join") },
                         { QStringLiteral("data"), name },
                         { QStringLiteral("protocol"), 1 } });
@@ -281,48 +274,45 @@ void TestServerFaults::names()
     if (code.isEmpty()) {
         QCOMPARE(stringOf(reply, "type"), QStringLiteral("welcome"));
         QCOMPARE(stringOf(reply, "name"), joinedAs);
-        QCOMPARE(stringOf(pair.first.waitFor(QStringLiteral("presence")), "name"), joinedAs);
+        QCOMPARE(stringOf(pair().first.waitFor(QStringLiteral("presence")), "name"), joinedAs);
         client.sendObject(Protocol::chat(QStringLiteral("hi")));
-        QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "from"), joinedAs);
+        QCOMPARE(stringOf(pair().second.waitFor(QStringLiteral("message")), "from"), joinedAs);
     } else {
         QCOMPARE(stringOf(reply, "type"), QStringLiteral("error"));
         QCOMPARE(stringOf(reply, "code"), code);
         QVERIFY(!stringOf(reply, "data").isEmpty());
         QList<QJsonObject> before;
-        QVERIFY(barrier(pair.first, &before));
+        QVERIFY(barrier(pair().first, &before));
         QVERIFY2(ofType(before, QStringLiteral("presence")).isEmpty(), "a refused name joined");
         // Still connected: the user may try another name.
         client.sendObject(Protocol::richJoin(QStringLiteral("Second try"), {}, 0, {}));
         QCOMPARE(stringOf(client.waitFor(QStringLiteral("welcome")), "name"),
                  QStringLiteral("Second try"));
     }
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::overLongText()
 {
-    ServerProcess server({ QStringLiteral("--max-text"), QStringLiteral("100") });
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--max-text"), QStringLiteral("100") }));
 
     // Code points, not UTF-16 units or bytes: 50 emoji and 50 letters are 100.
     const QString longest = QStringLiteral("\U0001F600").repeated(50) + QString(50, u'x');
-    pair.first.sendObject(Protocol::chat(longest));
-    QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"), longest);
+    pair().first.sendObject(Protocol::chat(longest));
+    QCOMPARE(stringOf(pair().second.waitFor(QStringLiteral("message")), "data"), longest);
 
-    pair.first.sendObject(Protocol::chat(longest + u'y'));
-    const QJsonObject error = pair.first.waitFor(QStringLiteral("error"));
+    pair().first.sendObject(Protocol::chat(longest + u'y'));
+    const QJsonObject error = pair().first.waitFor(QStringLiteral("error"));
     QCOMPARE(stringOf(error, "code"), QStringLiteral("invalid_text"));
     QVERIFY(stringOf(error, "data").contains(QStringLiteral("100")));
-    pair.first.sendObject(Protocol::privateMessage(QStringLiteral("Bob"), QString(101, u'p')));
-    QCOMPARE(stringOf(pair.first.waitFor(QStringLiteral("error")), "code"),
+    pair().first.sendObject(Protocol::privateMessage(QStringLiteral("Bob"), QString(101, u'p')));
+    QCOMPARE(stringOf(pair().first.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("invalid_text"));
 
     QList<QJsonObject> before;
-    QVERIFY(barrier(pair.second, &before));
+    QVERIFY(barrier(pair().second, &before));
     QVERIFY2(ofType(before, QStringLiteral("message")).isEmpty(), "an over-long text was relayed");
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::frameTooLarge_data()
@@ -339,35 +329,33 @@ void TestServerFaults::frameTooLarge()
 {
     QFETCH(QByteArray, bytes);
 
-    ServerProcess server({ QStringLiteral("--max-frame-bytes"), QStringLiteral("1024") });
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--max-frame-bytes"), QStringLiteral("1024") }));
     RawClient mallory;
-    QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
+    QVERIFY(mallory.joinAs(serverPort(), QStringLiteral("Mallory")));
 
     // Just under the limit is fine.
     const QString fits(1000 - 30, u'f');
     mallory.sendObject(Protocol::chat(fits));
-    QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"), fits);
+    QCOMPARE(stringOf(pair().second.waitFor(QStringLiteral("message")), "data"), fits);
 
     const QString peer = peerInLog(mallory);
     QVERIFY(sendAll(mallory, bytes));
     QCOMPARE(stringOf(mallory.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("frame_too_large"));
     QVERIFY(mallory.waitForClosed());
-    QVERIFY2(server.waitForOutput(peer
-                                      + QStringLiteral(" Mallory closed: A message was larger than "
-                                                       "1024 bytes."),
-                                  5000),
-             qPrintable(server.output()));
-    const QJsonObject left = waitForMatch(pair.first, QStringLiteral("presence"),
+    QVERIFY2(
+        server().waitForOutput(peer
+                                   + QStringLiteral(" Mallory closed: A message was larger than "
+                                                    "1024 bytes."),
+                               5000),
+        qPrintable(server().output()));
+    const QJsonObject left = waitForMatch(pair().first, QStringLiteral("presence"),
                                           QStringLiteral("event"), QStringLiteral("leave"));
     QCOMPARE(stringOf(left, "name"), QStringLiteral("Mallory"));
     QList<QJsonObject> before;
-    QVERIFY(barrier(pair.second, &before));
+    QVERIFY(barrier(pair().second, &before));
     QVERIFY(ofType(before, QStringLiteral("message")).isEmpty());
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 static QByteArray nested(int depth, const QByteArray &text)
@@ -379,15 +367,11 @@ static QByteArray nested(int depth, const QByteArray &text)
 
 void TestServerFaults::nestingTooDeep()
 {
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
     RawClient mallory;
-    QVERIFY(mallory.joinAs(server.port(), QStringLiteral("Mallory")));
+    QVERIFY(mallory.joinAs(serverPort(), QStringLiteral("Mallory")));
 
     mallory.send(nested(64, "deep but fine"));
-    QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"),
+    QCOMPARE(stringOf(pair().second.waitFor(QStringLiteral("message")), "data"),
              QStringLiteral("deep but fine"));
 
     const QString peer = peerInLog(mallory);
@@ -395,40 +379,38 @@ void TestServerFaults::nestingTooDeep()
     QCOMPARE(stringOf(mallory.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("nesting_too_deep"));
     QVERIFY(mallory.waitForClosed());
-    QVERIFY2(server.waitForOutput(peer
-                                      + QStringLiteral(" Mallory closed: A message was nested more "
-                                                       "than 64 levels deep."),
-                                  5000),
-             qPrintable(server.output()));
+    QVERIFY2(
+        server().waitForOutput(peer
+                                   + QStringLiteral(" Mallory closed: A message was nested more "
+                                                    "than 64 levels deep."),
+                               5000),
+        qPrintable(server().output()));
 
     // A deep opening alone, before the message is even complete.
     RawClient eve;
-    QVERIFY(eve.connectTo(server.port()));
+    QVERIFY(eve.connectTo(serverPort()));
     eve.send(QByteArray(100000, '['));
     QCOMPARE(stringOf(eve.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("nesting_too_deep"));
     QVERIFY(eve.waitForClosed());
 
     QList<QJsonObject> before;
-    QVERIFY(barrier(pair.second, &before));
+    QVERIFY(barrier(pair().second, &before));
     QVERIFY(ofType(before, QStringLiteral("message")).isEmpty());
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::joinTimeout()
 {
-    ServerProcess server({ QStringLiteral("--join-timeout"), QStringLiteral("0.5") });
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--join-timeout"), QStringLiteral("0.5") }));
     RawClient seed;
-    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+    QVERIFY(seed.joinAs(serverPort(), QStringLiteral("Seed"), false));
 
     QElapsedTimer clock;
     clock.start();
     RawClient silent, fumbling;
-    QVERIFY(silent.connectTo(server.port()));
-    QVERIFY(fumbling.connectTo(server.port()));
+    QVERIFY(silent.connectTo(serverPort()));
+    QVERIFY(fumbling.connectTo(serverPort()));
     const QString silentPeer = peerInLog(silent);
     // Keeps trying names that are refused: busy, but never joined.
     fumbling.sendObject(Protocol::join(QStringLiteral("Alice")));
@@ -444,28 +426,25 @@ void TestServerFaults::joinTimeout()
         QVERIFY(client->waitForClosed());
     }
     QVERIFY2(clock.elapsed() >= 450, qPrintable(QString::number(clock.elapsed())));
-    QVERIFY2(server.waitForOutput(silentPeer
-                                      + QStringLiteral("  closed: No successful join within "
-                                                       "0.5 seconds."),
-                                  5000),
-             qPrintable(server.output()));
+    QVERIFY2(server().waitForOutput(silentPeer
+                                        + QStringLiteral("  closed: No successful join within "
+                                                         "0.5 seconds."),
+                                    5000),
+             qPrintable(server().output()));
 
     // Joined clients are not affected, whether or not they talk.
     QCOMPARE(seed.socket().state(), QAbstractSocket::ConnectedState);
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
     QCOMPARE(stringOf(seed.waitFor(QStringLiteral("message")), "from"), QStringLiteral("Alice"));
 }
 
 void TestServerFaults::idleTimeout()
 {
-    ServerProcess server({ QStringLiteral("--idle-timeout"), QStringLiteral("1") });
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--idle-timeout"), QStringLiteral("1") }));
     RawClient responsive, silent, seed;
-    QVERIFY(responsive.joinAs(server.port(), QStringLiteral("Responsive")));
-    QVERIFY(silent.joinAs(server.port(), QStringLiteral("Silent")));
-    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+    QVERIFY(responsive.joinAs(serverPort(), QStringLiteral("Responsive")));
+    QVERIFY(silent.joinAs(serverPort(), QStringLiteral("Silent")));
+    QVERIFY(seed.joinAs(serverPort(), QStringLiteral("Seed"), false));
     const QString silentPeer = peerInLog(silent);
 
     // Three idle timeouts: long enough for the silent one to go, and for the
@@ -479,7 +458,7 @@ void TestServerFaults::idleTimeout()
             responsive.sendObject(Protocol::pong(ping.value(QLatin1StringView("id")).toInteger()));
             ++pongsSent;
         }
-        VERIFY_UNHARMED(server, pair);
+        VERIFY_UNHARMED();
     }
     QVERIFY2(pongsSent >= 2, qPrintable(QString::number(pongsSent)));
 
@@ -488,16 +467,16 @@ void TestServerFaults::idleTimeout()
     QCOMPARE(stringOf(silent.waitFor(QStringLiteral("error"), 1000), "code"),
              QStringLiteral("idle_timeout"));
     QVERIFY(silent.waitForClosed(1000));
-    QVERIFY2(server.waitForOutput(silentPeer
-                                      + QStringLiteral(" Silent closed: No sign of life for 1 "
-                                                       "seconds."),
-                                  5000),
-             qPrintable(server.output()));
-    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("presence"), QStringLiteral("name"),
+    QVERIFY2(server().waitForOutput(silentPeer
+                                        + QStringLiteral(" Silent closed: No sign of life for 1 "
+                                                         "seconds."),
+                                    5000),
+             qPrintable(server().output()));
+    QCOMPARE(stringOf(waitForMatch(pair().first, QStringLiteral("presence"), QStringLiteral("name"),
                                    QStringLiteral("Silent")),
                       "event"),
              QStringLiteral("join"));
-    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("presence"), QStringLiteral("name"),
+    QCOMPARE(stringOf(waitForMatch(pair().first, QStringLiteral("presence"), QStringLiteral("name"),
                                    QStringLiteral("Silent")),
                       "event"),
              QStringLiteral("leave"));
@@ -508,7 +487,7 @@ void TestServerFaults::idleTimeout()
     QVERIFY2(ofType(seed.received(), QStringLiteral("ping")).isEmpty(), "a seed client was pinged");
     QVERIFY(!seed.receivesWithin(QStringLiteral("ping"), 10));
     QVERIFY(ofType(responsive.received(), QStringLiteral("error")).isEmpty());
-    pair.first.sendObject(Protocol::chat(QStringLiteral("are you both there?")));
+    pair().first.sendObject(Protocol::chat(QStringLiteral("are you both there?")));
     for (RawClient *client : { &responsive, &seed }) {
         QVERIFY(!waitForMatch(*client, QStringLiteral("message"), QStringLiteral("data"),
                               QStringLiteral("are you both there?"))
@@ -518,25 +497,22 @@ void TestServerFaults::idleTimeout()
 
 void TestServerFaults::slowReaderIsDropped()
 {
-    ServerProcess server({ QStringLiteral("--max-unsent-bytes"), QStringLiteral("65536"),
-                           QStringLiteral("--max-text"), QStringLiteral("60000"),
-                           QStringLiteral("--rate"), QStringLiteral("100000"),
-                           QStringLiteral("--burst"), QStringLiteral("100000") });
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--max-unsent-bytes"), QStringLiteral("65536"),
+                          QStringLiteral("--max-text"), QStringLiteral("60000"),
+                          QStringLiteral("--rate"), QStringLiteral("100000"),
+                          QStringLiteral("--burst"), QStringLiteral("100000") }));
     RawClient reader;
-    QVERIFY(reader.joinAs(server.port(), QStringLiteral("Reader")));
+    QVERIFY(reader.joinAs(serverPort(), QStringLiteral("Reader")));
 
     // Never read: Qt must not read on its behalf either, so its buffer stays tiny
     // and no event loop runs in this test.
     RawClient sleepy;
     sleepy.socket().setReadBufferSize(1024);
-    QVERIFY(sleepy.connectTo(server.port()));
+    QVERIFY(sleepy.connectTo(serverPort()));
     sleepy.sendObject(Protocol::richJoin(QStringLiteral("Sleepy"), {}, 0, {}));
     QCOMPARE(stringOf(reader.waitFor(QStringLiteral("presence")), "name"),
              QStringLiteral("Sleepy"));
-    QVERIFY(!waitForMatch(pair.second, QStringLiteral("presence"), QStringLiteral("name"),
+    QVERIFY(!waitForMatch(pair().second, QStringLiteral("presence"), QStringLiteral("name"),
                           QStringLiteral("Sleepy"))
                  .isEmpty());
     const QString sleepyPeer = peerInLog(sleepy);
@@ -549,25 +525,25 @@ void TestServerFaults::slowReaderIsDropped()
     while (sent < MaxMessages && !dropped) {
         const QString text =
             QStringLiteral("%1 ").arg(sent, 4, 10, QLatin1Char('0')) + QString(60000 - 5, u'z');
-        QVERIFY(sendAll(pair.first, Protocol::encode(Protocol::chat(text))));
-        for (RawClient *client : { &reader, &pair.second }) {
+        QVERIFY(sendAll(pair().first, Protocol::encode(Protocol::chat(text))));
+        for (RawClient *client : { &reader, &pair().second }) {
             const QJsonObject message = client->waitFor(QStringLiteral("message"));
             QVERIFY2(stringOf(message, "data") == text,
                      qPrintable(QStringLiteral("message %1 lost").arg(sent)));
         }
         ++sent;
-        dropped = server.output().contains(QStringLiteral("does not read"));
+        dropped = server().output().contains(QStringLiteral("does not read"));
     }
     QVERIFY2(
         dropped,
         qPrintable(
-            QStringLiteral("not dropped after %1 messages\n%2").arg(sent).arg(server.output())));
-    QVERIFY2(server.waitForOutput(sleepyPeer
-                                      + QStringLiteral(" Sleepy dropped: does not read; owed "
-                                                       "more than 65536 bytes"),
-                                  5000),
-             qPrintable(server.output()));
-    QVERIFY(server.waitForOutput(sleepyPeer + QStringLiteral(" closed: slow reader"), 5000));
+            QStringLiteral("not dropped after %1 messages\n%2").arg(sent).arg(server().output())));
+    QVERIFY2(server().waitForOutput(sleepyPeer
+                                        + QStringLiteral(" Sleepy dropped: does not read; owed "
+                                                         "more than 65536 bytes"),
+                                    5000),
+             qPrintable(server().output()));
+    QVERIFY(server().waitForOutput(sleepyPeer + QStringLiteral(" closed: slow reader"), 5000));
     const QJsonObject left = waitForMatch(reader, QStringLiteral("presence"),
                                           QStringLiteral("name"), QStringLiteral("Sleepy"));
     QCOMPARE(stringOf(left, "event"), QStringLiteral("leave"));
@@ -575,13 +551,13 @@ void TestServerFaults::slowReaderIsDropped()
     // The others kept everything and go on; Sleepy finds its connection closed.
     for (int i = 0; i < 3; ++i) {
         const QString text = QStringLiteral("after %1").arg(i);
-        pair.first.sendObject(Protocol::chat(text));
+        pair().first.sendObject(Protocol::chat(text));
         QCOMPARE(stringOf(reader.waitFor(QStringLiteral("message")), "data"), text);
-        QCOMPARE(stringOf(pair.second.waitFor(QStringLiteral("message")), "data"), text);
+        QCOMPARE(stringOf(pair().second.waitFor(QStringLiteral("message")), "data"), text);
     }
     sleepy.socket().setReadBufferSize(0);
     QVERIFY(sleepy.waitForClosed(10000));
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::abruptReset_data()
@@ -601,51 +577,42 @@ void TestServerFaults::abruptReset()
     QFETCH(bool, joined);
     QFETCH(QByteArray, lastWords);
 
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
-
     RawClient crash;
     if (joined)
-        QVERIFY(crash.joinAs(server.port(), QStringLiteral("Crash")));
+        QVERIFY(crash.joinAs(serverPort(), QStringLiteral("Crash")));
     else
-        QVERIFY(crash.connectTo(server.port()));
+        QVERIFY(crash.connectTo(serverPort()));
     const QString peer = peerInLog(crash);
-    QVERIFY(server.waitForOutput(peer + QStringLiteral(" connected"), 5000));
+    QVERIFY(server().waitForOutput(peer + QStringLiteral(" connected"), 5000));
     if (!lastWords.isEmpty())
         QVERIFY(sendAll(crash, lastWords));
     resetConnection(crash.socket());
 
-    QVERIFY2(server.waitForOutput(peer + QStringLiteral(" closed: "), 5000),
-             qPrintable(server.output()));
+    QVERIFY2(server().waitForOutput(peer + QStringLiteral(" closed: "), 5000),
+             qPrintable(server().output()));
     if (joined) {
-        const QJsonObject left = waitForMatch(pair.first, QStringLiteral("presence"),
+        const QJsonObject left = waitForMatch(pair().first, QStringLiteral("presence"),
                                               QStringLiteral("event"), QStringLiteral("leave"));
         QCOMPARE(stringOf(left, "name"), QStringLiteral("Crash"));
     }
     QList<QJsonObject> before;
-    QVERIFY(barrier(pair.second, &before));
+    QVERIFY(barrier(pair().second, &before));
     QVERIFY(ofType(before, QStringLiteral("message")).isEmpty());
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 
     // The name is free again.
     RawClient again;
-    QVERIFY(again.joinAs(server.port(), QStringLiteral("Crash")));
+    QVERIFY(again.joinAs(serverPort(), QStringLiteral("Crash")));
 }
 
 void TestServerFaults::connectionBurst()
 {
     constexpr int Count = 300;
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
 
     std::vector<std::unique_ptr<RawClient>> clients;
     for (int i = 0; i < Count; ++i) {
         clients.push_back(std::make_unique<RawClient>());
-        clients.back()->socket().connectToHost(QHostAddress::LocalHost, server.port());
+        clients.back()->socket().connectToHost(QHostAddress::LocalHost, serverPort());
     }
     for (int i = 0; i < Count; ++i) {
         QVERIFY2(clients.at(i)->socket().waitForConnected(10000),
@@ -653,38 +620,35 @@ void TestServerFaults::connectionBurst()
                                 .arg(i)
                                 .arg(clients.at(i)->socket().errorString())));
     }
-    server.output(); // 600 log lines would come close to filling the pipe
+    server().output(); // 600 log lines would come close to filling the pipe
     for (int i = 0; i < Count; ++i)
         clients.at(i)->sendObject(Protocol::join(QStringLiteral("burst%1").arg(i)));
     // Each one's first object is its own welcome notice.
     for (int i = 0; i < Count; ++i) {
         const QJsonObject first = clients.at(i)->waitFor(QString(), 10000);
         if (i % 50 == 0)
-            server.output();
+            server().output();
         QVERIFY2(
             stringOf(first, "data").startsWith(QStringLiteral("Welcome, burst%1! ").arg(i)),
             qPrintable(QStringLiteral("connection %1 got %2").arg(i).arg(stringOf(first, "data"))));
     }
-    pair.first.sendObject(Protocol::usersRequest());
-    const QJsonObject users = pair.first.waitFor(QStringLiteral("users"), 10000);
+    pair().first.sendObject(Protocol::usersRequest());
+    const QJsonObject users = pair().first.waitFor(QStringLiteral("users"), 10000);
     QCOMPARE(users.value(QLatin1StringView("users")).toArray().size(), Count + 2);
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::rateLimit()
 {
     constexpr double Rate = 5;
     constexpr int Burst = 5;
-    ServerProcess server({ QStringLiteral("--rate"), QString::number(Rate),
-                           QStringLiteral("--burst"), QString::number(Burst) });
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--rate"), QString::number(Rate),
+                          QStringLiteral("--burst"), QString::number(Burst) }));
 
     QElapsedTimer sinceConnect;
     sinceConnect.start();
     RawClient flooder;
-    QVERIFY(flooder.joinAs(server.port(), QStringLiteral("Flooder")));
+    QVERIFY(flooder.joinAs(serverPort(), QStringLiteral("Flooder")));
     const QString peer = peerInLog(flooder);
     QByteArray flood;
     for (int i = 0; i < 40; ++i)
@@ -701,7 +665,7 @@ void TestServerFaults::rateLimit()
     QStringList relayed;
     double lastArrival = 0;
     for (;;) {
-        const QJsonObject message = pair.second.waitFor(QStringLiteral("message"), 500);
+        const QJsonObject message = pair().second.waitFor(QStringLiteral("message"), 500);
         if (message.isEmpty())
             break;
         lastArrival = sinceConnect.elapsed() / 1000.0;
@@ -719,62 +683,59 @@ void TestServerFaults::rateLimit()
     bool heard = false;
     for (int attempt = 0; attempt < 10 && !heard; ++attempt) {
         flooder.sendObject(Protocol::chat(QStringLiteral("calm now")));
-        heard = !waitForMatch(pair.second, QStringLiteral("message"), QStringLiteral("data"),
+        heard = !waitForMatch(pair().second, QStringLiteral("message"), QStringLiteral("data"),
                               QStringLiteral("calm now"), 1000 / int(Rate) + 100)
                      .isEmpty();
     }
     QVERIFY(heard);
     QCOMPARE(flooder.socket().state(), QAbstractSocket::ConnectedState);
-    QVERIFY(!server.output().contains(peer + QStringLiteral(" closed")));
-    VERIFY_UNHARMED(server, pair);
+    QVERIFY(!server().output().contains(peer + QStringLiteral(" closed")));
+    VERIFY_UNHARMED();
 }
 
 void TestServerFaults::serverFull()
 {
-    ServerProcess server({ QStringLiteral("--max-clients"), QStringLiteral("2") });
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(startServer({ QStringLiteral("--max-clients"), QStringLiteral("2") }));
 
     RawClient third;
-    QVERIFY(third.connectTo(server.port()));
+    QVERIFY(third.connectTo(serverPort()));
     const QJsonObject error = third.waitFor(QStringLiteral("error"));
     QCOMPARE(stringOf(error, "code"), QStringLiteral("server_full"));
     QVERIFY(!stringOf(error, "data").isEmpty());
     QVERIFY(third.waitForClosed());
-    QVERIFY2(server.waitForOutput(QStringLiteral("refused a connection: server full at 2 clients"),
-                                  5000),
-             qPrintable(server.output()));
-    VERIFY_UNHARMED(server, pair);
+    QVERIFY2(server().waitForOutput(
+                 QStringLiteral("refused a connection: server full at 2 clients"), 5000),
+             qPrintable(server().output()));
+    VERIFY_UNHARMED();
 
     // Real clients send their join at once: the refusal must still arrive,
     // not be lost to a reset.
     for (int i = 0; i < 20; ++i) {
         RawClient eager;
-        QVERIFY(eager.connectTo(server.port()));
+        QVERIFY(eager.connectTo(serverPort()));
         eager.sendObject(Protocol::richJoin(QStringLiteral("Eager"), {}, 0, {}));
         QCOMPARE(stringOf(eager.waitFor(QStringLiteral("error")), "code"),
                  QStringLiteral("server_full"));
         QVERIFY(eager.waitForClosed());
     }
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 
     // A place that frees up is given to the next one who comes.
-    pair.second.socket().disconnectFromHost();
-    QVERIFY(pair.second.waitForClosed());
+    pair().second.socket().disconnectFromHost();
+    QVERIFY(pair().second.waitForClosed());
     std::unique_ptr<RawClient> next;
     bool joined = false;
     // QTRY evaluates its condition once more after success: joining again would fail.
     const auto tryToJoin = [&] {
         if (!joined) {
             next = std::make_unique<RawClient>();
-            joined = next->joinAs(server.port(), QStringLiteral("Next"));
+            joined = next->joinAs(serverPort(), QStringLiteral("Next"));
         }
         return joined;
     };
     QTRY_VERIFY_WITH_TIMEOUT(tryToJoin(), 5000);
     next->sendObject(Protocol::chat(QStringLiteral("I got in")));
-    QCOMPARE(stringOf(waitForMatch(pair.first, QStringLiteral("message"), QStringLiteral("data"),
+    QCOMPARE(stringOf(waitForMatch(pair().first, QStringLiteral("message"), QStringLiteral("data"),
                                    QStringLiteral("I got in")),
                       "from"),
              QStringLiteral("Next"));
@@ -784,23 +745,19 @@ void TestServerFaults::serverFull()
 // in it must not start a line of its own, nor an escape reach the operator's terminal.
 void TestServerFaults::clientFieldCannotForgeLogLines()
 {
-    ServerProcess server;
-    START(server);
-    ChatPair pair;
-    QVERIFY(pair.join(server.port()));
 
     RawClient mallory;
-    QVERIFY(mallory.connectTo(server.port()));
+    QVERIFY(mallory.connectTo(serverPort()));
     mallory.sendObject(Protocol::richJoin(
         QStringLiteral("Mallory"),
         QStringLiteral("x\n2020-01-01T00:00:00.000 FORGED\r\u001b[2J\u009b2J\u202e"), 0, {}));
     QVERIFY(!mallory.waitFor(QStringLiteral("welcome")).isEmpty());
-    QVERIFY(server.waitForOutput(QStringLiteral(" joined as Mallory"), 5000));
-    const QString log = server.output();
+    QVERIFY(server().waitForOutput(QStringLiteral(" joined as Mallory"), 5000));
+    const QString log = server().output();
     QVERIFY2(!log.contains(QStringLiteral("\n2020-01-01T00:00:00.000 FORGED")), qPrintable(log));
     for (const QChar c : { QChar(u'\r'), QChar(0x1b), QChar(0x9b), QChar(0x202e) })
         QVERIFY2(!log.contains(c), qPrintable(QString::number(c.unicode(), 16)));
-    VERIFY_UNHARMED(server, pair);
+    VERIFY_UNHARMED();
 }
 
 QTEST_GUILESS_MAIN(TestServerFaults)

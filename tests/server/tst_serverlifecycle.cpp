@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocol.h"
 #include "rawclient.h"
-#include "serverprocess.h"
+#include "serverfixture.h"
 #include "servertest.h"
 
 #include <QElapsedTimer>
@@ -18,8 +18,8 @@
 using namespace ServerTest;
 
 // The server's life as an operator sees it: resources come back after clients
-// go, SIGTERM ends it cleanly and quickly, and its command line behaves.
-class TestServerLifecycle : public QObject
+// go, SIGTERM ends it cleanly and quickly, and it runs with its glibc tunables.
+class TestServerLifecycle : public ServerFixture
 {
     Q_OBJECT
 
@@ -29,35 +29,28 @@ private Q_SLOTS:
     void sigtermWithNoClients();
     void sigtermDoesNotWaitForAStuckClient();
     void sigintAndRepeatedSignals();
-    void helpAndVersion();
     void glibcTunables_data();
     void glibcTunables();
-    void badOption_data();
-    void badOption();
 };
-
-#define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
 
 void TestServerLifecycle::resourcesComeBackAfterClientsGo()
 {
-    ServerProcess server;
-    START(server);
     ChatPair pair;
-    QVERIFY(pair.join(server.port()));
+    QVERIFY(pair.join(serverPort()));
     // The baseline: the server with two users, whose first connections have
     // created whatever the process creates once and keeps.
-    const int threads = threadCount(server.pid());
-    const int descriptors = descriptorCount(server.pid());
+    const int threads = threadCount(server().pid());
+    const int descriptors = descriptorCount(server().pid());
     QVERIFY(threads > 2);
     QVERIFY(descriptors > 2);
 
     constexpr int Cycles = 200;
     for (int i = 0; i < Cycles; ++i) {
         RawClient client;
-        QVERIFY(client.connectTo(server.port()));
+        QVERIFY(client.connectTo(serverPort()));
         switch (i % 5) {
         case 0: // joined, then the plug is pulled
-            QVERIFY(client.joinAs(server.port(), QStringLiteral("cycle%1").arg(i)));
+            QVERIFY(client.joinAs(serverPort(), QStringLiteral("cycle%1").arg(i)));
             resetConnection(client.socket());
             break;
         case 1: // half a message, then reset
@@ -65,7 +58,7 @@ void TestServerLifecycle::resourcesComeBackAfterClientsGo()
             resetConnection(client.socket());
             break;
         case 2: // joined, mid-message, then reset
-            QVERIFY(client.joinAs(server.port(), QStringLiteral("cycle%1").arg(i), false));
+            QVERIFY(client.joinAs(serverPort(), QStringLiteral("cycle%1").arg(i), false));
             client.send(QByteArray(R"({"type":"chat","data":")") + QByteArray(30000, 'm'));
             resetConnection(client.socket());
             break;
@@ -73,16 +66,16 @@ void TestServerLifecycle::resourcesComeBackAfterClientsGo()
             resetConnection(client.socket());
             break;
         case 4: // joined and left politely
-            QVERIFY(client.joinAs(server.port(), QStringLiteral("cycle%1").arg(i)));
+            QVERIFY(client.joinAs(serverPort(), QStringLiteral("cycle%1").arg(i)));
             client.socket().disconnectFromHost();
             break;
         }
         if (i % 20 == 0)
-            server.output(); // keep the log pipe from filling up
+            server().output(); // keep the log pipe from filling up
     }
 
-    QTRY_COMPARE_WITH_TIMEOUT(threadCount(server.pid()), threads, 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(descriptorCount(server.pid()), descriptors, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(threadCount(server().pid()), threads, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(descriptorCount(server().pid()), descriptors, 10000);
     QString why;
     QVERIFY2(pair.stillChats(&why), qPrintable(why));
     pair.first.sendObject(Protocol::usersRequest());
@@ -91,35 +84,33 @@ void TestServerLifecycle::resourcesComeBackAfterClientsGo()
                  .toArray()
                  .size(),
              2);
-    QCOMPARE(server.output().count(QStringLiteral(" closed: ")), Cycles);
+    QCOMPARE(server().output().count(QStringLiteral(" closed: ")), Cycles);
 }
 
 void TestServerLifecycle::sigtermTellsEveryClientAndExits()
 {
     constexpr int Count = 50;
-    ServerProcess server;
-    START(server);
     std::vector<std::unique_ptr<RawClient>> clients;
     for (int i = 0; i < Count; ++i) {
         clients.push_back(std::make_unique<RawClient>());
         RawClient &client = *clients.back();
         const QString name = QStringLiteral("user%1").arg(i);
         if (i % 10 == 8) { // connected, not joined yet
-            QVERIFY(client.connectTo(server.port()));
+            QVERIFY(client.connectTo(serverPort()));
             QVERIFY(barrier(client));
         } else {
-            QVERIFY(client.joinAs(server.port(), name, i % 10 != 9));
+            QVERIFY(client.joinAs(serverPort(), name, i % 10 != 9));
         }
     }
-    QVERIFY(server.waitForOutput(QStringLiteral("joined as user%1 ").arg(Count - 1)));
+    QVERIFY(server().waitForOutput(QStringLiteral("joined as user%1 ").arg(Count - 1)));
 
     QElapsedTimer clock;
     clock.start();
-    const int exitCode = server.stop(5000);
+    const int exitCode = server().stop(5000);
     const qint64 elapsed = clock.elapsed();
-    QVERIFY2(exitCode == 0, qPrintable(server.output()));
+    QVERIFY2(exitCode == 0, qPrintable(server().output()));
     QVERIFY2(elapsed < 2000, qPrintable(QStringLiteral("exit took %1 ms").arg(elapsed)));
-    QVERIFY(server.output().contains(QStringLiteral("shutting down, %1 connections").arg(Count)));
+    QVERIFY(server().output().contains(QStringLiteral("shutting down, %1 connections").arg(Count)));
 
     for (int i = 0; i < Count; ++i) {
         RawClient &client = *clients.at(i);
@@ -134,26 +125,23 @@ void TestServerLifecycle::sigtermTellsEveryClientAndExits()
 
 void TestServerLifecycle::sigtermWithNoClients()
 {
-    ServerProcess server;
-    START(server);
     QElapsedTimer clock;
     clock.start();
-    QCOMPARE(server.stop(5000), 0);
+    QCOMPARE(server().stop(5000), 0);
     QVERIFY(clock.elapsed() < 2000);
 }
 
 void TestServerLifecycle::sigtermDoesNotWaitForAStuckClient()
 {
-    ServerProcess server({ QStringLiteral("--max-text"), QStringLiteral("60000"),
-                           QStringLiteral("--rate"), QStringLiteral("100000"),
-                           QStringLiteral("--burst"), QStringLiteral("100000"),
-                           QStringLiteral("--max-unsent-bytes"), QStringLiteral("67108864"),
-                           QStringLiteral("--history"), QStringLiteral("0") });
-    START(server);
+    QVERIFY(startServer({ QStringLiteral("--max-text"), QStringLiteral("60000"),
+                          QStringLiteral("--rate"), QStringLiteral("100000"),
+                          QStringLiteral("--burst"), QStringLiteral("100000"),
+                          QStringLiteral("--max-unsent-bytes"), QStringLiteral("67108864"),
+                          QStringLiteral("--history"), QStringLiteral("0") }));
     RawClient talker, stuck, normal;
-    QVERIFY(talker.joinAs(server.port(), QStringLiteral("Talker")));
+    QVERIFY(talker.joinAs(serverPort(), QStringLiteral("Talker")));
     stuck.socket().setReadBufferSize(1024); // and no event loop: it never reads
-    QVERIFY(stuck.connectTo(server.port()));
+    QVERIFY(stuck.connectTo(serverPort()));
     stuck.sendObject(Protocol::richJoin(QStringLiteral("Stuck"), {}, 0, {}));
     QCOMPARE(stringOf(talker.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Stuck"));
     // Megabytes owed to Stuck: more than its socket buffers hold.
@@ -163,11 +151,11 @@ void TestServerLifecycle::sigtermDoesNotWaitForAStuckClient()
             QVERIFY(talker.socket().waitForBytesWritten(5000));
     }
     QVERIFY(barrier(talker));
-    QVERIFY(normal.joinAs(server.port(), QStringLiteral("Normal")));
+    QVERIFY(normal.joinAs(serverPort(), QStringLiteral("Normal")));
 
     QElapsedTimer clock;
     clock.start();
-    QVERIFY2(server.stop(5000) == 0, qPrintable(server.output()));
+    QVERIFY2(server().stop(5000) == 0, qPrintable(server().output()));
     QVERIFY2(clock.elapsed() < 2000,
              qPrintable(QStringLiteral("exit took %1 ms").arg(clock.elapsed())));
     for (RawClient *client : { &talker, &normal }) {
@@ -180,46 +168,29 @@ void TestServerLifecycle::sigtermDoesNotWaitForAStuckClient()
 void TestServerLifecycle::sigintAndRepeatedSignals()
 {
     {
-        ServerProcess server;
-        START(server);
         RawClient client;
-        QVERIFY(client.joinAs(server.port(), QStringLiteral("Ctrl-C")));
-        QVERIFY(::kill(pid_t(server.pid()), SIGINT) == 0);
-        QVERIFY(server.process().waitForFinished(2000));
-        QCOMPARE(server.process().exitStatus(), QProcess::NormalExit);
-        QVERIFY2(server.process().exitCode() == 0, qPrintable(server.output()));
+        QVERIFY(client.joinAs(serverPort(), QStringLiteral("Ctrl-C")));
+        QVERIFY(::kill(pid_t(server().pid()), SIGINT) == 0);
+        QVERIFY(server().process().waitForFinished(2000));
+        QCOMPARE(server().process().exitStatus(), QProcess::NormalExit);
+        QVERIFY2(server().process().exitCode() == 0, qPrintable(server().output()));
         QVERIFY(!waitForMatch(client, QStringLiteral("notice"), QStringLiteral("code"),
                               QStringLiteral("shutdown"), 2000)
                      .isEmpty());
     }
     {
         // An impatient operator: a second SIGTERM while the first is being handled.
-        ServerProcess server;
-        START(server);
+        QVERIFY(startServer());
         RawClient client;
-        QVERIFY(client.joinAs(server.port(), QStringLiteral("Patient")));
-        QVERIFY(::kill(pid_t(server.pid()), SIGTERM) == 0);
-        QVERIFY(server.waitForOutput(QStringLiteral("shutting down"), 2000));
-        ::kill(pid_t(server.pid()), SIGTERM); // it may have finished already
-        QVERIFY(server.process().state() == QProcess::NotRunning
-                || server.process().waitForFinished(2000));
-        QCOMPARE(server.process().exitStatus(), QProcess::NormalExit);
-        QCOMPARE(server.process().exitCode(), 0);
+        QVERIFY(client.joinAs(serverPort(), QStringLiteral("Patient")));
+        QVERIFY(::kill(pid_t(server().pid()), SIGTERM) == 0);
+        QVERIFY(server().waitForOutput(QStringLiteral("shutting down"), 2000));
+        ::kill(pid_t(server().pid()), SIGTERM); // it may have finished already
+        QVERIFY(server().process().state() == QProcess::NotRunning
+                || server().process().waitForFinished(2000));
+        QCOMPARE(server().process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(server().process().exitCode(), 0);
     }
-}
-
-static int run(const QStringList &arguments, QString *output)
-{
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(QStringLiteral(PYNET_SERVER_BINARY), arguments);
-    if (!process.waitForFinished(10000)) {
-        process.kill();
-        process.waitForFinished();
-        return -1;
-    }
-    *output = QString::fromUtf8(process.readAll());
-    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
 }
 
 // The server runs with glibc's per-thread cache and spare static TLS off (11 KiB
@@ -249,16 +220,14 @@ void TestServerLifecycle::glibcTunables()
     QFETCH(QString, userValue);
     QFETCH(QString, expected);
 
-    ServerProcess server;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.remove(QStringLiteral("GLIBC_TUNABLES"));
     if (!userValue.isEmpty())
         environment.insert(QStringLiteral("GLIBC_TUNABLES"), userValue);
-    server.process().setProcessEnvironment(environment);
-    START(server);
-    QVERIFY2(server.output().contains(QStringLiteral("glibc tunables: ") + expected),
-             qPrintable(server.output()));
-    QFile environ(QStringLiteral("/proc/%1/environ").arg(server.pid()));
+    QVERIFY(startServer({}, environment));
+    QVERIFY2(server().output().contains(QStringLiteral("glibc tunables: ") + expected),
+             qPrintable(server().output()));
+    QFile environ(QStringLiteral("/proc/%1/environ").arg(server().pid()));
     QVERIFY(environ.open(QIODevice::ReadOnly));
     // glibc cuts the variable at its first ':' where /proc shows it, while it parses it.
     const QList<QByteArray> variables = environ.readAll().split('\0');
@@ -267,67 +236,7 @@ void TestServerLifecycle::glibcTunables()
         std::any_of(variables.begin(), variables.end(),
                     [&first](const QByteArray &variable) { return variable.startsWith(first); }),
         first.constData());
-    QCOMPARE(server.stop(), 0);
-}
-
-void TestServerLifecycle::helpAndVersion()
-{
-    QString output;
-    QCOMPARE(run({ QStringLiteral("--help") }, &output), 0);
-    for (const char *option :
-         { "--host", "--port", "--max-clients", "--history", "--max-frame-bytes", "--max-text",
-           "--max-unsent-bytes", "--join-timeout", "--idle-timeout", "--rate", "--burst" }) {
-        QVERIFY2(output.contains(QLatin1StringView(option)), option);
-    }
-    QVERIFY(output.contains(QStringLiteral("Default:")));
-
-    QCOMPARE(run({ QStringLiteral("--version") }, &output), 0);
-    QCOMPARE(output.trimmed(), QStringLiteral("pynet-server " PYNET_VERSION));
-}
-
-void TestServerLifecycle::badOption_data()
-{
-    QTest::addColumn<QStringList>("arguments");
-    QTest::addColumn<QString>("message"); // part of what the user is told
-
-    QTest::newRow("port too big") << QStringList { QStringLiteral("--port"),
-                                                   QStringLiteral("70000") }
-                                  << QStringLiteral("--port: \"70000\"");
-    QTest::newRow("negative port") << QStringList { QStringLiteral("--port"), QStringLiteral("-1") }
-                                   << QStringLiteral("--port");
-    QTest::newRow("rate not a number")
-        << QStringList { QStringLiteral("--rate"), QStringLiteral("fast") }
-        << QStringLiteral("--rate: \"fast\"");
-    QTest::newRow("no clients") << QStringList { QStringLiteral("--max-clients"),
-                                                 QStringLiteral("0") }
-                                << QStringLiteral("--max-clients");
-    QTest::newRow("join timeout zero")
-        << QStringList { QStringLiteral("--join-timeout"), QStringLiteral("0") }
-        << QStringLiteral("--join-timeout");
-    QTest::newRow("tiny frame limit")
-        << QStringList { QStringLiteral("--max-frame-bytes"), QStringLiteral("10") }
-        << QStringLiteral("--max-frame-bytes");
-    QTest::newRow("host not an address")
-        << QStringList { QStringLiteral("--host"), QStringLiteral("example") }
-        << QStringLiteral("--host: \"example\"");
-    QTest::newRow("unknown option")
-        << QStringList { QStringLiteral("--colour") } << QStringLiteral("colour");
-    QTest::newRow("missing value")
-        << QStringList { QStringLiteral("--idle-timeout") } << QStringLiteral("idle-timeout");
-}
-
-void TestServerLifecycle::badOption()
-{
-    QFETCH(QStringList, arguments);
-    QFETCH(QString, message);
-
-    QString output;
-    // Should the options be accepted after all, the server binds somewhere harmless.
-    const QStringList harmless { QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
-                                 QStringLiteral("--port"), QStringLiteral("0") };
-    QCOMPARE(run(harmless + arguments, &output), 2);
-    QVERIFY2(output.contains(message), qPrintable(output));
-    QVERIFY2(!output.contains(QStringLiteral("listening")), qPrintable(output));
+    QCOMPARE(server().stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestServerLifecycle)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocol.h"
 #include "rawclient.h"
-#include "serverprocess.h"
+#include "serverfixture.h"
 #include "servertest.h"
 
 #include <QDateTime>
@@ -19,7 +19,7 @@
 using namespace ServerTest;
 
 // What the server relays, to whom, and in which shape: the room as its users see it.
-class TestServerRelay : public QObject
+class TestServerRelay : public ServerFixture
 {
     Q_OBJECT
 
@@ -49,16 +49,12 @@ private Q_SLOTS:
     void largeRoomIsQuietAboutJoins();
 };
 
-#define START(server) QVERIFY2((server).start(), qPrintable((server).output()))
-
 void TestServerRelay::chatReachesEveryoneButTheSender()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice, bob, carol;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
-    QVERIFY(carol.joinAs(server.port(), QStringLiteral("Carol"), false));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
+    QVERIFY(carol.joinAs(serverPort(), QStringLiteral("Carol"), false));
 
     alice.sendObject(Protocol::chat(QStringLiteral("Hello World!")));
     for (RawClient *client : { &bob, &carol }) {
@@ -73,11 +69,9 @@ void TestServerRelay::chatReachesEveryoneButTheSender()
 
 void TestServerRelay::fromIsAlwaysTheJoinedName()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice, bob;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
 
     alice.send(R"({"type":"chat","data":"I am Bob","from":"Bob"})");
     const QJsonObject message = bob.waitFor(QStringLiteral("message"));
@@ -87,11 +81,9 @@ void TestServerRelay::fromIsAlwaysTheJoinedName()
 
 void TestServerRelay::idsIncreaseAndTimeIsUtc()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice, bob;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
 
     static const QRegularExpression iso(
         QStringLiteral("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$"));
@@ -116,11 +108,9 @@ void TestServerRelay::idsIncreaseAndTimeIsUtc()
 
 void TestServerRelay::actionIsRelayed()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice, bob;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
 
     alice.sendObject(Protocol::chat(QStringLiteral("waves"), true));
     const QJsonObject message = bob.waitFor(QStringLiteral("message"));
@@ -132,16 +122,14 @@ void TestServerRelay::actionIsRelayed()
 
 void TestServerRelay::presenceForRichAndSeedClients()
 {
-    ServerProcess server;
-    START(server);
     RawClient rich, seed;
-    QVERIFY(rich.joinAs(server.port(), QStringLiteral("Rich")));
-    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+    QVERIFY(rich.joinAs(serverPort(), QStringLiteral("Rich")));
+    QVERIFY(seed.joinAs(serverPort(), QStringLiteral("Seed"), false));
     QCOMPARE(stringOf(rich.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Seed"));
 
     {
         RawClient dave;
-        QVERIFY(dave.joinAs(server.port(), QStringLiteral("Dave")));
+        QVERIFY(dave.joinAs(serverPort(), QStringLiteral("Dave")));
         QList<QJsonObject> before;
         QVERIFY(barrier(dave, &before));
         QVERIFY2(ofType(before, QStringLiteral("presence")).isEmpty(),
@@ -168,15 +156,14 @@ void TestServerRelay::presenceForRichAndSeedClients()
 
 void TestServerRelay::welcomeDescribesTheRoom()
 {
-    ServerProcess server({ QStringLiteral("--name"), QStringLiteral("Test Room") });
-    START(server);
+    QVERIFY(startServer({ QStringLiteral("--name"), QStringLiteral("Test Room") }));
     RawClient bob, alice;
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("bob")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("bob")));
     bob.sendObject(Protocol::chat(QStringLiteral("first")));
     bob.sendObject(Protocol::chat(QStringLiteral("second")));
     QVERIFY(barrier(bob));
 
-    QVERIFY(alice.connectTo(server.port()));
+    QVERIFY(alice.connectTo(serverPort()));
     alice.sendObject(Protocol::richJoin(QStringLiteral("Alice"), QStringLiteral("test"), 0, {}));
     const QJsonObject welcome = alice.waitFor(QStringLiteral("welcome"));
     QVERIFY(!welcome.isEmpty());
@@ -200,7 +187,7 @@ void TestServerRelay::welcomeDescribesTheRoom()
 
     // A second user gets a session token of its own, in the same run.
     RawClient carol;
-    QVERIFY(carol.connectTo(server.port()));
+    QVERIFY(carol.connectTo(serverPort()));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
     const QJsonObject other = carol.waitFor(QStringLiteral("welcome"));
     QVERIFY(!stringOf(other, "session").isEmpty());
@@ -209,10 +196,9 @@ void TestServerRelay::welcomeDescribesTheRoom()
     QCOMPARE(other.value(QLatin1StringView("userCount")).toInt(-1), 3);
 
     // Another start of the server is another run.
-    ServerProcess restarted;
-    START(restarted);
+    QVERIFY(startServer());
     RawClient dave;
-    QVERIFY(dave.connectTo(restarted.port()));
+    QVERIFY(dave.connectTo(serverPort()));
     dave.sendObject(Protocol::richJoin(QStringLiteral("Dave"), {}, 0, {}));
     const QString otherRun = stringOf(dave.waitFor(QStringLiteral("welcome")), "run");
     QVERIFY(!otherRun.isEmpty());
@@ -221,11 +207,9 @@ void TestServerRelay::welcomeDescribesTheRoom()
 
 void TestServerRelay::welcomeNormalisesTheName()
 {
-    ServerProcess server;
-    START(server);
     RawClient client, bob;
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
-    QVERIFY(client.connectTo(server.port()));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
+    QVERIFY(client.connectTo(serverPort()));
     // Padded, and "é" written as "e" plus a combining acute accent (NFD).
     client.sendObject(Protocol::richJoin(QStringLiteral("  Ame\u0301lie "), {}, 0, {}));
     const QJsonObject welcome = client.waitFor(QStringLiteral("welcome"));
@@ -242,13 +226,12 @@ void TestServerRelay::welcomeNormalisesTheName()
 void TestServerRelay::welcomeFitsWhatAClientMayOwe()
 {
     constexpr int Messages = 200;
-    ServerProcess server({ QStringLiteral("--history"), QString::number(Messages),
-                           QStringLiteral("--max-unsent-bytes"), QStringLiteral("262144"),
-                           QStringLiteral("--rate"), QStringLiteral("100000"),
-                           QStringLiteral("--burst"), QStringLiteral("100000") });
-    START(server);
+    QVERIFY(startServer({ QStringLiteral("--history"), QString::number(Messages),
+                          QStringLiteral("--max-unsent-bytes"), QStringLiteral("262144"),
+                          QStringLiteral("--rate"), QStringLiteral("100000"),
+                          QStringLiteral("--burst"), QStringLiteral("100000") }));
     RawClient alice;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
     // 8,000 emoji: 32 KB of UTF-8 each, 6.4 MB of history in all.
     const QString emoji = QStringLiteral("\U0001F600").repeated(7995);
     for (int i = 0; i < Messages; ++i) {
@@ -260,10 +243,10 @@ void TestServerRelay::welcomeFitsWhatAClientMayOwe()
     QVERIFY(barrier(alice));
 
     RawClient carol;
-    QVERIFY(carol.connectTo(server.port()));
+    QVERIFY(carol.connectTo(serverPort()));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 1, {}));
     const QJsonObject welcome = carol.waitFor(QStringLiteral("welcome"), 10000);
-    QVERIFY2(!welcome.isEmpty(), qPrintable(server.output().right(600)));
+    QVERIFY2(!welcome.isEmpty(), qPrintable(server().output().right(600)));
     const QJsonArray history = welcome.value(QLatin1StringView("history")).toArray();
     QVERIFY(!history.isEmpty());
     QCOMPARE(stringOf(history.last().toObject(), "data").left(4),
@@ -284,15 +267,13 @@ void TestServerRelay::welcomeFitsWhatAClientMayOwe()
 
 void TestServerRelay::seedWelcomeIsOneNotice()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
     alice.sendObject(Protocol::chat(QStringLiteral("history a seed client must not get")));
     QVERIFY(barrier(alice));
 
     RawClient seed;
-    QVERIFY(seed.connectTo(server.port()));
+    QVERIFY(seed.connectTo(serverPort()));
     seed.send(R"({"type": "join", "data": "Zed"})"); // json.dumps() spacing, no newline
     QList<QJsonObject> before;
     QVERIFY(barrier(seed, &before));
@@ -306,19 +287,17 @@ void TestServerRelay::seedWelcomeIsOneNotice()
 // are online, with however long names, the notice and its newline fit.
 void TestServerRelay::seedWelcomeFitsOneRead()
 {
-    ServerProcess server;
-    START(server);
     std::vector<std::unique_ptr<RawClient>> others;
     for (int i = 0; i < 30; ++i) {
         // 32 characters of three UTF-8 bytes each: the limit is in bytes.
         const QString name =
             QString(30, QChar(0x540d)) + QStringLiteral("%1").arg(i, 2, 10, QLatin1Char('0'));
         others.push_back(std::make_unique<RawClient>());
-        QVERIFY(others.back()->joinAs(server.port(), name));
+        QVERIFY(others.back()->joinAs(serverPort(), name));
     }
 
     QTcpSocket seed;
-    seed.connectToHost(QHostAddress::LocalHost, server.port());
+    seed.connectToHost(QHostAddress::LocalHost, serverPort());
     QVERIFY(seed.waitForConnected(5000));
     seed.write(R"({"type": "join", "data": "Zed"})");
     QByteArray bytes;
@@ -342,11 +321,9 @@ void TestServerRelay::seedWelcomeFitsOneRead()
 
 void TestServerRelay::seedClientGetsPlainMessages()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice, seed;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(seed.joinAs(serverPort(), QStringLiteral("Seed"), false));
 
     alice.sendObject(Protocol::chat(QStringLiteral("caf\u00e9 \U0001F600")));
     const QJsonObject message = seed.waitFor(QStringLiteral("message"));
@@ -362,13 +339,11 @@ void TestServerRelay::seedClientGetsPlainMessages()
 
 void TestServerRelay::privateMessages()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice, bob, carol, seed;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
-    QVERIFY(carol.joinAs(server.port(), QStringLiteral("Carol")));
-    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Seed"), false));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
+    QVERIFY(carol.joinAs(serverPort(), QStringLiteral("Carol")));
+    QVERIFY(seed.joinAs(serverPort(), QStringLiteral("Seed"), false));
 
     alice.sendObject(Protocol::privateMessage(QStringLiteral("bob"), QStringLiteral("lunch?")));
     const QJsonObject toBob = bob.waitFor(QStringLiteral("message"));
@@ -399,7 +374,7 @@ void TestServerRelay::privateMessages()
 
     // Private messages are not room history.
     RawClient late;
-    QVERIFY(late.connectTo(server.port()));
+    QVERIFY(late.connectTo(serverPort()));
     late.sendObject(Protocol::richJoin(QStringLiteral("Late"), {}, 0, {}));
     QVERIFY(late.waitFor(QStringLiteral("welcome"))
                 .value(QLatin1StringView("history"))
@@ -409,12 +384,10 @@ void TestServerRelay::privateMessages()
 
 void TestServerRelay::usersRequest()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice, bob, seed;
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("bob")));
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(seed.joinAs(server.port(), QStringLiteral("Carol"), false));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("bob")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(seed.joinAs(serverPort(), QStringLiteral("Carol"), false));
     alice.sendObject(Protocol::usersRequest());
     QCOMPARE(
         alice.waitFor(QStringLiteral("users")).value(QLatin1StringView("users")).toArray(),
@@ -430,10 +403,8 @@ void TestServerRelay::usersRequest()
 
 void TestServerRelay::pingIsAnsweredWithTheSameId()
 {
-    ServerProcess server;
-    START(server);
     RawClient alice;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
     for (const qint64 id : { qint64(7), qint64(0), qint64(1) << 40 }) {
         alice.sendObject(Protocol::ping(id));
         const QJsonObject pong = alice.waitFor(QStringLiteral("pong"));
@@ -441,7 +412,7 @@ void TestServerRelay::pingIsAnsweredWithTheSameId()
     }
     // Before a join too: a client may check the server is alive.
     RawClient early;
-    QVERIFY(early.connectTo(server.port()));
+    QVERIFY(early.connectTo(serverPort()));
     early.sendObject(Protocol::ping(42));
     QCOMPARE(early.waitFor(QStringLiteral("pong")).value(QLatin1StringView("id")).toInteger(), 42);
 }
@@ -474,11 +445,10 @@ void TestServerRelay::catchUp()
     QFETCH(QList<int>, expected);
     QFETCH(int, missed);
 
-    ServerProcess server({ QStringLiteral("--history"), QStringLiteral("3") });
-    START(server);
+    QVERIFY(startServer({ QStringLiteral("--history"), QStringLiteral("3") }));
     RawClient alice, bob;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.connectTo(server.port()));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.connectTo(serverPort()));
     bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), {}, 0, {}));
     const QString thisRun = stringOf(bob.waitFor(QStringLiteral("welcome")), "run");
     QVERIFY(!thisRun.isEmpty());
@@ -491,7 +461,7 @@ void TestServerRelay::catchUp()
     }
 
     RawClient carol;
-    QVERIFY(carol.connectTo(server.port()));
+    QVERIFY(carol.connectTo(serverPort()));
     const qint64 since = sinceIndex < 0 ? 0 : ids.at(sinceIndex);
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, since, {},
                                         run == QStringLiteral("same") ? thisRun : run));
@@ -510,11 +480,9 @@ void TestServerRelay::catchUp()
 
 void TestServerRelay::resumeTakesTheNameOver()
 {
-    ServerProcess server;
-    START(server);
     RawClient observer, first;
-    QVERIFY(observer.joinAs(server.port(), QStringLiteral("Observer")));
-    QVERIFY(first.connectTo(server.port()));
+    QVERIFY(observer.joinAs(serverPort(), QStringLiteral("Observer")));
+    QVERIFY(first.connectTo(serverPort()));
     first.sendObject(Protocol::richJoin(QStringLiteral("Alice"), {}, 0, {}));
     const QString token = stringOf(first.waitFor(QStringLiteral("welcome")), "session");
     QVERIFY(!token.isEmpty());
@@ -522,14 +490,14 @@ void TestServerRelay::resumeTakesTheNameOver()
              QStringLiteral("Alice"));
 
     RawClient stranger;
-    QVERIFY(stranger.connectTo(server.port()));
+    QVERIFY(stranger.connectTo(serverPort()));
     stranger.sendObject(
         Protocol::richJoin(QStringLiteral("Alice"), {}, 0, QStringLiteral("0123456789abcdef")));
     QCOMPARE(stringOf(stranger.waitFor(QStringLiteral("error")), "code"),
              QStringLiteral("name_taken"));
 
     RawClient second;
-    QVERIFY(second.connectTo(server.port()));
+    QVERIFY(second.connectTo(serverPort()));
     second.sendObject(Protocol::richJoin(QStringLiteral("alice"), {}, 0, token));
     const QJsonObject welcome = second.waitFor(QStringLiteral("welcome"));
     QVERIFY2(!welcome.isEmpty(), "the resume was refused");
@@ -552,7 +520,7 @@ void TestServerRelay::resumeTakesTheNameOver()
     QCOMPARE(stringOf(message, "from"), stringOf(welcome, "name"));
     observer.sendObject(Protocol::privateMessage(QStringLiteral("Alice"), QStringLiteral("hi")));
     QCOMPARE(stringOf(second.waitFor(QStringLiteral("message")), "data"), QStringLiteral("hi"));
-    QVERIFY(server.waitForOutput(QStringLiteral("closed: replaced"), 5000));
+    QVERIFY(server().waitForOutput(QStringLiteral("closed: replaced"), 5000));
 }
 
 void TestServerRelay::nameTakenWithoutToken_data()
@@ -579,12 +547,9 @@ void TestServerRelay::nameTakenWithoutToken()
 {
     QFETCH(QString, first);
     QFETCH(QString, second);
-
-    ServerProcess server;
-    START(server);
     RawClient holder, other;
-    QVERIFY(holder.joinAs(server.port(), first));
-    QVERIFY(other.connectTo(server.port()));
+    QVERIFY(holder.joinAs(serverPort(), first));
+    QVERIFY(other.connectTo(serverPort()));
     other.sendObject(Protocol::richJoin(second, {}, 0, {}));
     const QJsonObject error = other.waitFor(QStringLiteral("error"));
     QCOMPARE(stringOf(error, "code"), QStringLiteral("name_taken"));
@@ -599,12 +564,10 @@ void TestServerRelay::nameTakenWithoutToken()
 void TestServerRelay::fiftyClientsEachMessageOnce()
 {
     constexpr int Count = 50;
-    ServerProcess server;
-    START(server);
     std::vector<std::unique_ptr<RawClient>> clients;
     for (int i = 0; i < Count; ++i) {
         clients.push_back(std::make_unique<RawClient>());
-        QVERIFY2(clients.back()->joinAs(server.port(), QStringLiteral("user%1").arg(i), i % 5 != 0),
+        QVERIFY2(clients.back()->joinAs(serverPort(), QStringLiteral("user%1").arg(i), i % 5 != 0),
                  qPrintable(QStringLiteral("user%1 could not join").arg(i)));
     }
     for (int i = 0; i < Count; ++i)
@@ -640,12 +603,11 @@ void TestServerRelay::joinDuringTrafficSeesEveryMessageOnce()
 {
     constexpr int Joiners = 10;
     constexpr int Batch = 50;
-    ServerProcess server({ QStringLiteral("--history"), QStringLiteral("1000"),
-                           QStringLiteral("--rate"), QStringLiteral("100000"),
-                           QStringLiteral("--burst"), QStringLiteral("100000") });
-    START(server);
+    QVERIFY(startServer({ QStringLiteral("--history"), QStringLiteral("1000"),
+                          QStringLiteral("--rate"), QStringLiteral("100000"),
+                          QStringLiteral("--burst"), QStringLiteral("100000") }));
     RawClient talker;
-    QVERIFY(talker.joinAs(server.port(), QStringLiteral("Talker")));
+    QVERIFY(talker.joinAs(serverPort(), QStringLiteral("Talker")));
     std::vector<std::unique_ptr<RawClient>> joiners;
     int sent = 0;
     for (int j = 0; j < Joiners; ++j) {
@@ -654,7 +616,7 @@ void TestServerRelay::joinDuringTrafficSeesEveryMessageOnce()
             batch += Protocol::encode(Protocol::chat(QStringLiteral("busy %1").arg(sent++)));
         talker.send(batch);
         joiners.push_back(std::make_unique<RawClient>());
-        QVERIFY(joiners.back()->connectTo(server.port()));
+        QVERIFY(joiners.back()->connectTo(serverPort()));
         joiners.back()->sendObject(
             Protocol::richJoin(QStringLiteral("Joiner%1").arg(j), {}, 0, {}));
     }
@@ -693,16 +655,15 @@ void TestServerRelay::repliesNeverOvertakeWhatTheyAnswer()
 {
     constexpr int Observers = 40;
     constexpr int Exchanges = 30;
-    ServerProcess server({ QStringLiteral("--rate"), QStringLiteral("100000"),
-                           QStringLiteral("--burst"), QStringLiteral("100000") });
-    START(server);
+    QVERIFY(startServer({ QStringLiteral("--rate"), QStringLiteral("100000"),
+                          QStringLiteral("--burst"), QStringLiteral("100000") }));
     RawClient alice, bob;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
     std::vector<std::unique_ptr<RawClient>> observers;
     for (int i = 0; i < Observers; ++i) {
         observers.push_back(std::make_unique<RawClient>());
-        QVERIFY(observers.back()->joinAs(server.port(), QStringLiteral("observer%1").arg(i)));
+        QVERIFY(observers.back()->joinAs(serverPort(), QStringLiteral("observer%1").arg(i)));
     }
     for (int i = 0; i < Exchanges; ++i) {
         alice.sendObject(Protocol::chat(QStringLiteral("question %1").arg(i)));
@@ -736,14 +697,13 @@ void TestServerRelay::repliesNeverOvertakeWhatTheyAnswer()
 // does not list everyone; the list is still there on request.
 void TestServerRelay::largeRoomIsQuietAboutJoins()
 {
-    ServerProcess server({ QStringLiteral("--presence-limit"), QStringLiteral("2") });
-    START(server);
+    QVERIFY(startServer({ QStringLiteral("--presence-limit"), QStringLiteral("2") }));
     RawClient alice, bob, carol;
-    QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
-    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
     QCOMPARE(stringOf(alice.waitFor(QStringLiteral("presence")), "name"), QStringLiteral("Bob"));
 
-    QVERIFY(carol.connectTo(server.port()));
+    QVERIFY(carol.connectTo(serverPort()));
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
     const QJsonObject welcome = carol.waitFor(QStringLiteral("welcome"));
     QVERIFY(welcome.value(QLatin1StringView("users")).toArray().isEmpty());
@@ -764,7 +724,7 @@ void TestServerRelay::largeRoomIsQuietAboutJoins()
     // back within the limit; Bob, announced on the way in, is announced leaving.
     carol.socket().disconnectFromHost();
     QVERIFY(carol.waitForClosed());
-    QVERIFY(server.waitForOutput(QStringLiteral("Carol left")));
+    QVERIFY(server().waitForOutput(QStringLiteral("Carol left")));
     QList<QJsonObject> afterCarol;
     QVERIFY(barrier(alice, &afterCarol));
     QVERIFY2(ofType(afterCarol, QStringLiteral("presence")).isEmpty(),
