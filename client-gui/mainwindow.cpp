@@ -585,7 +585,7 @@ void MainWindow::onStatusChanged(ChatClient::Status status)
     if (!joined && m_users->isOnline())
         m_usersAtDrop = m_users->users(); // who was there when the session dropped
     m_users->setOnline(joined);
-    if (joined && isActiveWindow())
+    if (m_input->isEnabled() && isActiveWindow())
         m_input->setFocus();
     if (status != ChatClient::Status::Reconnecting)
         m_countdown.stop();
