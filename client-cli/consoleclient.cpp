@@ -26,10 +26,9 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     m_client->setClientName(
         QStringLiteral("pynet-cli %1").arg(QCoreApplication::applicationVersion()));
     m_client->setAutoReconnect(m_options.reconnect);
+    // The server drops what comes faster than its rate; the session paces to it.
+    m_client->setSendRate(m_options.rate);
     m_printer->setJsonOutput(m_options.json);
-    m_sendTimer.setSingleShot(true);
-    m_sendTokens = qMax(1.0, m_options.rate);
-    m_bucketClock.start();
 
     connect(m_client, &ChatClient::statusChanged, this, &ConsoleClient::onStatusChanged);
     connect(m_client, &ChatClient::joined, this, &ConsoleClient::onJoined);
@@ -46,9 +45,11 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::nameRefused, this, &ConsoleClient::onNameRefused);
     connect(m_client, &ChatClient::connectionError, this, &ConsoleClient::onConnectionError);
     connect(m_client, &ChatClient::reconnectScheduled, this, &ConsoleClient::onReconnectScheduled);
-    connect(m_client, &ChatClient::eventReceived, this, &ConsoleClient::onEventReceived);
+    connect(m_client, &ChatClient::eventReceived, m_printer, &TerminalPrinter::printEvent);
+    connect(m_client, &ChatClient::usersListed, this, &ConsoleClient::onUsersListed);
+    connect(m_client, &ChatClient::messageSent, this, &ConsoleClient::onMessageSent);
+    connect(m_client, &ChatClient::sendFailed, this, &ConsoleClient::onSendFailed);
     connect(m_client, &ChatClient::disconnected, this, &ConsoleClient::onDisconnected);
-    connect(&m_sendTimer, &QTimer::timeout, this, &ConsoleClient::sendPending);
     connect(m_signals, &SignalWatcher::signalReceived, this, &ConsoleClient::onSignal);
     connect(m_printer, &TerminalPrinter::outputClosed, this, [this] { leave(ExitOk); });
 }
@@ -162,8 +163,6 @@ void ConsoleClient::onStatusChanged()
 void ConsoleClient::onJoined(bool afterReconnect)
 {
     m_everJoined = true;
-    m_rejoined = afterReconnect;
-    m_history.clear();
     const QString name = m_client->name();
     m_printer->setOwnName(name);
     updatePrompt();
@@ -190,31 +189,18 @@ void ConsoleClient::onJoined(bool afterReconnect)
         if (m_interactive && !afterReconnect)
             m_printer->printStatus(QStringLiteral("Type /help for commands, /quit to leave."));
     }
-    // The history of a welcome follows this signal at once; look after it.
-    QTimer::singleShot(0, this, &ConsoleClient::afterJoin);
-}
-
-void ConsoleClient::afterJoin()
-{
-    if (m_client->status() != ChatClient::Status::Joined)
-        return;
-    const bool nothingMissed = m_rejoined && m_history.isEmpty();
+    // The welcome's history came before this signal; the queued lines follow it.
+    const bool nothingMissed = afterReconnect && m_history.isEmpty();
     showHistory();
     if (nothingMissed && m_client->serverSpeaksRichProtocol() && !m_options.json)
         m_printer->printStatus(QStringLiteral("Nothing was said while you were away."));
-    sendPending();
+    leaveWhenInputSent();
 }
 
 void ConsoleClient::onMessageReceived(const ChatMessage &message, bool fromHistory)
 {
     if (fromHistory) {
-        // What we said before a drop comes back as missed (the server never
-        // echoes our own messages, so their ids are news to the session), but
-        // it is on the screen already.
-        const bool alreadyShown = m_rejoined
-            && Validation::nameKey(message.from) == Validation::nameKey(m_client->name());
-        if (!alreadyShown)
-            m_history.append(message); // shown once the whole welcome is read
+        m_history.append(message); // shown with its heading once joined() says it is all in
         return;
     }
     showHistory();
@@ -226,10 +212,11 @@ void ConsoleClient::showHistory()
     if (m_history.isEmpty())
         return;
     // Everything missed matters; of the room's past, a screenful is enough.
+    const bool rejoined = m_client->isRejoin();
     const qsizetype shown =
-        m_rejoined ? m_history.size() : qMin<qsizetype>(m_history.size(), RecentMessagesShown);
+        rejoined ? m_history.size() : qMin<qsizetype>(m_history.size(), RecentMessagesShown);
     if (!m_options.json) {
-        if (m_rejoined)
+        if (rejoined)
             m_printer->printStatus(QStringLiteral("While you were away:"));
         else if (shown < m_history.size())
             m_printer->printStatus(QStringLiteral("The last %1 of %2 recent messages:")
@@ -259,8 +246,9 @@ void ConsoleClient::onErrorReceived(const QString &code, const QString &text)
     m_printer->printError(DisplayText::neutralized(text));
 }
 
-void ConsoleClient::onConnectionError(const QString &text)
+void ConsoleClient::onConnectionError(ChatClient::ConnectionError error, const QString &text)
 {
+    Q_UNUSED(error) // the text says it to a person; the exit code depends on when, not why
     if (m_leaving)
         return;
     const QString reason = DisplayText::neutralized(text);
@@ -300,13 +288,12 @@ void ConsoleClient::onReconnectScheduled(int attempt, int delayMs)
                                    .arg(m_lastFailure, delay));
 }
 
-void ConsoleClient::onEventReceived(const QJsonObject &event)
+void ConsoleClient::onUsersListed(const QStringList &list)
 {
-    m_printer->printEvent(event);
-    if (m_whoRequested && event.value(Protocol::Field::Type).toString() == Protocol::Type::Users) {
+    if (m_whoRequested) {
         m_whoRequested = false;
         QStringList users;
-        for (const QString &user : m_client->users())
+        for (const QString &user : list)
             users.append(DisplayText::neutralized(user));
         users.sort(Qt::CaseInsensitive);
         m_printer->printStatus(QStringLiteral("Online (%1): %2")
@@ -355,16 +342,20 @@ void ConsoleClient::execute(const ChatCommand &command)
         m_printer->printStatus(
             QStringLiteral("Up and Down recall what you typed; Ctrl-D or Ctrl-C leaves too."));
         return;
-    case ChatCommand::Kind::Who:
-        if (m_client->status() != ChatClient::Status::Joined) {
-            m_printer->printError(QStringLiteral("Not connected."));
-        } else if (!m_client->serverSpeaksRichProtocol()) {
+    case ChatCommand::Kind::Who: {
+        const SendResult result = m_client->requestUsers();
+        m_whoRequested = result.isAccepted();
+        if (!m_whoRequested)
+            m_printer->printError(result.reason);
+        return;
+    }
+    case ChatCommand::Kind::Query:
+        // The console has no conversation windows: with a text, /query is /msg.
+        if (command.text.isEmpty())
             m_printer->printError(
-                QStringLiteral("This server does not support /who: it speaks only the basic "
-                               "protocol, which has no user list."));
-        } else {
-            m_whoRequested = m_client->requestUsers();
-        }
+                QStringLiteral("The console has no conversation windows: use /msg NAME TEXT."));
+        else
+            enqueue(command);
         return;
     case ChatCommand::Kind::Quit:
         leave(ExitOk);
@@ -392,66 +383,59 @@ void ConsoleClient::onPipedLine(const QString &line)
 
 void ConsoleClient::enqueue(const ChatCommand &command)
 {
-    QString reason;
-    if (!Validation::isValidText(command.text, Protocol::DefaultMaxTextLength, &reason)) {
-        m_printer->printError(QStringLiteral("Not sent: %1").arg(reason));
-        return;
-    }
     if (m_leaving)
         return;
-    m_pending.append(command);
-    const bool waiting = m_client->status() != ChatClient::Status::Joined;
-    if (waiting && m_interactive && m_pending.size() == 1)
-        m_printer->printStatus(QStringLiteral("Not connected: what you type is sent once joined."));
-    sendPending();
-}
-
-bool ConsoleClient::takeSendToken()
-{
-    const double capacity = qMax(1.0, m_options.rate);
-    m_sendTokens = qMin(capacity, m_sendTokens + m_bucketClock.restart() * m_options.rate / 1000.0);
-    if (m_sendTokens < 1.0)
-        return false;
-    m_sendTokens -= 1.0;
-    return true;
-}
-
-void ConsoleClient::sendPending()
-{
-    while (!m_pending.isEmpty() && m_client->status() == ChatClient::Status::Joined) {
-        if (!takeSendToken()) {
-            const int wait = int((1.0 - m_sendTokens) * 1000.0 / m_options.rate) + 1;
-            m_sendTimer.start(wait);
-            return;
-        }
-        deliver(m_pending.takeFirst());
+    SendResult result;
+    switch (command.kind) {
+    case ChatCommand::Kind::Action:
+        result = m_client->sendAction(command.text);
+        break;
+    case ChatCommand::Kind::Private:
+    case ChatCommand::Kind::Query:
+        result = m_client->sendPrivate(command.target, command.text);
+        break;
+    default:
+        result = m_client->sendChat(command.text);
+        break;
     }
+    if (!result.isAccepted()) {
+        m_printer->printError(result.reason);
+        return;
+    }
+    const bool waiting = m_client->status() != ChatClient::Status::Joined;
+    if (waiting && m_interactive && m_client->queuedCount() == 1)
+        m_printer->printStatus(QStringLiteral("Not connected: what you type is sent once joined."));
+    // A producer faster than the send rate waits instead of losing lines.
+    if (m_stdinReader && m_client->queuedCount() >= ChatClient::MaxQueuedSends)
+        m_stdinReader->setPaused(true);
+}
+
+void ConsoleClient::onMessageSent(const ChatClient::Outgoing &message)
+{
+    switch (message.kind) {
+    case ChatClient::Outgoing::Kind::Chat:
+        if (m_interactive)
+            m_printer->printOwnMessage(message.text, false);
+        break;
+    case ChatClient::Outgoing::Kind::Action:
+        m_printer->printOwnMessage(message.text, true);
+        break;
+    case ChatClient::Outgoing::Kind::Private:
+        m_printer->printOwnPrivate(message.to, message.text);
+        break;
+    }
+    if (m_stdinReader && m_stdinReader->isPaused()
+        && m_client->queuedCount() < ChatClient::MaxQueuedSends / 2)
+        m_stdinReader->setPaused(false);
     leaveWhenInputSent();
 }
 
-void ConsoleClient::deliver(const ChatCommand &command)
+void ConsoleClient::onSendFailed(const ChatClient::Outgoing &message, const SendResult &result)
 {
-    const bool rich = m_client->serverSpeaksRichProtocol();
-    switch (command.kind) {
-    case ChatCommand::Kind::Chat:
-        if (m_client->sendChat(command.text) && m_interactive)
-            m_printer->printOwnMessage(command.text, false);
-        return;
-    case ChatCommand::Kind::Action:
-        if (!rich)
-            m_printer->printError(QStringLiteral("This server does not support /me."));
-        else if (m_client->sendAction(command.text))
-            m_printer->printOwnMessage(command.text, true);
-        return;
-    case ChatCommand::Kind::Private:
-        if (!rich)
-            m_printer->printError(QStringLiteral("This server does not support private messages."));
-        else if (m_client->sendPrivate(command.target, command.text))
-            m_printer->printOwnPrivate(command.target, command.text);
-        return;
-    default:
-        return;
-    }
+    Q_UNUSED(message)
+    if (!m_leaving)
+        m_printer->printError(result.reason);
+    leaveWhenInputSent();
 }
 
 void ConsoleClient::onInputFinished()
@@ -462,7 +446,8 @@ void ConsoleClient::onInputFinished()
 
 void ConsoleClient::leaveWhenInputSent()
 {
-    if (m_inputFinished && m_pending.isEmpty() && m_client->status() == ChatClient::Status::Joined)
+    if (m_inputFinished && m_client->queuedCount() == 0
+        && m_client->status() == ChatClient::Status::Joined)
         leave(ExitOk);
 }
 
@@ -472,7 +457,6 @@ void ConsoleClient::leave(int exitCode)
         return;
     m_leaving = true;
     m_exitCode = exitCode;
-    m_sendTimer.stop();
     if (m_editor)
         m_editor->stop();
     m_client->disconnectFromServer(); // disconnected() follows once all is written

@@ -5,10 +5,8 @@
 #include "chatcommand.h"
 #include "clioptions.h"
 
-#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
-#include <QTimer>
 
 class LineEditor;
 class SignalWatcher;
@@ -43,14 +41,15 @@ Q_SIGNALS:
 private:
     void onStatusChanged();
     void onJoined(bool afterReconnect);
-    void afterJoin();
     void onMessageReceived(const ChatMessage &message, bool fromHistory);
     void showHistory();
     void onNameRefused(const QString &reason);
     void onErrorReceived(const QString &code, const QString &text);
-    void onConnectionError(const QString &text);
+    void onConnectionError(ChatClient::ConnectionError error, const QString &text);
     void onReconnectScheduled(int attempt, int delayMs);
-    void onEventReceived(const QJsonObject &event);
+    void onUsersListed(const QStringList &users);
+    void onMessageSent(const ChatClient::Outgoing &message);
+    void onSendFailed(const ChatClient::Outgoing &message, const SendResult &result);
     void onDisconnected();
 
     void onLineEntered(const QString &line);
@@ -62,9 +61,6 @@ private:
     void connectAs(const QString &name);
     void execute(const ChatCommand &command);
     void enqueue(const ChatCommand &command);
-    void sendPending();
-    bool takeSendToken();
-    void deliver(const ChatCommand &command);
     void leaveWhenInputSent();
     void leave(int exitCode);
     void finish(int exitCode);
@@ -79,12 +75,7 @@ private:
     LineEditor *m_editor = nullptr;
     StdinReader *m_stdinReader = nullptr;
 
-    // Waiting for a join, or for the server's rate limit to allow more.
-    QList<ChatCommand> m_pending;
-    QList<ChatMessage> m_history; // of the last welcome, not yet shown
-    QTimer m_sendTimer;
-    QElapsedTimer m_bucketClock;
-    double m_sendTokens = 0;
+    QList<ChatMessage> m_history; // of the welcome being read, shown with its heading
 
     QString m_name;
     QString m_lastFailure; // why the last reconnect attempt failed
@@ -93,7 +84,6 @@ private:
     bool m_askingName = false;
     bool m_connectStarted = false;
     bool m_everJoined = false;
-    bool m_rejoined = false;
     bool m_inputFinished = false;
     bool m_leaving = false;
     bool m_finished = false;

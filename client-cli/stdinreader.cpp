@@ -14,6 +14,19 @@ void StdinReader::start()
     connect(m_notifier, &QSocketNotifier::activated, this, &StdinReader::readAvailable);
 }
 
+void StdinReader::setPaused(bool paused)
+{
+    if (m_paused == paused)
+        return;
+    m_paused = paused;
+    if (m_notifier && !m_atEnd)
+        m_notifier->setEnabled(!paused);
+    if (!paused) {
+        emitLines();
+        finishIfDone();
+    }
+}
+
 void StdinReader::readAvailable()
 {
     char chunk[65536];
@@ -26,17 +39,26 @@ void StdinReader::readAvailable()
         return;
     }
     m_notifier->setEnabled(false);
-    if (!m_buffer.isEmpty()) {
+    m_atEnd = true;
+    if (!m_buffer.isEmpty() && !m_buffer.endsWith('\n'))
         m_buffer.append('\n');
-        emitLines();
-    }
+    emitLines();
+    finishIfDone();
+}
+
+void StdinReader::finishIfDone()
+{
+    if (!m_atEnd || m_finished || !m_buffer.isEmpty() || m_paused)
+        return;
+    m_finished = true;
     Q_EMIT finished();
 }
 
 void StdinReader::emitLines()
 {
     qsizetype start = 0;
-    for (qsizetype end = m_buffer.indexOf('\n'); end >= 0; end = m_buffer.indexOf('\n', start)) {
+    for (qsizetype end = m_buffer.indexOf('\n'); end >= 0 && !m_paused;
+         end = m_buffer.indexOf('\n', start)) {
         QByteArrayView line(m_buffer.constData() + start, end - start);
         if (line.endsWith('\r'))
             line.chop(1);

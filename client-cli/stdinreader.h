@@ -15,6 +15,10 @@ public:
     explicit StdinReader(QObject *parent = nullptr);
 
     void start();
+    // Paused, it reads no more and emits no lines until resumed: back-pressure
+    // for a producer faster than the server lets us send.
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
 
 Q_SIGNALS:
     void lineRead(const QString &line);
@@ -24,7 +28,11 @@ Q_SIGNALS:
 private:
     void readAvailable();
     void emitLines();
+    void finishIfDone();
 
     QSocketNotifier *m_notifier = nullptr;
     QByteArray m_buffer;
+    bool m_paused = false;
+    bool m_atEnd = false;
+    bool m_finished = false;
 };

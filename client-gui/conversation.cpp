@@ -55,6 +55,37 @@ void Conversation::appendNotice(const QString &text, Kind kind)
     append(entry);
 }
 
+Conversation::Entry *Conversation::pendingEntry(quint64 sendId)
+{
+    // Pending lines are recent: look from the end.
+    for (qsizetype i = m_entries.size() - 1; i >= 0; --i) {
+        if (m_entries[i].pending && m_entries[i].sendId == sendId)
+            return &m_entries[i];
+    }
+    return nullptr;
+}
+
+bool Conversation::confirmSent(quint64 sendId)
+{
+    Entry *entry = pendingEntry(sendId);
+    if (!entry)
+        return false;
+    entry->pending = false;
+    Q_EMIT entriesChanged();
+    return true;
+}
+
+bool Conversation::markNotSent(quint64 sendId)
+{
+    Entry *entry = pendingEntry(sendId);
+    if (!entry)
+        return false;
+    entry->pending = false;
+    entry->failed = true;
+    Q_EMIT entriesChanged();
+    return true;
+}
+
 void Conversation::clear()
 {
     m_entries.clear();

@@ -32,6 +32,9 @@ public:
         QString text; // already neutralised for display
         bool own = false;
         bool mention = false;
+        bool pending = false; // own line the session holds until it can be sent
+        bool failed = false; // own line the session gave up on (an error line says why)
+        quint64 sendId = 0; // own line: the session's SendResult::id
     };
 
     // peer: the other person of a private conversation; empty for the room.
@@ -44,6 +47,10 @@ public:
     // the conversation is not active, unless countUnread is false (old history).
     void append(const Entry &entry, bool countUnread = true);
     void appendNotice(const QString &text, Kind kind = Kind::Notice);
+    // The own line the session accepted as sendId went out, or never will.
+    // False when no pending line of that id is here.
+    bool confirmSent(quint64 sendId);
+    bool markNotSent(quint64 sendId);
     void clear();
 
     const QList<Entry> &entries() const { return m_entries; }
@@ -63,11 +70,14 @@ public:
 
 Q_SIGNALS:
     void entryAppended(const Conversation::Entry &entry);
+    // An entry already shown changed (a pending line was sent or given up).
+    void entriesChanged();
     void cleared();
     void unreadChanged();
 
 private:
     void addEntry(const Entry &entry);
+    Entry *pendingEntry(quint64 sendId);
 
     QString m_peer;
     QList<Entry> m_entries;

@@ -38,6 +38,8 @@ ConversationView::ConversationView(Conversation *conversation, QWidget *parent)
 
     connect(conversation, &Conversation::entryAppended, this, &ConversationView::appendEntry);
     connect(conversation, &Conversation::cleared, this, &ConversationView::rebuild);
+    // Rare (a line typed before the join went out): redrawing all is simplest.
+    connect(conversation, &Conversation::entriesChanged, this, &ConversationView::rebuild);
     rebuild();
 }
 
@@ -135,6 +137,10 @@ void ConversationView::insertEntry(QTextCursor &cursor, const Conversation::Entr
     nameFormat.setFontWeight(QFont::Bold);
     nameFormat.setForeground(NameColor::forName(entry.sender, pal));
     QTextCharFormat bodyFormat = plain;
+    if (entry.pending)
+        bodyFormat = dimFormat;
+    if (entry.failed)
+        bodyFormat.setFontStrikeOut(true);
     switch (entry.kind) {
     case Conversation::Kind::Message:
         cursor.insertText(entry.sender, nameFormat);
@@ -178,6 +184,8 @@ void ConversationView::insertEntry(QTextCursor &cursor, const Conversation::Entr
     }
     if (position < body.size())
         cursor.insertText(body.mid(position), bodyFormat);
+    if (entry.pending)
+        cursor.insertText(tr(" (sending once connected…)"), dimFormat);
 }
 
 void ConversationView::appendEntry(const Conversation::Entry &entry)

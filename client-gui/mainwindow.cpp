@@ -29,17 +29,6 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
-// Room messages whose identity is remembered, to skip them in a later welcome.
-static constexpr int SeenMessagesLimit = 20000;
-
-static QString messageIdentity(const ChatMessage &message)
-{
-    if (message.id <= 0)
-        return {};
-    return QString::number(message.id) + u'|' + message.time.toString(Qt::ISODateWithMs) + u'|'
-        + message.from;
-}
-
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_client(new ChatClient(this))
@@ -151,6 +140,14 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_client, &ChatClient::nameRefused, this, &MainWindow::onNameRefused);
     connect(m_client, &ChatClient::reconnectScheduled, this, &MainWindow::onReconnectScheduled);
     connect(m_client, &ChatClient::disconnected, this, &MainWindow::onDisconnected);
+    connect(m_client, &ChatClient::messageSent, this, [this](const ChatClient::Outgoing &message) {
+        // Only a line that waited is on screen as pending; one sent at once is not.
+        if (!m_room->confirmSent(message.id)) {
+            for (Conversation *conversation : std::as_const(m_privates))
+                conversation->confirmSent(message.id);
+        }
+    });
+    connect(m_client, &ChatClient::sendFailed, this, &MainWindow::onSendFailed);
 
     m_countdown.setInterval(250);
     connect(&m_countdown, &QTimer::timeout, this, &MainWindow::updateStatus);
@@ -181,7 +178,8 @@ void MainWindow::createActions()
     m_disconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     // The back-off grows to half a minute; someone who knows the server is back need not wait.
     m_reconnectAction = chat->addAction(tr("&Reconnect Now"), this, [this] {
-        connectTo(m_host, m_port, m_client->name().isEmpty() ? m_requestedName : m_client->name());
+        connectTo(m_client->host(), m_client->port(),
+                  m_client->name().isEmpty() ? m_client->requestedName() : m_client->name());
     });
     m_reconnectAction->setObjectName(QStringLiteral("reconnectNow"));
     m_reconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -384,29 +382,10 @@ void MainWindow::submitInput(const QString &line)
         if (sendText(conversation, command.text, true))
             m_input->commit();
         return;
-    case ChatCommand::Kind::Private: {
-        if (m_client->status() == ChatClient::Status::Joined
-            && !m_client->serverSpeaksRichProtocol()) {
-            conversation->appendNotice(tr("This server speaks only the original PyNet protocol: "
-                                          "no private messages."),
-                                       Conversation::Kind::Error);
-            return;
-        }
-        const QString target = onlineName(command.target);
-        if (target.isEmpty()) {
-            conversation->appendNotice(
-                tr("Nobody called %1 is online.").arg(DisplayText::neutralized(command.target)),
-                Conversation::Kind::Error);
-            return;
-        }
-        if (Validation::nameKey(target) == Validation::nameKey(m_client->name())) {
-            conversation->appendNotice(tr("That is you."), Conversation::Kind::Error);
-            return;
-        }
-        if (sendText(openPrivate(target, true), command.text, false))
-            m_input->commit();
+    case ChatCommand::Kind::Private:
+    case ChatCommand::Kind::Query:
+        sendPrivateFrom(conversation, command);
         return;
-    }
     case ChatCommand::Kind::Who: {
         QStringList names = m_users->users();
         for (QString &name : names)
@@ -431,13 +410,46 @@ void MainWindow::submitInput(const QString &line)
     }
 }
 
+// /msg sends and leaves the person where they are, as irssi, HexChat and
+// Quassel do; /query opens the conversation and switches to it.
+void MainWindow::sendPrivateFrom(Conversation *current, const ChatCommand &command)
+{
+    if (m_client->status() == ChatClient::Status::Joined && !m_client->serverSpeaksRichProtocol()) {
+        current->appendNotice(tr("This server speaks only the original PyNet protocol: "
+                                 "no private messages."),
+                              Conversation::Kind::Error);
+        return;
+    }
+    // Before the join nobody is known to be online: the server will say.
+    QString target = m_client->status() == ChatClient::Status::Joined ? onlineName(command.target)
+                                                                      : command.target;
+    if (target.isEmpty()) {
+        current->appendNotice(
+            tr("Nobody called %1 is online.").arg(DisplayText::neutralized(command.target)),
+            Conversation::Kind::Error);
+        return;
+    }
+    if (Validation::nameKey(target) == Validation::nameKey(m_client->name())) {
+        current->appendNotice(tr("That is you."), Conversation::Kind::Error);
+        return;
+    }
+    const bool query = command.kind == ChatCommand::Kind::Query;
+    if (command.text.isEmpty()) { // "/query NAME"
+        openPrivate(target, true);
+        m_input->commit();
+        return;
+    }
+    Conversation *conversation = openPrivate(target, query);
+    if (!sendText(conversation, command.text, false))
+        return;
+    m_input->commit();
+    if (!query && conversation != current)
+        current->appendNotice(tr("Sent privately to %1; /query %1 opens the conversation.")
+                                  .arg(DisplayText::neutralized(target)));
+}
+
 bool MainWindow::sendText(Conversation *conversation, const QString &text, bool action)
 {
-    QString reason;
-    if (!Validation::isValidText(text, Protocol::DefaultMaxTextLength, &reason)) {
-        conversation->appendNotice(tr("Not sent: %1").arg(reason), Conversation::Kind::Error);
-        return false;
-    }
     if (conversation->isPrivate() && onlineName(conversation->peer()).isEmpty()
         && m_client->status() == ChatClient::Status::Joined
         && m_client->serverSpeaksRichProtocol()) {
@@ -446,38 +458,48 @@ bool MainWindow::sendText(Conversation *conversation, const QString &text, bool 
             Conversation::Kind::Error);
         return false;
     }
-    bool sent = false;
+    SendResult result;
     if (conversation->isPrivate())
-        sent = m_client->sendPrivate(conversation->peer(), text);
+        result = m_client->sendPrivate(conversation->peer(), text);
     else if (action)
-        sent = m_client->sendAction(text);
+        result = m_client->sendAction(text);
     else
-        sent = m_client->sendChat(text);
-    if (!sent) {
-        conversation->appendNotice(m_client->status() == ChatClient::Status::Joined
-                                       ? tr("Not sent: this server does not support that.")
-                                       : tr("Not sent: not connected."),
-                                   Conversation::Kind::Error);
+        result = m_client->sendChat(text);
+    if (!result.isAccepted()) {
+        // The reason the session gives, where the person is looking.
+        currentConversation()->appendNotice(result.reason, Conversation::Kind::Error);
         return false;
     }
-    echoOwn(conversation, text, action);
+    echoOwn(conversation, text, action, result);
     return true;
 }
 
-void MainWindow::echoOwn(Conversation *conversation, const QString &text, bool action)
+void MainWindow::echoOwn(Conversation *conversation, const QString &text, bool action,
+                         const SendResult &result)
 {
     Conversation::Entry entry;
     entry.kind = action ? Conversation::Kind::Action : Conversation::Kind::Message;
     entry.time = QDateTime::currentDateTime();
-    entry.sender = m_client->name();
+    entry.sender = m_client->name().isEmpty() ? m_client->requestedName() : m_client->name();
     entry.text = DisplayText::neutralized(text, true);
     entry.own = true;
+    entry.pending = result.status == SendResult::Status::Queued;
+    entry.sendId = result.id;
     conversation->append(entry);
-    if (!conversation->isPrivate()) {
-        m_unconfirmedOwn.append(text);
-        if (m_unconfirmedOwn.size() > 100)
-            m_unconfirmedOwn.removeFirst();
+}
+
+void MainWindow::onSendFailed(const ChatClient::Outgoing &message, const SendResult &result)
+{
+    Conversation *conversation = m_room;
+    if (!m_room->markNotSent(message.id)) {
+        for (Conversation *candidate : std::as_const(m_privates)) {
+            if (candidate->markNotSent(message.id)) {
+                conversation = candidate;
+                break;
+            }
+        }
     }
+    conversation->appendNotice(result.reason, Conversation::Kind::Error);
 }
 
 void MainWindow::showHelp(Conversation *conversation)
@@ -502,9 +524,6 @@ void MainWindow::pageConversation(int direction)
 
 void MainWindow::connectTo(const QString &host, quint16 port, const QString &name)
 {
-    m_host = host;
-    m_port = port;
-    m_requestedName = name;
     m_lastError.clear();
     // connectToServer() drops any current session silently; say so here, unless
     // the loss was already announced.
@@ -524,8 +543,8 @@ void MainWindow::openConnectDialog()
         connect(m_dialog, &ConnectDialog::connectRequested, this, &MainWindow::onConnectRequested);
         connect(m_dialog, &QDialog::rejected, this, &MainWindow::onDialogRejected);
     }
-    if (!m_host.isEmpty())
-        m_dialog->setValues(m_host, m_port, m_requestedName);
+    if (!m_client->host().isEmpty())
+        m_dialog->setValues(m_client->host(), m_client->port(), m_client->requestedName());
     m_dialog->setWindowModality(isVisible() ? Qt::WindowModal : Qt::ApplicationModal);
     m_dialog->show();
     m_dialog->raise();
@@ -535,10 +554,9 @@ void MainWindow::openConnectDialog()
 void MainWindow::onConnectRequested(const QString &host, quint16 port, const QString &name)
 {
     // After "name taken" the connection is still open, waiting for another name.
-    const bool retryName =
-        m_client->status() == ChatClient::Status::Joining && host == m_host && port == m_port;
+    const bool retryName = m_client->status() == ChatClient::Status::Joining
+        && host == m_client->host() && port == m_client->port();
     if (retryName) {
-        m_requestedName = name;
         m_client->join(name);
         return;
     }
@@ -559,12 +577,15 @@ void MainWindow::onDialogRejected()
 void MainWindow::onStatusChanged(ChatClient::Status status)
 {
     const bool joined = status == ChatClient::Status::Joined;
-    m_input->setEnabled(joined);
+    // While the first connection is made, or the server's protocol found out,
+    // what is typed waits in the session's queue; offline, typing is pointless.
+    m_input->setEnabled(joined || status == ChatClient::Status::Connecting
+                        || status == ChatClient::Status::Joining);
     m_userView->setEnabled(joined);
     if (!joined && m_users->isOnline())
         m_usersAtDrop = m_users->users(); // who was there when the session dropped
     m_users->setOnline(joined);
-    if (joined && isActiveWindow())
+    if (m_input->isEnabled() && isActiveWindow())
         m_input->setFocus();
     if (status != ChatClient::Status::Reconnecting)
         m_countdown.stop();
@@ -575,12 +596,9 @@ void MainWindow::onStatusChanged(ChatClient::Status status)
 
 void MainWindow::onJoined(bool afterReconnect)
 {
-    m_afterReconnect = afterReconnect;
-    m_historyLines = 0;
     m_lossAnnounced = false;
     m_lastError.clear();
     m_serverErrorBeforeJoin.clear();
-    m_reconnectAttempt = 0;
     // The window first: closing the only visible window would end the program.
     if (!isVisible())
         show();
@@ -589,37 +607,30 @@ void MainWindow::onJoined(bool afterReconnect)
     if (m_dialog && m_dialog->isBusy())
         m_dialog->succeed();
     else
-        ConnectDialog::remember(m_host, m_port, m_requestedName);
+        ConnectDialog::remember(m_client->host(), m_client->port(), m_client->requestedName());
     m_users->setSelf(m_client->name());
     m_users->setUsers(m_client->users());
     m_input->setCompletionNames(m_client->users());
-    // The welcome's history arrives right after joined(); sum it up once it is in.
-    QMetaObject::invokeMethod(this, &MainWindow::finishJoin, Qt::QueuedConnection);
-}
-
-void MainWindow::finishJoin()
-{
-    if (m_client->status() != ChatClient::Status::Joined)
-        return;
+    // The welcome's history came before joined(): sum it up now.
     const QString who = DisplayText::neutralized(m_client->name());
     QString text;
-    if (!m_afterReconnect)
-        text = tr("Connected to %1:%2 as %3.").arg(m_host).arg(m_port).arg(who);
+    if (!afterReconnect)
+        text = tr("Connected to %1:%2 as %3.").arg(m_client->host()).arg(m_client->port()).arg(who);
     else if (m_historyLines > 0)
         text = m_historyLines == 1
             ? tr("Reconnected. 1 missed message above.")
             : tr("Reconnected. %1 missed messages above.").arg(m_historyLines);
     else
         text = tr("Reconnected. Nothing was missed.");
+    m_historyLines = 0;
     m_room->appendNotice(text);
-    if (m_afterReconnect)
+    if (afterReconnect)
         reportPresenceChanges(m_usersAtDrop, m_users->users());
     for (Conversation *conversation : std::as_const(m_privates)) {
         if (m_wasJoined)
             conversation->appendNotice(tr("Reconnected."));
     }
     m_wasJoined = true;
-    m_afterReconnect = false;
     updateStatus();
     updateTitle();
 }
@@ -650,19 +661,9 @@ void MainWindow::onMessage(const ChatMessage &message, bool fromHistory)
 {
     const QString self = Validation::nameKey(m_client->name());
     const bool own = Validation::nameKey(message.from) == self;
-    const QString identity = messageIdentity(message);
-    if (fromHistory) {
-        if (!identity.isEmpty() && m_seenMessages.contains(identity))
-            return;
-        if (own && !message.isPrivate() && m_unconfirmedOwn.removeOne(message.text))
-            return;
+    // The session delivers each message once, own lines included.
+    if (fromHistory)
         ++m_historyLines;
-    }
-    if (!identity.isEmpty()) {
-        if (m_seenMessages.size() >= SeenMessagesLimit)
-            m_seenMessages.clear();
-        m_seenMessages.insert(identity);
-    }
 
     Conversation *conversation = m_room;
     if (message.isPrivate())
@@ -676,7 +677,7 @@ void MainWindow::onMessage(const ChatMessage &message, bool fromHistory)
     entry.own = own;
     entry.mention = !own && Conversation::mentions(message.text, m_client->name());
     // Old history is context, not news; what was missed while away is.
-    conversation->append(entry, !fromHistory || m_afterReconnect);
+    conversation->append(entry, !fromHistory || m_client->isRejoin());
 
     if (!fromHistory && !own && (entry.mention || message.isPrivate())) {
         const QString title = message.isPrivate() ? tr("%1 (private)").arg(entry.sender)
@@ -727,8 +728,9 @@ void MainWindow::announceLoss(const QString &reason)
         conversation->appendNotice(text, Conversation::Kind::Error);
 }
 
-void MainWindow::onConnectionError(const QString &text)
+void MainWindow::onConnectionError(ChatClient::ConnectionError error, const QString &text)
 {
+    Q_UNUSED(error) // the dialog and the status bar show the words
     QString reason = m_serverErrorBeforeJoin.isEmpty() ? DisplayText::neutralized(text)
                                                        : m_serverErrorBeforeJoin;
     m_serverErrorBeforeJoin.clear();
@@ -756,9 +758,9 @@ void MainWindow::onNameRefused(const QString &reason)
 
 void MainWindow::onReconnectScheduled(int attempt, int delayMs)
 {
+    Q_UNUSED(attempt)
+    Q_UNUSED(delayMs) // the session has both; updateStatus() asks it
     announceLoss({});
-    m_reconnectAttempt = attempt;
-    m_reconnectDeadline = QDeadlineTimer(delayMs);
     m_countdown.start();
     updateStatus();
 }
@@ -781,7 +783,7 @@ void MainWindow::onDisconnected()
 
 void MainWindow::updateStatus()
 {
-    const QString where = QStringLiteral("%1:%2").arg(m_host).arg(m_port);
+    const QString where = QStringLiteral("%1:%2").arg(m_client->host()).arg(m_client->port());
     QString text;
     switch (m_client->status()) {
     case ChatClient::Status::Disconnected:
@@ -792,17 +794,18 @@ void MainWindow::updateStatus()
         text = tr("Connecting to %1…").arg(where);
         break;
     case ChatClient::Status::Joining:
-        text = tr("Joining %1 as %2…").arg(where, DisplayText::neutralized(m_requestedName));
+        text =
+            tr("Joining %1 as %2…").arg(where, DisplayText::neutralized(m_client->requestedName()));
         break;
     case ChatClient::Status::Joined:
         text = tr("Connected to %1 as %2.").arg(where, DisplayText::neutralized(m_client->name()));
         break;
     case ChatClient::Status::Reconnecting: {
-        const qint64 seconds = (m_reconnectDeadline.remainingTime() + 999) / 1000;
+        const qint64 seconds = (qMax(0, m_client->reconnectRemainingMs()) + 999) / 1000;
         text = seconds > 0 ? tr("Offline. Reconnecting to %1 in %2 s (attempt %3).")
                                  .arg(where)
                                  .arg(seconds)
-                                 .arg(m_reconnectAttempt)
+                                 .arg(m_client->reconnectAttempt())
                            : tr("Offline. Reconnecting to %1…").arg(where);
         if (!m_lastError.isEmpty())
             text += u' ' + tr("Last error: %1").arg(m_lastError);
@@ -832,7 +835,8 @@ void MainWindow::updateTitle()
 {
     QString title = tr("PyNet Chat");
     if (m_client->status() == ChatClient::Status::Joined || m_wasJoined)
-        title = tr("%1 on %2 — PyNet Chat").arg(DisplayText::neutralized(m_client->name()), m_host);
+        title = tr("%1 on %2 — PyNet Chat")
+                    .arg(DisplayText::neutralized(m_client->name()), m_client->host());
     const int unread = unreadCount();
     if (unread > 0)
         title = QStringLiteral("(%1) %2").arg(unread).arg(title);
@@ -866,7 +870,9 @@ void MainWindow::updateInputPlaceholder()
 {
     Conversation *conversation = currentConversation();
     QString text;
-    if (m_client->status() != ChatClient::Status::Joined)
+    if (m_input->isEnabled() && m_client->status() != ChatClient::Status::Joined)
+        text = tr("Connecting: what you send now goes out once joined");
+    else if (m_client->status() != ChatClient::Status::Joined)
         text = tr("Offline: you can type once the connection is back");
     else if (conversation->isPrivate())
         text = tr("Message %1 privately").arg(DisplayText::neutralized(conversation->peer()));

@@ -2,13 +2,12 @@
 #pragma once
 
 #include "chatclient.h"
+#include "chatcommand.h"
 #include "conversation.h"
 
-#include <QDeadlineTimer>
 #include <QHash>
 #include <QMainWindow>
 #include <QPointer>
-#include <QSet>
 #include <QTimer>
 
 class ConnectDialog;
@@ -74,18 +73,20 @@ private:
 
     void submitInput(const QString &line);
     bool sendText(Conversation *conversation, const QString &text, bool action);
-    void echoOwn(Conversation *conversation, const QString &text, bool action);
+    void sendPrivateFrom(Conversation *current, const ChatCommand &command);
+    void echoOwn(Conversation *conversation, const QString &text, bool action,
+                 const SendResult &result);
+    void onSendFailed(const ChatClient::Outgoing &message, const SendResult &result);
     void showHelp(Conversation *conversation);
     QString onlineName(const QString &name) const;
 
     void onStatusChanged(ChatClient::Status status);
     void onJoined(bool afterReconnect);
-    void finishJoin();
     void reportPresenceChanges(const QStringList &before, const QStringList &now);
     void onMessage(const ChatMessage &message, bool fromHistory);
     void onUserJoined(const QString &name);
     void onUserLeft(const QString &name);
-    void onConnectionError(const QString &text);
+    void onConnectionError(ChatClient::ConnectionError error, const QString &text);
     void onNameRefused(const QString &reason);
     void onReconnectScheduled(int attempt, int delayMs);
     void onDisconnected();
@@ -124,21 +125,11 @@ private:
     QAction *m_closeTabAction = nullptr;
     QAction *m_showUsersAction = nullptr;
 
-    QString m_host;
-    quint16 m_port = 0;
-    QString m_requestedName;
     QString m_lastError;
     QString m_serverErrorBeforeJoin;
-    QDeadlineTimer m_reconnectDeadline;
     QTimer m_countdown;
-    int m_reconnectAttempt = 0;
     bool m_wasJoined = false;
     bool m_lossAnnounced = false;
-    bool m_afterReconnect = false;
-    int m_historyLines = 0;
+    int m_historyLines = 0; // of the welcome being read, for the line that sums it up
     QStringList m_usersAtDrop;
-    // Message identities already shown, so a second welcome's history is not shown twice.
-    QSet<QString> m_seenMessages;
-    // Own room messages, shown when sent, that the server's history may return on a rejoin.
-    QStringList m_unconfirmedOwn;
 };

@@ -2,6 +2,7 @@
 #include "chatclient.h"
 
 #include "protocol.h"
+#include "tokenbucket.h"
 #include "validation.h"
 
 #include <QJsonArray>
@@ -9,7 +10,31 @@
 #include <QSignalBlocker>
 #include <QTcpSocket>
 
+#include <algorithm>
+#include <utility>
+
 using namespace Protocol;
+
+// History ids remembered per server run, so that no welcome shows one twice.
+static constexpr int DeliveredIdsLimit = 20000;
+// Own room lines remembered until a welcome's history confirms them.
+static constexpr int UnconfirmedOwnLimit = 100;
+
+static ChatClient::ConnectionError errorFor(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return ChatClient::ConnectionError::ConnectionRefused;
+    case QAbstractSocket::HostNotFoundError:
+        return ChatClient::ConnectionError::HostNotFound;
+    case QAbstractSocket::SocketTimeoutError:
+        return ChatClient::ConnectionError::Timeout;
+    case QAbstractSocket::RemoteHostClosedError:
+        return ChatClient::ConnectionError::RemoteClosed;
+    default:
+        return ChatClient::ConnectionError::NetworkError;
+    }
+}
 
 ChatClient::ChatClient(QObject *parent)
     : QObject(parent), m_socket(new QTcpSocket(this)), m_decoder(ClientMaxFrameBytes)
@@ -33,6 +58,8 @@ ChatClient::ChatClient(QObject *parent)
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::startConnection);
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &ChatClient::onKeepAliveTick);
     connect(&m_legacySendTimer, &QTimer::timeout, this, &ChatClient::writeQueued);
+    m_sendRateTimer.setSingleShot(true);
+    connect(&m_sendRateTimer, &QTimer::timeout, this, &ChatClient::sendQueued);
     setKeepAliveInterval(m_keepAliveInterval);
 }
 
@@ -74,8 +101,20 @@ void ChatClient::setLegacySendInterval(int ms)
     m_legacySendTimer.setInterval(ms);
 }
 
+void ChatClient::setSendRate(double perSecond, double burst)
+{
+    if (perSecond <= 0) {
+        m_sendBucket.reset();
+        return;
+    }
+    m_sendBucket =
+        std::make_unique<TokenBucket>(perSecond, qMax(1.0, burst > 0 ? burst : perSecond));
+}
+
 void ChatClient::connectToServer(const QString &host, quint16 port, const QString &name)
 {
+    // Lines queued for the old session were meant for it, not for this one.
+    failQueued(QStringLiteral("Not sent: the connection was replaced by a new one."));
     m_host = host;
     m_port = port;
     m_requestedName = name;
@@ -85,6 +124,8 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
     m_lastMessageId = 0;
     m_sessionToken.clear();
     m_serverRun.clear();
+    m_error = ConnectionError::None;
+    m_errorString.clear();
     // A retry of the old session must not fire into the new one, nor make it
     // ignore its own drop (onSocketClosed returns while the timer runs).
     m_reconnectTimer.stop();
@@ -101,6 +142,7 @@ void ChatClient::startConnection()
     m_sendQueue.clear();
     m_rich = false;
     m_pingOutstanding = false;
+    m_rejoin = m_everJoined;
     setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
     m_socket->connectToHost(m_host, m_port);
 }
@@ -124,9 +166,16 @@ void ChatClient::join(const QString &name)
     m_welcomeTimer.start();
 }
 
+int ChatClient::reconnectRemainingMs() const
+{
+    return m_reconnectTimer.isActive() ? m_reconnectTimer.remainingTime() : -1;
+}
+
 void ChatClient::disconnectFromServer()
 {
     m_leaving = true;
+    m_sendRateTimer.stop();
+    failQueued(QStringLiteral("Not sent: you left before it could be sent."));
     m_reconnectTimer.stop();
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
@@ -145,41 +194,125 @@ void ChatClient::disconnectFromServer()
     // Otherwise writeQueued() closes once the spaced-out queue is empty.
 }
 
-bool ChatClient::sendChat(const QString &text)
+SendResult ChatClient::sendChat(const QString &text)
 {
-    QString reason;
-    if (m_status != Status::Joined || !Validation::isValidText(text, DefaultMaxTextLength, &reason))
-        return false;
-    sendObject(chat(text));
-    return true;
+    return submit({ 0, Outgoing::Kind::Chat, {}, text });
 }
 
-bool ChatClient::sendAction(const QString &text)
+SendResult ChatClient::sendAction(const QString &text)
 {
-    QString reason;
-    if (m_status != Status::Joined || !m_rich
-        || !Validation::isValidText(text, DefaultMaxTextLength, &reason))
-        return false;
-    sendObject(chat(text, true));
-    return true;
+    return submit({ 0, Outgoing::Kind::Action, {}, text });
 }
 
-bool ChatClient::sendPrivate(const QString &to, const QString &text)
+SendResult ChatClient::sendPrivate(const QString &to, const QString &text)
 {
-    QString reason;
-    if (m_status != Status::Joined || !m_rich
-        || !Validation::isValidText(text, DefaultMaxTextLength, &reason))
-        return false;
-    sendObject(privateMessage(to, text));
-    return true;
+    return submit({ 0, Outgoing::Kind::Private, to, text });
 }
 
-bool ChatClient::requestUsers()
+SendResult ChatClient::requestUsers()
 {
-    if (m_status != Status::Joined || !m_rich)
-        return false;
+    if (m_status != Status::Joined)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("Not connected."));
+    if (!m_rich)
+        return SendResult::failed(
+            SendResult::Status::Unsupported,
+            QStringLiteral("This server does not support /who: it speaks only the basic "
+                           "protocol, which has no user list."));
     sendObject(usersRequest());
-    return true;
+    return SendResult::sent(0);
+}
+
+static QString unsupportedReason(ChatClient::Outgoing::Kind kind)
+{
+    return kind == ChatClient::Outgoing::Kind::Action
+        ? QStringLiteral("This server does not support /me.")
+        : QStringLiteral("This server does not support private messages.");
+}
+
+SendResult ChatClient::submit(Outgoing message)
+{
+    QString reason;
+    if (!Validation::isValidText(message.text, DefaultMaxTextLength, &reason))
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("Not sent: %1").arg(reason));
+    if (message.kind == Outgoing::Kind::Private && message.to.trimmed().isEmpty())
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("Not sent: no recipient."));
+    if (m_status == Status::Disconnected || m_leaving)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("Not sent: not connected."));
+    if (m_status == Status::Joined && !m_rich && message.kind != Outgoing::Kind::Chat)
+        return SendResult::failed(SendResult::Status::Unsupported, unsupportedReason(message.kind));
+    // In order: nothing overtakes a line that is already waiting.
+    const bool sendNow = m_status == Status::Joined && m_outgoing.isEmpty() && takeSendToken();
+    if (!sendNow && m_outgoing.size() >= MaxQueuedSends)
+        return SendResult::failed(
+            SendResult::Status::NotConnected,
+            QStringLiteral("Not sent: %1 lines are already waiting to be sent.")
+                .arg(m_outgoing.size()));
+    message.id = ++m_nextSendId;
+    if (sendNow) {
+        transmit(message);
+        return SendResult::sent(message.id);
+    }
+    m_outgoing.append(message);
+    if (m_status == Status::Joined && !m_sendRateTimer.isActive())
+        m_sendRateTimer.start(m_sendBucket ? m_sendBucket->msUntilToken() : 0);
+    return SendResult::queued(message.id);
+}
+
+bool ChatClient::takeSendToken()
+{
+    return !m_sendBucket || m_sendBucket->take();
+}
+
+void ChatClient::transmit(const Outgoing &message)
+{
+    switch (message.kind) {
+    case Outgoing::Kind::Chat:
+        sendObject(chat(message.text));
+        break;
+    case Outgoing::Kind::Action:
+        sendObject(chat(message.text, true));
+        break;
+    case Outgoing::Kind::Private:
+        sendObject(privateMessage(message.to, message.text));
+        break;
+    }
+    if (m_rich && message.kind != Outgoing::Kind::Private) {
+        m_unconfirmedOwn.append(message);
+        if (m_unconfirmedOwn.size() > UnconfirmedOwnLimit)
+            m_unconfirmedOwn.removeFirst();
+    }
+    Q_EMIT messageSent(message);
+}
+
+void ChatClient::sendQueued()
+{
+    while (m_status == Status::Joined && !m_outgoing.isEmpty()) {
+        if (!m_rich && m_outgoing.constFirst().kind != Outgoing::Kind::Chat) {
+            const Outgoing message = m_outgoing.takeFirst();
+            Q_EMIT sendFailed(message,
+                              SendResult::failed(SendResult::Status::Unsupported,
+                                                 unsupportedReason(message.kind), message.id));
+            continue;
+        }
+        if (!takeSendToken()) {
+            m_sendRateTimer.start(m_sendBucket->msUntilToken());
+            return;
+        }
+        transmit(m_outgoing.takeFirst());
+    }
+}
+
+void ChatClient::failQueued(const QString &reason)
+{
+    m_sendRateTimer.stop();
+    const QList<Outgoing> given = std::exchange(m_outgoing, {});
+    for (const Outgoing &message : given)
+        Q_EMIT sendFailed(message,
+                          SendResult::failed(SendResult::Status::NotConnected, reason, message.id));
 }
 
 bool ChatClient::hasPendingWrites() const
@@ -254,6 +387,7 @@ void ChatClient::onReadyRead()
         case JsonFrameDecoder::Result::FrameTooLarge:
         case JsonFrameDecoder::Result::NestingTooDeep:
             dropConnection(
+                ConnectionError::ProtocolError,
                 QStringLiteral("The server sent an oversized or too deeply nested message."));
             return;
         }
@@ -275,7 +409,7 @@ void ChatClient::handleObject(const QJsonObject &object)
     else if (type == Type::Error)
         handleError(object);
     else if (type == Type::Users)
-        setUsers(object.value(Field::Users).toVariant().toStringList());
+        handleUsers(object);
     else if (type == Type::Notice)
         Q_EMIT noticeReceived(object.value(Field::Data).toString());
     else if (type == Type::Ping && m_rich)
@@ -293,27 +427,60 @@ void ChatClient::handleWelcome(const QJsonObject &object)
     m_serverVersion = object.value(Field::Version).toString();
     m_sessionToken = object.value(Field::Session).toString();
     m_users = object.value(Field::Users).toVariant().toStringList();
-    const bool afterReconnect = m_everJoined;
-    becomeJoined(true);
+    const bool wasJoined = m_status == Status::Joined; // as a seed server, wrongly
     Q_EMIT usersChanged(m_users);
-    Q_EMIT joined(afterReconnect);
+    // Before joined(): a front end that shows the join has the history in already.
+    deliverHistory(object);
+    becomeJoined(true);
+    if (wasJoined)
+        Q_EMIT joined(m_rejoin);
+    sendQueued();
+}
 
-    // History replays what we may have shown already; live messages never
-    // repeat, but messages from different senders may arrive out of id order.
-    const QString run = object.value(Field::Run).toString();
+void ChatClient::deliverHistory(const QJsonObject &welcome)
+{
+    const QString run = welcome.value(Field::Run).toString();
     if (run != m_serverRun) { // the server restarted: its ids start again
         m_serverRun = run;
         m_lastMessageId = 0;
     }
-    const qint64 shownUpTo = m_lastMessageId;
-    const QJsonArray history = object.value(Field::History).toArray();
+    if (run != m_deliveredRun) {
+        m_deliveredRun = run;
+        m_deliveredIds.clear();
+    }
+    const QString self = Validation::nameKey(m_name);
+    const QJsonArray history = welcome.value(Field::History).toArray();
     for (const QJsonValue &value : history) {
         ChatMessage message;
         QString reason;
-        if (ChatMessage::fromJson(value.toObject(), &message, &reason) && message.id > shownUpTo) {
+        if (!ChatMessage::fromJson(value.toObject(), &message, &reason))
+            continue;
+        if (message.id > 0) {
             m_lastMessageId = qMax(m_lastMessageId, message.id);
-            Q_EMIT messageReceived(message, true);
+            if (m_deliveredIds.contains(message.id))
+                continue;
+            m_deliveredIds.insert(message.id);
         }
+        // Our own lines from before a drop: on screen already, never echoed.
+        if (!message.isPrivate() && Validation::nameKey(message.from) == self) {
+            const auto own = std::find_if(
+                m_unconfirmedOwn.cbegin(), m_unconfirmedOwn.cend(), [&](const Outgoing &sent) {
+                    return sent.text == message.text
+                        && (sent.kind == Outgoing::Kind::Action) == message.action;
+                });
+            if (own != m_unconfirmedOwn.cend()) {
+                m_unconfirmedOwn.erase(own);
+                continue;
+            }
+        }
+        Q_EMIT messageReceived(message, true);
+    }
+    // What this history did not return, no later one will: it starts after
+    // the last id we know.
+    m_unconfirmedOwn.clear();
+    if (m_deliveredIds.size() > DeliveredIdsLimit) {
+        const qint64 oldest = m_lastMessageId - DeliveredIdsLimit / 2;
+        m_deliveredIds.removeIf([oldest](qint64 id) { return id < oldest; });
     }
 }
 
@@ -322,18 +489,19 @@ void ChatClient::becomeJoined(bool rich)
     m_welcomeTimer.stop();
     m_rich = rich;
     m_reconnectAttempt = 0;
+    m_error = ConnectionError::None;
+    m_errorString.clear();
     if (m_name.isEmpty() || !rich)
         m_name = Validation::normalizedName(m_requestedName);
     if (rich && m_keepAliveInterval > 0)
         m_keepAliveTimer.start();
     const bool wasJoined = m_status == Status::Joined;
     setStatus(Status::Joined);
-    if (!rich && !wasJoined) {
-        const bool afterReconnect = m_everJoined;
-        m_everJoined = true;
-        Q_EMIT joined(afterReconnect);
-    }
     m_everJoined = true;
+    if (!wasJoined)
+        Q_EMIT joined(m_rejoin);
+    if (!rich)
+        sendQueued();
 }
 
 void ChatClient::handleMessage(const QJsonObject &object)
@@ -348,6 +516,8 @@ void ChatClient::handleMessage(const QJsonObject &object)
         return;
     }
     m_lastMessageId = qMax(m_lastMessageId, message.id);
+    if (message.id > 0)
+        m_deliveredIds.insert(message.id);
     Q_EMIT messageReceived(message, false);
 }
 
@@ -372,6 +542,12 @@ void ChatClient::handlePresence(const QJsonObject &object)
     }
 }
 
+void ChatClient::handleUsers(const QJsonObject &object)
+{
+    setUsers(object.value(Field::Users).toVariant().toStringList());
+    Q_EMIT usersListed(m_users);
+}
+
 void ChatClient::setUsers(const QStringList &users)
 {
     m_users = users;
@@ -386,7 +562,7 @@ void ChatClient::handleError(const QJsonObject &object)
         m_welcomeTimer.stop();
         if (m_everJoined && code == Code::NameTaken) {
             // Our old connection may still hold the name; it times out on the server.
-            dropConnection(text);
+            dropConnection(ConnectionError::NameInUse, text);
             return;
         }
         Q_EMIT nameRefused(text);
@@ -401,16 +577,23 @@ void ChatClient::onKeepAliveTick()
         return;
     const qint64 silence = m_sinceLastReceive.elapsed();
     if (silence >= 2 * qint64(m_keepAliveInterval)) {
-        dropConnection(QStringLiteral("The server stopped answering."));
+        dropConnection(ConnectionError::Timeout, QStringLiteral("The server stopped answering."));
     } else if (silence >= m_keepAliveInterval && !m_pingOutstanding) {
         m_pingOutstanding = true;
         m_socket->write(encode(ping(m_nextPingId++)));
     }
 }
 
-void ChatClient::dropConnection(const QString &reason)
+void ChatClient::reportConnectionError(ConnectionError error, const QString &text)
 {
-    Q_EMIT connectionError(reason);
+    m_error = error;
+    m_errorString = text;
+    Q_EMIT connectionError(error, text);
+}
+
+void ChatClient::dropConnection(ConnectionError error, const QString &reason)
+{
+    reportConnectionError(error, reason);
     m_socket->abort(); // emits disconnected() when it was connected
     if (m_status != Status::Disconnected && m_status != Status::Reconnecting
         && !m_reconnectTimer.isActive())
@@ -421,7 +604,7 @@ void ChatClient::onSocketError(QAbstractSocket::SocketError error)
 {
     if (error == QAbstractSocket::RemoteHostClosedError && m_leaving)
         return;
-    Q_EMIT connectionError(m_socket->errorString());
+    reportConnectionError(errorFor(error), m_socket->errorString());
     if (m_socket->state() == QAbstractSocket::UnconnectedState)
         onSocketClosed(); // a failed connect emits no disconnected()
 }
@@ -433,7 +616,10 @@ void ChatClient::onSocketClosed()
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
     m_legacySendTimer.stop();
+    m_sendRateTimer.stop();
     if (m_leaving || !m_autoReconnect || !m_everJoined) {
+        failQueued(m_errorString.isEmpty() ? QStringLiteral("Not sent: the connection was closed.")
+                                           : QStringLiteral("Not sent: %1").arg(m_errorString));
         setStatus(Status::Disconnected);
         Q_EMIT disconnected();
         return;

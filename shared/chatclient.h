@@ -3,15 +3,20 @@
 
 #include "chatmessage.h"
 #include "jsonframedecoder.h"
+#include "sendresult.h"
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 
+#include <memory>
+
 class QTcpSocket;
+class TokenBucket;
 
 // One user's session with a PyNet Chat server, shared by the console and the
 // desktop client: connect, join, send, receive, keep the connection alive and
@@ -22,6 +27,11 @@ class QTcpSocket;
 // seed spec, which would choke on two messages in one read, it sends only the
 // join and then chat messages, spaced apart, once it has decided no welcome is
 // coming (welcomeTimeout) or a plain message has arrived.
+//
+// The session owns its policy, so the front ends need keep no copy of it: what
+// may be sent now and what waits (send*() say which, with a reason), the lines
+// held until the join (MaxQueuedSends), the pace of sends (setSendRate), what a
+// reconnect re-does, and which history messages were delivered already.
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -35,6 +45,36 @@ public:
     };
     Q_ENUM(Status)
 
+    // Why a connection failed or was given up, as libcommuni's socketError does;
+    // connectionError() carries the words for a person alongside.
+    enum class ConnectionError {
+        None,
+        ConnectionRefused, // nothing listens at host:port
+        HostNotFound, // the name does not resolve
+        Timeout, // connecting took too long, or the server stopped answering pings
+        RemoteClosed, // the server closed the connection
+        NetworkError, // any other socket failure (unreachable, reset, ...)
+        ProtocolError, // the server sent what no server may (oversized, nested too deep)
+        NameInUse, // on a rejoin the server still holds our old connection's name
+    };
+    Q_ENUM(ConnectionError)
+
+    // A line waiting in, or leaving, the session's send queue.
+    struct Outgoing
+    {
+        enum class Kind { Chat, Action, Private };
+        quint64 id = 0; // as in the SendResult that accepted it
+        Kind kind = Kind::Chat;
+        QString to; // Private: the recipient
+        QString text;
+    };
+
+    // Lines held while connecting, joining or reconnecting (and while the send
+    // rate holds them back). A person does not type more than this before a
+    // join; a pipe stops reading at this depth (queuedCount()) and goes on
+    // after messageSent(). More is refused with NotConnected.
+    static constexpr int MaxQueuedSends = 200;
+
     explicit ChatClient(QObject *parent = nullptr);
     ~ChatClient() override;
 
@@ -45,6 +85,10 @@ public:
     void setKeepAliveInterval(int ms); // ping after this much silence, default 30 s; 0 = off
     void setWelcomeTimeout(int ms); // wait for a welcome before assuming a seed server, 2 s
     void setLegacySendInterval(int ms); // gap between messages to a seed server, 100 ms
+    // Paces chat, action and private lines to perSecond, with bursts of up to
+    // burst (at least 1; default max(1, perSecond)), so that the session stays
+    // under the server's --rate/--burst. 0, the default, sends at once.
+    void setSendRate(double perSecond, double burst = 0);
 
     // Connects and joins as name. Failure to connect the first time is final
     // (connectionError, then disconnected); a drop after joining reconnects.
@@ -54,20 +98,34 @@ public:
     void join(const QString &name);
 
     // Leaves: writes everything already sent, closes, and does not reconnect.
-    // disconnected() follows.
+    // Lines still queued are not sent (sendFailed). disconnected() follows.
     void disconnectFromServer();
 
-    // Each returns false, and does nothing, unless the status is Joined and the
-    // text is valid; rich-only requests also need a server that speaks our protocol.
-    bool sendChat(const QString &text);
-    bool sendAction(const QString &text);
-    bool sendPrivate(const QString &to, const QString &text);
-    bool requestUsers();
+    // Sends, or queues while Connecting, Joining or Reconnecting (and while the
+    // send rate holds lines back): every line is validated here, once, and the
+    // result says what became of it. A queued line leaves in order once joined
+    // (messageSent), or is given up (sendFailed): /me and private lines when
+    // the server turns out to speak only the seed protocol, everything when the
+    // session ends. Actions and private lines need a server that speaks ours.
+    SendResult sendChat(const QString &text);
+    SendResult sendAction(const QString &text);
+    SendResult sendPrivate(const QString &to, const QString &text);
+    // Asks for the user list (usersListed() answers). Not queued: needs Joined.
+    SendResult requestUsers();
 
     Status status() const { return m_status; }
     QString host() const { return m_host; }
     quint16 port() const { return m_port; }
     QString name() const { return m_name; } // as the server confirmed it
+    QString requestedName() const { return m_requestedName; } // as last asked for in a join
+    // The current connection replaces one that dropped: its welcome's history
+    // is what was missed, and its joined() has afterReconnect set.
+    bool isRejoin() const { return m_rejoin; }
+    int reconnectAttempt() const { return m_reconnectAttempt; } // 0 unless Reconnecting
+    int reconnectRemainingMs() const; // until the next attempt; -1 unless one is scheduled
+    ConnectionError error() const { return m_error; } // the last one; None after a join
+    QString errorString() const { return m_errorString; }
+    int queuedCount() const { return int(m_outgoing.size()); }
     bool serverSpeaksRichProtocol() const { return m_rich; }
     QString serverName() const { return m_serverName; }
     QString serverVersion() const { return m_serverVersion; }
@@ -77,23 +135,33 @@ public:
 
 Q_SIGNALS:
     void statusChanged(ChatClient::Status status);
-    // The server accepted the join. afterReconnect: this is a rejoin, and the
-    // history that follows is what was missed while away.
+    // The server accepted the join. The welcome's history came before it, as
+    // messageReceived(..., true): everything is in when this arrives. Queued
+    // lines go out right after. afterReconnect: this is a rejoin (isRejoin()).
     void joined(bool afterReconnect);
     // A chat message for the room or for us. fromHistory: sent in the welcome
-    // (recent history on a first join, missed messages on a rejoin).
+    // (recent history on a first join, missed messages on a rejoin), before
+    // joined(). History never repeats what this session delivered (by id, in
+    // one server run) nor own lines it sent before a drop.
     void messageReceived(const ChatMessage &message, bool fromHistory);
+    // A line went to the connection: at once (SendResult::Sent) or from the
+    // queue. The protocol has no receipt, so this is as confirmed as it gets.
+    void messageSent(const ChatClient::Outgoing &message);
+    // A queued line will not be sent; result.reason says why.
+    void sendFailed(const ChatClient::Outgoing &message, const SendResult &result);
     void userJoined(const QString &name);
     void userLeft(const QString &name);
     void usersChanged(const QStringList &users);
+    // The server's answer to requestUsers().
+    void usersListed(const QStringList &users);
     void noticeReceived(const QString &text);
     // An error the server reported, or a protocol violation by the server
     // (codes as in docs/PROTOCOL.md). Not fatal by itself.
     void errorReceived(const QString &code, const QString &text);
     // The server refused the name; the connection stays open for join().
     void nameRefused(const QString &reason);
-    // Could not connect, or the connection was lost; text says why.
-    void connectionError(const QString &text);
+    // Could not connect, or the connection was lost; text says why in words.
+    void connectionError(ChatClient::ConnectionError error, const QString &text);
     void reconnectScheduled(int attempt, int delayMs);
     // Every object the server sent, unmodified, for --json output and bots.
     void eventReceived(const QJsonObject &event);
@@ -115,9 +183,17 @@ private:
     void handleMessage(const QJsonObject &object);
     void handlePresence(const QJsonObject &object);
     void handleError(const QJsonObject &object);
+    void handleUsers(const QJsonObject &object);
+    void deliverHistory(const QJsonObject &welcome);
     void becomeJoined(bool rich);
-    void dropConnection(const QString &reason);
+    void reportConnectionError(ConnectionError error, const QString &text);
+    void dropConnection(ConnectionError error, const QString &reason);
     void scheduleReconnect();
+    SendResult submit(Outgoing message);
+    void transmit(const Outgoing &message);
+    void sendQueued();
+    void failQueued(const QString &reason);
+    bool takeSendToken();
     void sendObject(const QJsonObject &object);
     void writeQueued();
     void onKeepAliveTick();
@@ -129,6 +205,8 @@ private:
     QTimer m_reconnectTimer;
     QTimer m_keepAliveTimer;
     QTimer m_legacySendTimer;
+    QTimer m_sendRateTimer;
+    std::unique_ptr<TokenBucket> m_sendBucket; // null: no pacing
     QElapsedTimer m_sinceLastReceive;
 
     QString m_host;
@@ -141,7 +219,16 @@ private:
     QString m_sessionToken;
     QString m_serverRun; // which server run m_lastMessageId counts in
     QStringList m_users;
-    QList<QByteArray> m_sendQueue; // spaced out for a seed server
+    QList<QByteArray> m_sendQueue; // bytes spaced out for a seed server
+    QList<Outgoing> m_outgoing; // lines waiting for the join or the send rate
+    // Own room lines sent since the last welcome: the server does not echo
+    // them, so the next welcome's history is the first time their ids show.
+    QList<Outgoing> m_unconfirmedOwn;
+    QSet<qint64> m_deliveredIds; // of m_deliveredRun, so no history repeats
+    QString m_deliveredRun;
+    QString m_errorString;
+    ConnectionError m_error = ConnectionError::None;
+    quint64 m_nextSendId = 0;
     Status m_status = Status::Disconnected;
     qint64 m_lastMessageId = 0;
     qint64 m_nextPingId = 1;
@@ -152,6 +239,7 @@ private:
     bool m_autoReconnect = true;
     bool m_rich = false;
     bool m_everJoined = false;
+    bool m_rejoin = false;
     bool m_leaving = false;
     bool m_pingOutstanding = false;
 };

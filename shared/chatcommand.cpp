@@ -43,6 +43,25 @@ static ChatCommand parsePrivate(const QString &arguments, const QStringList &kno
     return withText(ChatCommand::Kind::Private, text, target);
 }
 
+// "/query NAME [TEXT]": like /msg, but the text may be left out.
+static ChatCommand parseQuery(const QString &arguments, const QStringList &knownUsers)
+{
+    if (arguments.isEmpty())
+        return invalid(QStringLiteral("Usage: /query NAME [TEXT]"));
+    for (const QString &user : knownUsers) {
+        if (arguments.compare(user, Qt::CaseInsensitive) == 0)
+            return withText(ChatCommand::Kind::Query, {}, user);
+    }
+    if (!arguments.contains(u' '))
+        return withText(ChatCommand::Kind::Query, {}, arguments);
+    ChatCommand command = parsePrivate(arguments, knownUsers);
+    if (command.kind == ChatCommand::Kind::Private)
+        command.kind = ChatCommand::Kind::Query;
+    else
+        command.error = QStringLiteral("Usage: /query NAME [TEXT]");
+    return command;
+}
+
 ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUsers)
 {
     const QString trimmed = line.trimmed();
@@ -70,8 +89,10 @@ ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUser
             return invalid(QStringLiteral("Usage: /me TEXT"));
         return withText(Kind::Action, arguments);
     }
-    if (name == u"msg" || name == u"query")
+    if (name == u"msg")
         return parsePrivate(arguments, knownUsers);
+    if (name == u"query")
+        return parseQuery(arguments, knownUsers);
     return invalid(
         QStringLiteral("Unknown command /%1. Type /help for the list of commands.").arg(name));
 }
@@ -81,7 +102,8 @@ QStringList ChatCommand::helpLines()
     return {
         QStringLiteral("/help              this list"),
         QStringLiteral("/who               who is online"),
-        QStringLiteral("/msg NAME TEXT     a private message to NAME"),
+        QStringLiteral("/msg NAME TEXT     a private message to NAME; you stay where you are"),
+        QStringLiteral("/query NAME [TEXT] talk privately with NAME (a tab of its own here)"),
         QStringLiteral("/me TEXT           an action: \"* you TEXT\""),
         QStringLiteral("/quit              leave (\"quit\" alone works too)"),
         QStringLiteral("//TEXT             send a message that starts with /"),

@@ -12,7 +12,8 @@ struct ChatCommand
         None, // blank line: nothing to do
         Chat,
         Action, // /me TEXT
-        Private, // /msg NAME TEXT
+        Private, // /msg NAME TEXT: sends, and leaves you where you are
+        Query, // /query NAME [TEXT]: opens the conversation with NAME (and sends TEXT)
         Who, // /who
         Help, // /help
         Quit, // /quit, or "quit" alone as in the seed's client
@@ -20,12 +21,13 @@ struct ChatCommand
     };
 
     Kind kind = Kind::None;
-    QString target; // Private: the recipient
-    QString text; // Chat, Action, Private: the text to send
+    QString target; // Private, Query: the other person
+    QString text; // Chat, Action, Private, Query: the text to send (may be empty for Query)
     QString error; // Invalid: what to tell the user
 
     // Parses one input line. knownUsers lets "/msg Ann Lee hello" find a name with
-    // a space in it: the longest online name that the arguments start with wins.
+    // a space in it: the longest online name that the arguments start with wins
+    // ("/query Ann Lee" is Ann Lee when she is online).
     static ChatCommand parse(const QString &line, const QStringList &knownUsers = {});
 
     // One line per command, for /help.

@@ -59,6 +59,8 @@ private Q_SLOTS:
     void privateMessageOpensATab();
     void doubleClickOpensAPrivateTab();
     void msgCommandSendsPrivately();
+    void msgCommandStaysInTheCurrentConversation();
+    void queryCommandOpensAndSwitches();
     void commandsAndMistakes();
     void upAndDownRecallWhatWasSent();
     void tabCompletesNames();
@@ -75,6 +77,7 @@ private Q_SLOTS:
     void connectionRefusedIsShownInTheDialog();
     void serverFullIsShownInTheDialog();
     void worksWithASeedServer();
+    void typedBeforeTheSeedServerIsKnownIsQueued();
 
 private:
     void connectAs(const QString &name);
@@ -274,12 +277,62 @@ void TestMainWindow::msgCommandSendsPrivately()
     QCOMPARE(field(message, "to"), QStringLiteral("Bob"));
     Conversation *withBob = m_window->privateConversation(QStringLiteral("Bob"));
     QVERIFY(withBob);
-    QCOMPARE(m_window->currentConversation(), withBob);
     QVERIFY(textOf(withBob).contains(QStringLiteral("are you there?")));
 
     send(QStringLiteral("/msg nobody hello"));
-    QVERIFY(textOf(withBob).contains(QStringLiteral("Nobody called nobody is online.")));
+    QVERIFY(roomText().contains(QStringLiteral("Nobody called nobody is online.")));
     QCOMPARE(m_window->inputLine()->text(), QStringLiteral("/msg nobody hello"));
+}
+
+// irssi, HexChat and Quassel keep you where you are on /msg: the next line
+// must not go privately to someone by surprise.
+void TestMainWindow::msgCommandStaysInTheCurrentConversation()
+{
+    connectAs(QStringLiteral("Alice"));
+    RawClient bob;
+    QVERIFY(bob.joinAs(m_server->port(), QStringLiteral("Bob")));
+    QTRY_COMPARE(m_window->userModel()->rowCount(), 2);
+
+    send(QStringLiteral("/msg bob psst"));
+    const QJsonObject secret = receive(bob, QStringLiteral("message"));
+    QCOMPARE(field(secret, "data"), QStringLiteral("psst"));
+    QCOMPARE(field(secret, "to"), QStringLiteral("Bob"));
+    QCOMPARE(m_window->currentConversation(), m_window->room());
+    QVERIFY2(roomText().contains(QStringLiteral("Sent privately to Bob")), qPrintable(roomText()));
+    Conversation *withBob = m_window->privateConversation(QStringLiteral("Bob"));
+    QVERIFY(withBob);
+    QVERIFY(textOf(withBob).contains(QStringLiteral("\tAlice\tpsst")));
+    QVERIFY(m_window->inputLine()->text().isEmpty());
+
+    send(QStringLiteral("for everyone"));
+    const QJsonObject open = receive(bob, QStringLiteral("message"));
+    QCOMPARE(field(open, "data"), QStringLiteral("for everyone"));
+    QVERIFY(!open.contains(QLatin1StringView("to")));
+    QCOMPARE(m_window->currentConversation(), m_window->room());
+}
+
+void TestMainWindow::queryCommandOpensAndSwitches()
+{
+    connectAs(QStringLiteral("Alice"));
+    RawClient bob;
+    QVERIFY(bob.joinAs(m_server->port(), QStringLiteral("Bob")));
+    QTRY_COMPARE(m_window->userModel()->rowCount(), 2);
+
+    send(QStringLiteral("/query bob"));
+    Conversation *withBob = m_window->privateConversation(QStringLiteral("Bob"));
+    QVERIFY(withBob);
+    QCOMPARE(m_window->currentConversation(), withBob);
+    QVERIFY(m_window->inputLine()->text().isEmpty());
+    QVERIFY(!bob.receivesWithin(QStringLiteral("message"), 100));
+
+    send(QStringLiteral("just us"));
+    const QJsonObject message = receive(bob, QStringLiteral("message"));
+    QCOMPARE(field(message, "data"), QStringLiteral("just us"));
+    QCOMPARE(field(message, "to"), QStringLiteral("Bob"));
+
+    send(QStringLiteral("/query nobody"));
+    QVERIFY(textOf(withBob).contains(QStringLiteral("Nobody called nobody is online.")));
+    QCOMPARE(m_window->currentConversation(), withBob);
 }
 
 void TestMainWindow::commandsAndMistakes()
@@ -709,6 +762,45 @@ void TestMainWindow::worksWithASeedServer()
     send(QStringLiteral("/msg SeedBob psst"));
     QVERIFY(roomText().contains(QStringLiteral("no private messages")));
     QCOMPARE(m_window->inputLine()->text(), QStringLiteral("/msg SeedBob psst"));
+
+    seed.kill();
+    seed.waitForFinished(5000);
+}
+
+// A seed server never says which protocol it speaks; the client finds out by
+// waiting two seconds. What the person types meanwhile must not be lost.
+void TestMainWindow::typedBeforeTheSeedServerIsKnownIsQueued()
+{
+    QProcess seed;
+    seed.start(QStringLiteral(PYNET_PYTHON),
+               { QStringLiteral(PYNET_TESTS_DIR "/interop/seed_server.py"), QStringLiteral("0") });
+    QVERIFY(seed.waitForReadyRead(10000));
+    const QString banner = QString::fromUtf8(seed.readLine()).trimmed();
+    QVERIFY2(banner.startsWith(QStringLiteral("listening on ")), qPrintable(banner));
+    const quint16 port = banner.section(u' ', 2).toUShort();
+    RawClient peer;
+    QVERIFY(peer.connectTo(port));
+    peer.send(R"({"type": "join", "data": "SeedBob"})");
+
+    m_window->client()->setWelcomeTimeout(1500);
+    m_window->connectTo(QStringLiteral("127.0.0.1"), port, QStringLiteral("Alice"));
+    QVERIFY(m_window->client()->status() != Status::Joined);
+    InputLine *input = m_window->inputLine();
+    QTest::keyClicks(input, QStringLiteral("early bird"));
+    QTest::keyClick(input, Qt::Key_Return);
+    QVERIFY(m_window->client()->status() != Status::Joined);
+    QVERIFY2(input->text().isEmpty(), qPrintable(input->text()));
+    QVERIFY2(roomText().contains(QStringLiteral("\tAlice\tearly bird")), qPrintable(roomText()));
+    QVERIFY(m_window->room()->entries().constLast().own);
+    QVERIFY(m_window->room()->entries().constLast().pending);
+
+    const QJsonObject relayed = receive(peer, QStringLiteral("message"), 10000);
+    QCOMPARE(field(relayed, "data"), QStringLiteral("early bird"));
+    QCOMPARE(field(relayed, "from"), QStringLiteral("Alice"));
+    QCOMPARE(m_window->client()->status(), Status::Joined);
+    // Confirmed once sent: the same line, no longer pending, and shown once.
+    QTRY_VERIFY(!m_window->room()->entries().constLast().pending);
+    QCOMPARE(roomText().count(QStringLiteral("early bird")), 1);
 
     seed.kill();
     seed.waitForFinished(5000);

@@ -52,10 +52,11 @@ public:
                     shownMultiLine(text);
                 });
         connect(client, &ChatClient::nameRefused, this, &Recorder::shownMultiLine);
-        connect(client, &ChatClient::connectionError, this, [this](const QString &text) {
-            connectionErrors.append(text);
-            shownMultiLine(text);
-        });
+        connect(client, &ChatClient::connectionError, this,
+                [this](ChatClient::ConnectionError, const QString &text) {
+                    connectionErrors.append(text);
+                    shownMultiLine(text);
+                });
         connect(client, &ChatClient::disconnected, this, [this] { ++disconnects; });
         connect(client, &ChatClient::joined, this, [this, client] {
             ++joins;

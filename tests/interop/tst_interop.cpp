@@ -113,14 +113,17 @@ void TestInterop::seedClientsOnOurServer()
     // Our client to the seed clients.
     const QString fromRita = QStringLiteral("\u041f\u0440\u0438\u0432\u0435\u0442 \U0001F389 "
                                             "{\"json\": [1, \"}\"]} \\ done");
-    QVERIFY(rita.client.sendChat(fromRita));
+    QCOMPARE(rita.client.sendChat(fromRita).status, SendResult::Status::Sent);
     QVERIFY(sam.waitForLine(QStringLiteral("Rita: ") + fromRita));
     QVERIFY(tom.waitForLine(QStringLiteral("Rita: ") + fromRita));
 
     // A private message reaches a seed client marked as private, and no one else.
-    QVERIFY(rita.client.sendPrivate(QStringLiteral("Tom"), QStringLiteral("psst \U0001F92B")));
+    QCOMPARE(
+        rita.client.sendPrivate(QStringLiteral("Tom"), QStringLiteral("psst \U0001F92B")).status,
+        SendResult::Status::Sent);
     QVERIFY(tom.waitForLine(QStringLiteral("Rita: (private) psst \U0001F92B")));
-    QVERIFY(rita.client.sendChat(QStringLiteral("after the secret")));
+    QCOMPARE(rita.client.sendChat(QStringLiteral("after the secret")).status,
+             SendResult::Status::Sent);
     QVERIFY(sam.waitForLine(QStringLiteral("Rita: after the secret")));
     QVERIFY(!sam.lines().join(u'\n').contains(QStringLiteral("psst")));
     QVERIFY(!sam.lines().contains(QStringLiteral("Sam: ") + fromSam));
@@ -134,7 +137,8 @@ void TestInterop::seedClientsOnOurServer()
                  "\n");
     QCOMPARE(mallory.waitFor(QStringLiteral("error")).value(u"code").toString(),
              QStringLiteral("invalid_text"));
-    QVERIFY(rita.client.sendChat(QStringLiteral("still talking")));
+    QCOMPARE(rita.client.sendChat(QStringLiteral("still talking")).status,
+             SendResult::Status::Sent);
     QVERIFY2(sam.waitForLine(QStringLiteral("Rita: still talking")), qPrintable(sam.errors()));
     QVERIFY(!sam.errors().contains(QStringLiteral("Traceback")));
 
@@ -177,7 +181,8 @@ void TestInterop::seedClientsReadOneObjectAtATimeDuringBursts()
     }
     sam.writeLine(QString::fromUtf8(samInput.chopped(1)));
     for (int i = 0; i < 15; ++i)
-        QVERIFY(rita.client.sendChat(QStringLiteral("rapid %1 \u4e2d").arg(i)));
+        QCOMPARE(rita.client.sendChat(QStringLiteral("rapid %1 \u4e2d").arg(i)).status,
+                 SendResult::Status::Sent);
     QVERIFY2(tom.waitForLine(samBurst.constLast()), qPrintable(tom.errors()));
     QVERIFY2(tom.waitForLine(ritaBurst.constLast()), qPrintable(tom.errors()));
     QVERIFY2(sam.waitForLine(ritaBurst.constLast()), qPrintable(sam.errors()));
@@ -228,14 +233,16 @@ void TestInterop::ourClientOnTheSeedServer()
     QCOMPARE(qt.client.status(), Status::Joined);
     QVERIFY(!qt.client.serverSpeaksRichProtocol());
     QCOMPARE(qt.client.name(), QStringLiteral("Quinn"));
-    QVERIFY(!qt.client.requestUsers());
-    QVERIFY(!qt.client.sendPrivate(QStringLiteral("Sam"), QStringLiteral("no such thing here")));
+    QCOMPARE(qt.client.requestUsers().status, SendResult::Status::Unsupported);
+    QCOMPARE(
+        qt.client.sendPrivate(QStringLiteral("Sam"), QStringLiteral("no such thing here")).status,
+        SendResult::Status::Unsupported);
 
     // Sent as fast as we can; the client spaces them so each recv(1024) holds one.
     QStringList sent;
     for (int i = 0; i < 6; ++i) {
         sent.append(QStringLiteral("quick %1 \u00fc\U0001F600").arg(i));
-        QVERIFY(qt.client.sendChat(sent.constLast()));
+        QCOMPARE(qt.client.sendChat(sent.constLast()).status, SendResult::Status::Sent);
     }
     QStringList expected;
     for (const QString &text : std::as_const(sent))
@@ -270,7 +277,8 @@ void TestInterop::ourClientLeavingTheSeedServerSendsEverything()
     qt.client.setWelcomeTimeout(300);
     QVERIFY(qt.join(seedServer.port(), QStringLiteral("Quinn")));
     for (int i = 0; i < 5; ++i)
-        QVERIFY(qt.client.sendChat(QStringLiteral("last words %1").arg(i)));
+        QCOMPARE(qt.client.sendChat(QStringLiteral("last words %1").arg(i)).status,
+                 SendResult::Status::Sent);
     qt.client.disconnectFromServer();
     QTRY_COMPARE(qt.disconnects, 1);
     QCOMPARE(qt.client.status(), Status::Disconnected);

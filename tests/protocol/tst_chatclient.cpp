@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -16,6 +17,8 @@
 #include <memory>
 
 using Status = ChatClient::Status;
+using SendStatus = SendResult::Status;
+using ConnectionError = ChatClient::ConnectionError;
 
 // One ChatClient and everything it reported, for assertions on what a user saw.
 class Session : public QObject
@@ -46,9 +49,19 @@ public:
                     errorTexts.append(text);
                 });
         connect(&client, &ChatClient::connectionError, this,
-                [this](const QString &text) { connectionErrors.append(text); });
+                [this](ConnectionError error, const QString &text) {
+                    connectionErrorCodes.append(error);
+                    connectionErrors.append(text);
+                });
         connect(&client, &ChatClient::reconnectScheduled, this, [this] { ++reconnects; });
         connect(&client, &ChatClient::disconnected, this, [this] { ++disconnects; });
+        connect(&client, &ChatClient::messageSent, this,
+                [this](const ChatClient::Outgoing &message) { sentIds.append(message.id); });
+        connect(&client, &ChatClient::sendFailed, this,
+                [this](const ChatClient::Outgoing &message, const SendResult &result) {
+                    failedIds.append(message.id);
+                    failures.append(result);
+                });
     }
 
     bool join(quint16 port, int timeoutMs = 10000)
@@ -82,6 +95,10 @@ public:
     QStringList errorCodes;
     QStringList errorTexts;
     QStringList connectionErrors;
+    QList<ConnectionError> connectionErrorCodes;
+    QList<quint64> sentIds;
+    QList<quint64> failedIds;
+    QList<SendResult> failures;
     int usersChanges = 0;
     int reconnects = 0;
     int disconnects = 0;
@@ -159,6 +176,13 @@ private Q_SLOTS:
     void nameTakenOnRejoinRetriesQuietly();
     void hostileServer_data();
     void hostileServer();
+    void sendsWhileConnectingAreQueuedInOrder();
+    void queueIsBoundedAndEmptiedWhenTheSessionEnds();
+    void queuedActionFailsOnASeedServer();
+    void historyArrivesBeforeJoined();
+    void catchUpSkipsWhatWasDeliveredAndOwnLines();
+    void sendRatePacesLines();
+    void connectionErrorCodes();
 };
 
 // Waits until a raw client receives a chat message with this text.
@@ -191,7 +215,7 @@ void TestChatClient::chatReachesOthersNeverTheSender()
 
     const QString text =
         QStringLiteral("Hello \U0001F600 \u4f60\u597d \"quoted\" {braces}\nline 2");
-    QVERIFY(alice.client.sendChat(text));
+    QCOMPARE(alice.client.sendChat(text).status, SendStatus::Sent);
     QVERIFY(bob.waitForText(text));
     const ChatMessage received = bob.messages.constLast();
     QCOMPARE(received.from, QStringLiteral("Alice"));
@@ -201,15 +225,18 @@ void TestChatClient::chatReachesOthersNeverTheSender()
     QCOMPARE(bob.history.constLast(), false);
 
     // Bob's reply reaches Alice after her own message would have: she got only the reply.
-    QVERIFY(bob.client.sendChat(QStringLiteral("reply")));
+    QCOMPARE(bob.client.sendChat(QStringLiteral("reply")).status, SendStatus::Sent);
     QVERIFY(alice.waitForText(QStringLiteral("reply")));
     QCOMPARE(alice.texts(), QStringList { QStringLiteral("reply") });
     QCOMPARE(bob.texts(), QStringList { text });
     QVERIFY(alice.messages.constLast().id > received.id);
     QCOMPARE(alice.client.lastMessageId(), alice.messages.constLast().id);
 
-    QVERIFY(!alice.client.sendChat(QStringLiteral("   ")));
-    QVERIFY(!alice.client.sendChat(QString(Protocol::DefaultMaxTextLength + 1, u'x')));
+    QCOMPARE(alice.client.sendChat(QStringLiteral("   ")).status, SendStatus::InvalidText);
+    const SendResult tooLong =
+        alice.client.sendChat(QString(Protocol::DefaultMaxTextLength + 1, u'x'));
+    QCOMPARE(tooLong.status, SendStatus::InvalidText);
+    QVERIFY2(tooLong.reason.startsWith(QStringLiteral("Not sent: ")), qPrintable(tooLong.reason));
     QVERIFY(alice.errorCodes.isEmpty());
     QVERIFY(bob.errorCodes.isEmpty());
 }
@@ -248,17 +275,20 @@ void TestChatClient::privateMessageReachesOnlyTheRecipient()
     QVERIFY(bob.join(server.port()));
     QVERIFY(carol.join(server.port()));
 
-    QVERIFY(alice.client.sendPrivate(QStringLiteral("bob"), QStringLiteral("lunch? \U0001F35C")));
+    QCOMPARE(
+        alice.client.sendPrivate(QStringLiteral("bob"), QStringLiteral("lunch? \U0001F35C")).status,
+        SendStatus::Sent);
     QVERIFY(bob.waitForText(QStringLiteral("lunch? \U0001F35C")));
     QCOMPARE(bob.messages.constLast().from, QStringLiteral("Alice"));
     QCOMPARE(bob.messages.constLast().to, QStringLiteral("Bob"));
     QVERIFY(bob.messages.constLast().isPrivate());
 
-    QVERIFY(alice.client.sendChat(QStringLiteral("for everyone")));
+    QCOMPARE(alice.client.sendChat(QStringLiteral("for everyone")).status, SendStatus::Sent);
     QVERIFY(carol.waitForText(QStringLiteral("for everyone")));
     QCOMPARE(carol.texts(), QStringList { QStringLiteral("for everyone") });
 
-    QVERIFY(alice.client.sendPrivate(QStringLiteral("Nobody"), QStringLiteral("hello?")));
+    QCOMPARE(alice.client.sendPrivate(QStringLiteral("Nobody"), QStringLiteral("hello?")).status,
+             SendStatus::Sent);
     QTRY_COMPARE(alice.errorCodes, QStringList { QStringLiteral("no_such_user") });
     QVERIFY(!alice.errorTexts.constFirst().isEmpty());
 }
@@ -274,7 +304,7 @@ void TestChatClient::requestUsers()
     QTRY_COMPARE(alice.client.users().size(), 2);
 
     QSignalSpy changed(&alice.client, &ChatClient::usersChanged);
-    QVERIFY(alice.client.requestUsers());
+    QCOMPARE(alice.client.requestUsers().status, SendStatus::Sent);
     QVERIFY(changed.wait());
     QStringList users = changed.constLast().at(0).toStringList();
     users.sort();
@@ -296,15 +326,17 @@ void TestChatClient::nameRefusedThenAnotherName()
              qPrintable(other.refusals.constFirst()));
     QCOMPARE(other.client.status(), Status::Joining);
     QVERIFY(other.joins.isEmpty());
-    QVERIFY(!other.client.sendChat(QStringLiteral("not yet")));
+    // Typed while the name is sorted out: held, and sent once joined.
+    QCOMPARE(other.client.sendChat(QStringLiteral("not yet")).status, SendStatus::Queued);
 
     other.client.join(QStringLiteral("Alice2"));
     QTRY_COMPARE(other.joins.size(), 1);
     QCOMPARE(other.client.status(), Status::Joined);
     QCOMPARE(other.client.name(), QStringLiteral("Alice2"));
     QTRY_COMPARE(alice.usersJoined, QStringList { QStringLiteral("Alice2") });
-    QVERIFY(other.client.sendChat(QStringLiteral("now")));
+    QCOMPARE(other.client.sendChat(QStringLiteral("now")).status, SendStatus::Sent);
     QVERIFY(alice.waitForText(QStringLiteral("now")));
+    QCOMPARE(alice.texts(), (QStringList { QStringLiteral("not yet"), QStringLiteral("now") }));
     QCOMPARE(alice.messages.constLast().from, QStringLiteral("Alice2"));
 }
 
@@ -426,7 +458,7 @@ void TestChatClient::disconnectWritesEverythingFirst()
     QStringList sent;
     for (int i = 0; i < 200; ++i) {
         sent.append(QStringLiteral("message %1 ").arg(i) + QString(200, u'\u00e9'));
-        QVERIFY(alice.client.sendChat(sent.constLast()));
+        QCOMPARE(alice.client.sendChat(sent.constLast()).status, SendStatus::Sent);
     }
     alice.client.disconnectFromServer();
     QTRY_COMPARE(alice.disconnects, 1);
@@ -535,7 +567,8 @@ void TestChatClient::seedServerBackToBackAndSpacedSends()
         reads.append(peer->readAll());
     });
     for (int i = 0; i < 3; ++i)
-        QVERIFY(session.client.sendChat(QStringLiteral("chat %1").arg(i)));
+        QCOMPARE(session.client.sendChat(QStringLiteral("chat %1").arg(i)).status,
+                 SendStatus::Sent);
     QTRY_COMPARE(reads.size(), 3);
     for (int i = 0; i < 3; ++i) {
         QCOMPARE(reads.at(i).count("\"type\""), 1);
@@ -546,7 +579,8 @@ void TestChatClient::seedServerBackToBackAndSpacedSends()
                             .arg(arrivals.at(0))
                             .arg(arrivals.at(1))
                             .arg(arrivals.at(2))));
-    QVERIFY(!session.client.sendPrivate(QStringLiteral("Sam"), QStringLiteral("x")));
+    QCOMPARE(session.client.sendPrivate(QStringLiteral("Sam"), QStringLiteral("x")).status,
+             SendStatus::Unsupported);
     QVERIFY(session.errorCodes.isEmpty());
 }
 
@@ -596,6 +630,7 @@ void TestChatClient::keepAliveAnswersAndDetectsASilentServer()
     QTRY_COMPARE(session.reconnects, 1);
     QVERIFY(silence.elapsed() >= 500);
     QCOMPARE(session.connectionErrors.size(), 1);
+    QCOMPARE(session.connectionErrorCodes, QList<ConnectionError> { ConnectionError::Timeout });
     QByteArray rejoin;
     std::unique_ptr<QTcpSocket> second = acceptJoin(fake, &rejoin);
     QVERIFY(second);
@@ -739,6 +774,256 @@ void TestChatClient::hostileServer()
         QCOMPARE(session.errorCodes.size(), 1);
     else
         QCOMPARE(session.errorCodes, QStringList { errorCode });
+}
+
+// Reads what the client wrote on peer until it holds count chat objects.
+static QList<QJsonObject> readChats(QTcpSocket *peer, qsizetype count, QByteArray *buffer)
+{
+    QList<QJsonObject> chats;
+    // The caller compares the count: a shortfall shows there, with the values.
+    [[maybe_unused]] const bool complete = QTest::qWaitFor(
+        [&] {
+            *buffer += peer->readAll();
+            chats.clear();
+            for (const QByteArray &line : buffer->split('\n')) {
+                const QJsonObject object = QJsonDocument::fromJson(line).object();
+                if (object.value(u"type").toString() == u"chat"
+                    || object.value(u"type").toString() == u"private")
+                    chats.append(object);
+            }
+            return chats.size() >= count;
+        },
+        5000);
+    return chats;
+}
+
+void TestChatClient::sendsWhileConnectingAreQueuedInOrder()
+{
+    Session session(QStringLiteral("Alice"));
+    const SendResult offline = session.client.sendChat(QStringLiteral("too early"));
+    QCOMPARE(offline.status, SendStatus::NotConnected);
+    QVERIFY(!offline.reason.isEmpty());
+
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    QCOMPARE(session.client.status(), Status::Connecting);
+    const SendResult first = session.client.sendChat(QStringLiteral("one"));
+    QCOMPARE(first.status, SendStatus::Queued);
+    QByteArray join;
+    std::unique_ptr<QTcpSocket> peer = acceptJoin(fake, &join);
+    QVERIFY(peer);
+    QCOMPARE(session.client.status(), Status::Joining);
+    const SendResult second = session.client.sendAction(QStringLiteral("two"));
+    const SendResult third = session.client.sendPrivate(QStringLiteral("Bob"), QStringLiteral("3"));
+    QCOMPARE(second.status, SendStatus::Queued);
+    QCOMPARE(third.status, SendStatus::Queued);
+    QCOMPARE(session.client.sendChat(QStringLiteral(" ")).status, SendStatus::InvalidText);
+    QCOMPARE(session.client.queuedCount(), 3);
+    // Nothing but the join may reach a server that has not shown its protocol.
+    QVERIFY(!join.contains("\"chat\""));
+    QVERIFY(session.sentIds.isEmpty());
+
+    peer->write(fakeWelcome);
+    QByteArray written;
+    const QList<QJsonObject> chats = readChats(peer.get(), 3, &written);
+    QCOMPARE(chats.size(), 3);
+    QCOMPARE(chats.at(0).value(u"data").toString(), QStringLiteral("one"));
+    QCOMPARE(chats.at(1).value(u"data").toString(), QStringLiteral("two"));
+    QCOMPARE(chats.at(1).value(u"action").toBool(), true);
+    QCOMPARE(chats.at(2).value(u"data").toString(), QStringLiteral("3"));
+    QCOMPARE(chats.at(2).value(u"to").toString(), QStringLiteral("Bob"));
+    QCOMPARE(session.sentIds, (QList<quint64> { first.id, second.id, third.id }));
+    QCOMPARE(session.client.queuedCount(), 0);
+
+    const SendResult now = session.client.sendChat(QStringLiteral("now"));
+    QCOMPARE(now.status, SendStatus::Sent);
+    QCOMPARE(session.sentIds.constLast(), now.id);
+    QVERIFY(session.failedIds.isEmpty());
+}
+
+void TestChatClient::queueIsBoundedAndEmptiedWhenTheSessionEnds()
+{
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    Session session(QStringLiteral("Alice"));
+    session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    for (int i = 0; i < ChatClient::MaxQueuedSends; ++i)
+        QCOMPARE(session.client.sendChat(QString::number(i)).status, SendStatus::Queued);
+    const SendResult full = session.client.sendChat(QStringLiteral("one too many"));
+    QCOMPARE(full.status, SendStatus::NotConnected);
+    QVERIFY2(full.reason.contains(QString::number(ChatClient::MaxQueuedSends)),
+             qPrintable(full.reason));
+
+    session.client.disconnectFromServer();
+    QCOMPARE(session.failedIds.size(), ChatClient::MaxQueuedSends);
+    QCOMPARE(session.failures.constFirst().status, SendStatus::NotConnected);
+    QVERIFY(!session.failures.constFirst().reason.isEmpty());
+    QCOMPARE(session.client.queuedCount(), 0);
+    QVERIFY(session.sentIds.isEmpty());
+}
+
+void TestChatClient::queuedActionFailsOnASeedServer()
+{
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    Session session(QStringLiteral("Alice"));
+    session.client.setWelcomeTimeout(300);
+    session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    QByteArray join;
+    std::unique_ptr<QTcpSocket> peer = acceptJoin(fake, &join);
+    QVERIFY(peer);
+    const SendResult action = session.client.sendAction(QStringLiteral("waves"));
+    const SendResult chat = session.client.sendChat(QStringLiteral("hello seed"));
+    QCOMPARE(action.status, SendStatus::Queued);
+    QCOMPARE(chat.status, SendStatus::Queued);
+
+    // No welcome: a seed server. The chat goes out, the action cannot.
+    QTRY_COMPARE(session.client.status(), Status::Joined);
+    QVERIFY(!session.client.serverSpeaksRichProtocol());
+    QCOMPARE(session.failedIds, QList<quint64> { action.id });
+    QCOMPARE(session.failures.constFirst().status, SendStatus::Unsupported);
+    QVERIFY(session.failures.constFirst().reason.contains(QStringLiteral("/me")));
+    QByteArray written;
+    const QList<QJsonObject> chats = readChats(peer.get(), 1, &written);
+    QCOMPARE(chats.size(), 1);
+    QCOMPARE(chats.constFirst().value(u"data").toString(), QStringLiteral("hello seed"));
+    QCOMPARE(session.sentIds, QList<quint64> { chat.id });
+}
+
+// A front end that shows joined() needs the history in by then: no extra turn.
+void TestChatClient::historyArrivesBeforeJoined()
+{
+    ServerProcess server(fastServer);
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    RawClient bob;
+    QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
+    bob.sendObject(Protocol::chat(QStringLiteral("earlier 1")));
+    bob.sendObject(Protocol::chat(QStringLiteral("earlier 2")));
+    RawClient probe; // the server has both once a later joiner's welcome holds them
+    QVERIFY(probe.joinAs(server.port(), QStringLiteral("Probe")));
+
+    Session alice(QStringLiteral("Alice"));
+    QList<qsizetype> historyAtJoin;
+    connect(&alice.client, &ChatClient::joined, this, [&] {
+        historyAtJoin.append(alice.messages.size());
+        QCOMPARE(alice.client.status(), Status::Joined);
+    });
+    QVERIFY(alice.join(server.port()));
+    QCOMPARE(historyAtJoin, QList<qsizetype> { 2 });
+    QCOMPARE(alice.texts(),
+             (QStringList { QStringLiteral("earlier 1"), QStringLiteral("earlier 2") }));
+    QCOMPARE(alice.history, (QList<bool> { true, true }));
+}
+
+// A rejoin's history holds what we saw live and what we said ourselves.
+void TestChatClient::catchUpSkipsWhatWasDeliveredAndOwnLines()
+{
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    Session session(QStringLiteral("Alice"));
+    session.client.setReconnectDelays(50, 100);
+    session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    QByteArray join;
+    std::unique_ptr<QTcpSocket> peer = acceptJoin(fake, &join);
+    QVERIFY(peer);
+    peer->write(R"({"type":"welcome","protocol":1,"name":"Alice","session":"s","run":"r1",)"
+                R"("users":["Alice","Bob"],"history":[{"type":"message","id":1,"from":"Bob",)"
+                R"("data":"old"}]})"
+                "\n");
+    QTRY_COMPARE(session.joins.size(), 1);
+    peer->write(R"({"type":"message","id":3,"from":"Bob","data":"live"})"
+                "\n");
+    QVERIFY(session.waitForText(QStringLiteral("live")));
+    QCOMPARE(session.client.sendChat(QStringLiteral("mine")).status, SendStatus::Sent);
+    QByteArray written;
+    QCOMPARE(readChats(peer.get(), 1, &written).size(), 1);
+    peer->abort();
+    QTRY_COMPARE(session.reconnects, 1);
+
+    QByteArray rejoin;
+    peer = acceptJoin(fake, &rejoin);
+    QVERIFY(peer);
+    QVERIFY2(rejoin.contains(R"("since":3)"), rejoin.constData());
+    // Id 2 came before the drop but never reached us; 4 is ours; 5 is news.
+    peer->write(R"({"type":"welcome","protocol":1,"name":"Alice","session":"s","run":"r1",)"
+                R"("users":["Alice","Bob"],"history":[)"
+                R"({"type":"message","id":1,"from":"Bob","data":"old"},)"
+                R"({"type":"message","id":2,"from":"Carol","data":"unseen"},)"
+                R"({"type":"message","id":3,"from":"Bob","data":"live"},)"
+                R"({"type":"message","id":4,"from":"Alice","data":"mine"},)"
+                R"({"type":"message","id":5,"from":"Bob","data":"missed"}]})"
+                "\n");
+    QTRY_COMPARE(session.joins, (QList<bool> { false, true }));
+    QCOMPARE(session.texts(),
+             (QStringList { QStringLiteral("old"), QStringLiteral("live"), QStringLiteral("unseen"),
+                            QStringLiteral("missed") }));
+    QCOMPARE(session.history, (QList<bool> { true, false, true, true }));
+    QCOMPARE(session.client.lastMessageId(), 5);
+}
+
+void TestChatClient::sendRatePacesLines()
+{
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    Session session(QStringLiteral("Alice"));
+    session.client.setSendRate(5, 1); // one now, then one per 200 ms
+    session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    QByteArray join;
+    std::unique_ptr<QTcpSocket> peer = acceptJoin(fake, &join);
+    QVERIFY(peer);
+    peer->write(fakeWelcome);
+    QTRY_COMPARE(session.joins.size(), 1);
+
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(session.client.sendChat(QStringLiteral("a")).status, SendStatus::Sent);
+    QCOMPARE(session.client.sendChat(QStringLiteral("b")).status, SendStatus::Queued);
+    QCOMPARE(session.client.sendChat(QStringLiteral("c")).status, SendStatus::Queued);
+    QTRY_COMPARE(session.sentIds.size(), 3);
+    QVERIFY2(clock.elapsed() >= 350, qPrintable(QString::number(clock.elapsed())));
+    QByteArray written;
+    const QList<QJsonObject> chats = readChats(peer.get(), 3, &written);
+    QCOMPARE(chats.size(), 3);
+    QCOMPARE(chats.at(2).value(u"data").toString(), QStringLiteral("c"));
+}
+
+void TestChatClient::connectionErrorCodes()
+{
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost));
+    const quint16 port = closed.serverPort();
+    closed.close();
+    Session refused(QStringLiteral("Alice"));
+    refused.client.connectToServer(QStringLiteral("127.0.0.1"), port, QStringLiteral("Alice"));
+    QTRY_COMPARE(refused.disconnects, 1);
+    QCOMPARE(refused.connectionErrorCodes,
+             QList<ConnectionError> { ConnectionError::ConnectionRefused });
+    QCOMPARE(refused.client.error(), ConnectionError::ConnectionRefused);
+    QVERIFY(!refused.client.errorString().isEmpty());
+    QCOMPARE(refused.client.errorString(), refused.connectionErrors.constFirst());
+
+    QTcpServer fake;
+    QVERIFY(fake.listen(QHostAddress::LocalHost));
+    Session closing(QStringLiteral("Alice"));
+    closing.client.setAutoReconnect(false);
+    closing.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
+                                   QStringLiteral("Alice"));
+    QByteArray join;
+    std::unique_ptr<QTcpSocket> peer = acceptJoin(fake, &join);
+    QVERIFY(peer);
+    peer->write(fakeWelcome);
+    QTRY_COMPARE(closing.joins.size(), 1);
+    QCOMPARE(closing.client.error(), ConnectionError::None);
+    peer->write(QByteArray(300, '['));
+    QTRY_COMPARE(closing.disconnects, 1);
+    QCOMPARE(closing.connectionErrorCodes,
+             QList<ConnectionError> { ConnectionError::ProtocolError });
 }
 
 QTEST_GUILESS_MAIN(TestChatClient)

@@ -82,8 +82,19 @@ void TestChatCommand::parse_data()
 
     QTest::newRow("/msg") << QStringLiteral("/msg Bob lunch?  now") << none << Kind::Private
                           << QStringLiteral("Bob") << QStringLiteral("lunch?  now") << QString();
-    QTest::newRow("/query") << QStringLiteral("/query Bob hi") << none << Kind::Private
-                            << QStringLiteral("Bob") << QStringLiteral("hi") << QString();
+    QTest::newRow("/query with text") << QStringLiteral("/query Bob hi") << none << Kind::Query
+                                      << QStringLiteral("Bob") << QStringLiteral("hi") << QString();
+    QTest::newRow("/query") << QStringLiteral("/query Bob") << none << Kind::Query
+                            << QStringLiteral("Bob") << QString() << QString();
+    QTest::newRow("/query name with a space")
+        << QStringLiteral("/query ann lee") << online << Kind::Query << QStringLiteral("Ann Lee")
+        << QString() << QString();
+    QTest::newRow("/query name with a space and text")
+        << QStringLiteral("/query Ann Lee hi there") << online << Kind::Query
+        << QStringLiteral("Ann Lee") << QStringLiteral("hi there") << QString();
+    QTest::newRow("/query without name")
+        << QStringLiteral("/query  ") << none << Kind::Invalid << QString() << QString()
+        << QStringLiteral("Usage: /query NAME [TEXT]");
     QTest::newRow("/msg unknown user still sent")
         << QStringLiteral("/msg Carol hi") << online << Kind::Private << QStringLiteral("Carol")
         << QStringLiteral("hi") << QString();
