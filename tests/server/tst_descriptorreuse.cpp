@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "protocol.h"
+#include "rawclient.h"
 #include "serverprocess.h"
 #include "servertest.h"
 
 #include <QHostAddress>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
@@ -28,6 +30,8 @@ class TestDescriptorReuse : public QObject
 
 private Q_SLOTS:
     void resetsWhileOthersJoin();
+    void nameOfAVanishedClientIsFreeAtOnce_data();
+    void nameOfAVanishedClientIsFreeAtOnce();
 };
 
 namespace {
@@ -243,6 +247,54 @@ void TestDescriptorReuse::resetsWhileOthersJoin()
                              .arg(said)
                              .arg(log.count(QStringLiteral("reset by peer")))
                              .arg(log.count(QStringLiteral("closed: slow reader")));
+}
+
+void TestDescriptorReuse::nameOfAVanishedClientIsFreeAtOnce_data()
+{
+    QTest::addColumn<bool>("rich");
+    QTest::newRow("rich") << true;
+    QTest::newRow("seed") << false;
+}
+
+// A client whose connection died comes straight back under its name, before
+// the server's thread for the old connection has read the reset. The name is
+// not taken by anyone who could still use it, so the new join is welcomed.
+// (A generator that ignored the name_taken reply saw these joins as never
+// answered, and the server closed them at the join timeout.)
+void TestDescriptorReuse::nameOfAVanishedClientIsFreeAtOnce()
+{
+    QFETCH(bool, rich);
+    constexpr int Returns = 150;
+    ServerProcess server({ QStringLiteral("--rate"), QStringLiteral("100000"),
+                           QStringLiteral("--burst"), QStringLiteral("100000") });
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    RawClient watcher;
+    QVERIFY(watcher.joinAs(server.port(), QStringLiteral("watcher")));
+    const QString welcomeType = rich ? QStringLiteral("welcome") : QStringLiteral("notice");
+    for (int i = 0; i < Returns; ++i) {
+        const QString name = QStringLiteral("returner%1").arg(i);
+        auto old = std::make_unique<RawClient>();
+        QVERIFY(old->joinAs(server.port(), name, rich));
+        RawClient again;
+        QVERIFY(again.connectTo(server.port()));
+        ServerTest::resetConnection(old->socket());
+        again.sendObject(rich ? richJoin(name, QStringLiteral("test"), 0, {}) : join(name));
+        const QJsonObject answer = again.waitFor(QString());
+        QVERIFY2(answer.value(QLatin1StringView("type")).toString() == welcomeType,
+                 qPrintable(QStringLiteral("return %1 of %2 was answered %3")
+                                .arg(i + 1)
+                                .arg(Returns)
+                                .arg(QString::fromUtf8(
+                                    QJsonDocument(answer).toJson(QJsonDocument::Compact)))));
+    }
+    // Each old connection left the room once, and the last returner is still in it.
+    watcher.sendObject(usersRequest());
+    const QJsonObject users = watcher.waitFor(QStringLiteral("users"));
+    QVERIFY(users.value(QLatin1StringView("users"))
+                .toArray()
+                .contains(QStringLiteral("returner%1").arg(Returns - 1)));
+    QTRY_COMPARE_WITH_TIMEOUT(server.output().count(QStringLiteral(" left")), 2 * Returns - 1,
+                              5000);
 }
 
 QTEST_GUILESS_MAIN(TestDescriptorReuse)
