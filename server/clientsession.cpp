@@ -148,12 +148,20 @@ void ClientSession::handle(const Wire::Join &join)
     request.connection = this;
     const Hub::JoinResult result = m_hub->join(request);
     if (!result.errorCode.isEmpty()) {
-        sendError(result.errorCode, result.errorText);
+        refuseJoin(request.name, result);
         return;
     }
     m_name = request.name;
     m_dialect = request.dialect;
     onJoined(join);
+}
+
+// Logged, so that a join the client never follows up is not a silent one.
+void ClientSession::refuseJoin(const QString &name, const Hub::JoinResult &result)
+{
+    qCInfo(lcConnection).noquote()
+        << m_transport->peer() << "join as" << name << "refused:" << result.errorCode;
+    sendError(result.errorCode, result.errorText);
 }
 
 void ClientSession::sendAlreadyJoined()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "connectioncontrol.h"
+#include "hub.h"
 #include "tokenbucket.h"
 #include "transport.h"
 #include "wire.h"
@@ -13,7 +14,6 @@
 #include <memory>
 
 class Dialect;
-class Hub;
 struct ServerConfig;
 
 // One client's session, served by its own thread: what its frames mean. It
@@ -52,6 +52,7 @@ private:
     bool requireJoined();
     void onJoined(const Wire::Join &join);
     void sendUnknownType(const QString &type);
+    void refuseJoin(const QString &name, const Hub::JoinResult &result);
     void sendAlreadyJoined();
     void send(const QByteArray &bytes);
     void sendError(QLatin1StringView code, const QString &text);

@@ -41,32 +41,37 @@ qint64 Hub::sinceInThisRun(const JoinRequest &request) const
 Hub::JoinResult Hub::join(const JoinRequest &request)
 {
     const QString key = Validation::nameKey(request.name);
-    bool announce = false;
+    bool deliverPresence = false;
     {
         std::lock_guard lock(m_mutex);
-        const auto existing = m_members.find(key);
+        auto existing = m_members.find(key);
         bool replaced = false;
         bool wasAnnounced = false;
         if (existing != m_members.end()) {
             const bool sameUser =
                 !request.resumeToken.isEmpty() && request.resumeToken == existing->session;
-            if (!sameUser) {
+            if (sameUser) {
+                // The old connection is dead but has not noticed yet: it goes quietly.
+                existing->outbox->post(Wire::encode(Wire::Error {
+                    Code::Replaced, QStringLiteral("You connected again from elsewhere.") }));
+                existing->connection->requestReplace();
+                existing->outbox->detach();
+                removeRecipientLocked(existing->outbox.get());
+                wasAnnounced = existing->announced;
+                m_members.erase(existing);
+                replaced = true;
+            } else if (existing->outbox->peerHasGone()) {
+                // Its client is gone and its thread has not read that yet: the
+                // name is free. It leaves now; its own leave later finds nothing.
+                deliverPresence = leaveLocked(existing);
+            } else {
                 return { Code::NameTaken,
                          QStringLiteral("The name \"%1\" is already in use.").arg(existing->name) };
             }
-            // The old connection is dead but has not noticed yet: it goes quietly.
-            existing->outbox->post(Wire::encode(Wire::Error {
-                Code::Replaced, QStringLiteral("You connected again from elsewhere.") }));
-            existing->connection->requestReplace();
-            existing->outbox->detach();
-            removeRecipientLocked(existing->outbox.get());
-            wasAnnounced = existing->announced;
-            m_members.erase(existing);
-            replaced = true;
         }
         Member member { request.name, request.outbox, request.dialect, randomToken(),
                         request.connection };
-        announce = !replaced && m_members.size() < m_presenceLimit;
+        const bool announce = !replaced && m_members.size() < m_presenceLimit;
         member.announced = replaced ? wasAnnounced : announce;
         m_members.insert(key, member);
         member.outbox->post(
@@ -76,8 +81,9 @@ Hub::JoinResult Hub::join(const JoinRequest &request)
         addRecipientLocked(member);
         if (announce)
             appendPresenceLocked(Wire::Presence::Event::Joined, request.name, request.outbox.get());
+        deliverPresence = deliverPresence || announce;
     }
-    if (announce)
+    if (deliverPresence)
         deliver();
     return {};
 }
@@ -89,15 +95,23 @@ void Hub::leave(const QString &name, const Outbox *outbox)
         const auto it = m_members.find(Validation::nameKey(name));
         if (it == m_members.end() || it->outbox.get() != outbox)
             return;
-        const bool announce = it->announced; // nobody hears of a leave whose join they missed
-        it->outbox->detach();
-        m_members.erase(it);
-        removeRecipientLocked(outbox);
-        if (!announce)
+        if (!leaveLocked(it))
             return;
-        appendPresenceLocked(Wire::Presence::Event::Left, name, outbox);
     }
     deliver();
+}
+
+bool Hub::leaveLocked(QMap<QString, Member>::iterator member)
+{
+    const bool announce = member->announced; // nobody hears of a leave whose join they missed
+    const std::shared_ptr<Outbox> outbox = member->outbox;
+    const QString name = member->name;
+    outbox->detach();
+    m_members.erase(member);
+    removeRecipientLocked(outbox.get());
+    if (announce)
+        appendPresenceLocked(Wire::Presence::Event::Left, name, outbox.get());
+    return announce;
 }
 
 void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action)

@@ -110,6 +110,8 @@ private:
     };
     using Recipients = std::vector<std::shared_ptr<Outbox>>;
 
+    // Removes the member; true when its leave was announced (to be delivered).
+    bool leaveLocked(QMap<QString, Member>::iterator member);
     void addRecipientLocked(const Member &member);
     void removeRecipientLocked(const Outbox *outbox);
     void detachRecipientsLocked();

@@ -6,6 +6,8 @@
 #include "roomlog.h"
 
 #include <cerrno>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -270,6 +272,21 @@ void Outbox::close()
     m_log = nullptr;
     m_queue = {};
     m_unsentBytes = 0;
+}
+
+bool Outbox::peerHasGone() const
+{
+    std::lock_guard lock(m_mutex); // the descriptor stays ours while we hold it
+    if (m_socket < 0)
+        return true;
+    pollfd state { m_socket, POLLRDHUP, 0 };
+    if (::poll(&state, 1, 0) != 1)
+        return false;
+    if (state.revents & (POLLHUP | POLLERR))
+        return true;
+    // Closed after its last words: gone once its thread has read them all.
+    int unread = 0;
+    return (state.revents & POLLRDHUP) && ::ioctl(m_socket, FIONREAD, &unread) == 0 && unread == 0;
 }
 
 bool Outbox::hasOverflowed() const

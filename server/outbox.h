@@ -73,6 +73,10 @@ public:
     // allows no more sends; the owner may close the descriptor.
     void close();
 
+    // Any thread: the client has gone (reset, or closed with nothing left to
+    // read), whether or not its own thread has noticed yet.
+    bool peerHasGone() const;
+
     bool hasOverflowed() const;
     qsizetype unsentBytes() const;
 
