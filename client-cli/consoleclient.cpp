@@ -182,7 +182,7 @@ void ConsoleClient::onJoined(bool afterReconnect)
                                        .arg(users.join(QStringLiteral(", "))));
         } else {
             m_printer->printStatus(
-                QStringLiteral("Joined as %1. The server speaks only the basic protocol: "
+                QStringLiteral("Joined as %1. The server speaks only the seed protocol: "
                                "no user list, private messages or /me.")
                     .arg(shownName));
         }

@@ -415,7 +415,7 @@ void MainWindow::submitInput(const QString &line)
 void MainWindow::sendPrivateFrom(Conversation *current, const ChatCommand &command)
 {
     if (m_client->status() == ChatClient::Status::Joined && !m_client->serverSpeaksRichProtocol()) {
-        current->appendNotice(tr("This server speaks only the original PyNet protocol: "
+        current->appendNotice(tr("This server speaks only the seed protocol: "
                                  "no private messages."),
                               Conversation::Kind::Error);
         return;
@@ -820,7 +820,7 @@ void MainWindow::updateStatus()
     const int count = int(m_users->users().size());
     m_userHeader->setToolTip(m_client->status() == ChatClient::Status::Joined
                                      && !m_client->serverSpeaksRichProtocol()
-                                 ? tr("This server speaks only the original PyNet protocol and "
+                                 ? tr("This server speaks only the seed protocol and "
                                       "does not list who is online.")
                                  : QString());
     if (m_client->status() != ChatClient::Status::Joined)

@@ -4,6 +4,7 @@
 #include "protocol.h"
 #include "tokenbucket.h"
 #include "validation.h"
+#include "wire.h"
 
 #include <QJsonArray>
 #include <QRandomGenerator>
@@ -43,7 +44,7 @@ ChatClient::ChatClient(QObject *parent)
     m_welcomeTimer.setSingleShot(true);
     m_welcomeTimer.setInterval(2000);
     m_reconnectTimer.setSingleShot(true);
-    m_legacySendTimer.setInterval(100);
+    m_seedSendTimer.setInterval(100);
 
     connect(m_socket, &QTcpSocket::connected, this, &ChatClient::onConnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &ChatClient::onReadyRead);
@@ -57,7 +58,7 @@ ChatClient::ChatClient(QObject *parent)
     });
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::startConnection);
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &ChatClient::onKeepAliveTick);
-    connect(&m_legacySendTimer, &QTimer::timeout, this, &ChatClient::writeQueued);
+    connect(&m_seedSendTimer, &QTimer::timeout, this, &ChatClient::writeQueued);
     m_sendRateTimer.setSingleShot(true);
     connect(&m_sendRateTimer, &QTimer::timeout, this, &ChatClient::sendQueued);
     setKeepAliveInterval(m_keepAliveInterval);
@@ -96,9 +97,9 @@ void ChatClient::setWelcomeTimeout(int ms)
     m_welcomeTimer.setInterval(ms);
 }
 
-void ChatClient::setLegacySendInterval(int ms)
+void ChatClient::setSeedSendInterval(int ms)
 {
-    m_legacySendTimer.setInterval(ms);
+    m_seedSendTimer.setInterval(ms);
 }
 
 void ChatClient::setSendRate(double perSecond, double burst)
@@ -217,7 +218,7 @@ SendResult ChatClient::requestUsers()
     if (!m_rich)
         return SendResult::failed(
             SendResult::Status::Unsupported,
-            QStringLiteral("This server does not support /who: it speaks only the basic "
+            QStringLiteral("This server does not support /who: it speaks only the seed "
                            "protocol, which has no user list."));
     sendObject(usersRequest());
     return SendResult::sent(0);
@@ -336,16 +337,16 @@ void ChatClient::sendObject(const QJsonObject &object)
     }
     // A seed server parses each recv() as one JSON text: never let two meet.
     m_sendQueue.append(encode(object));
-    if (!m_legacySendTimer.isActive()) {
+    if (!m_seedSendTimer.isActive()) {
         writeQueued();
-        m_legacySendTimer.start();
+        m_seedSendTimer.start();
     }
 }
 
 void ChatClient::writeQueued()
 {
     if (m_sendQueue.isEmpty()) {
-        m_legacySendTimer.stop();
+        m_seedSendTimer.stop();
         if (m_leaving)
             m_socket->disconnectFromHost();
         return;
@@ -399,47 +400,45 @@ void ChatClient::onReadyRead()
 void ChatClient::handleObject(const QJsonObject &object)
 {
     Q_EMIT eventReceived(object);
-    const QString type = object.value(Field::Type).toString();
-    if (type == Type::Message)
-        handleMessage(object);
-    else if (type == Type::Welcome)
-        handleWelcome(object);
-    else if (type == Type::Presence)
-        handlePresence(object);
-    else if (type == Type::Error)
-        handleError(object);
-    else if (type == Type::Users)
-        handleUsers(object);
-    else if (type == Type::Notice)
-        Q_EMIT noticeReceived(object.value(Field::Data).toString());
-    else if (type == Type::Ping && m_rich)
-        m_socket->write(encode(pong(object.value(Field::Id).toInteger())));
-    // pong and types from newer servers need nothing: any data counts as life.
+    const auto decoded = Wire::decode<Wire::ToClient>(object);
+    switch (decoded.status) {
+    case Wire::Decoded<Wire::ToClient>::Status::Ok:
+        std::visit([this](const auto &message) { handle(message); }, decoded.message);
+        break;
+    case Wire::Decoded<Wire::ToClient>::Status::BadField:
+        if (decoded.type == ChatMessage::Type)
+            Q_EMIT errorReceived(
+                Code::BadField,
+                QStringLiteral("The server sent a malformed message: %1").arg(decoded.reason));
+        break;
+    case Wire::Decoded<Wire::ToClient>::Status::UnknownType:
+        break; // a newer server's news: any data counts as life
+    }
 }
 
-void ChatClient::handleWelcome(const QJsonObject &object)
+void ChatClient::handle(const Wire::Welcome &welcome)
 {
     if (m_status == Status::Joined && m_rich)
         return;
     m_rich = true;
-    m_name = object.value(Field::Name).toString(m_requestedName);
-    m_serverName = object.value(Field::Server).toString();
-    m_serverVersion = object.value(Field::Version).toString();
-    m_sessionToken = object.value(Field::Session).toString();
-    m_users = object.value(Field::Users).toVariant().toStringList();
+    m_name = welcome.name.isEmpty() ? m_requestedName : welcome.name;
+    m_serverName = welcome.server;
+    m_serverVersion = welcome.version;
+    m_sessionToken = welcome.session;
+    m_users = welcome.users;
     const bool wasJoined = m_status == Status::Joined; // as a seed server, wrongly
     Q_EMIT usersChanged(m_users);
     // Before joined(): a front end that shows the join has the history in already.
-    deliverHistory(object);
+    deliverHistory(welcome);
     becomeJoined(true);
     if (wasJoined)
         Q_EMIT joined(m_rejoin);
     sendQueued();
 }
 
-void ChatClient::deliverHistory(const QJsonObject &welcome)
+void ChatClient::deliverHistory(const Wire::Welcome &welcome)
 {
-    const QString run = welcome.value(Field::Run).toString();
+    const QString &run = welcome.run;
     if (run != m_serverRun) { // the server restarted: its ids start again
         m_serverRun = run;
         m_lastMessageId = 0;
@@ -449,12 +448,7 @@ void ChatClient::deliverHistory(const QJsonObject &welcome)
         m_deliveredIds.clear();
     }
     const QString self = Validation::nameKey(m_name);
-    const QJsonArray history = welcome.value(Field::History).toArray();
-    for (const QJsonValue &value : history) {
-        ChatMessage message;
-        QString reason;
-        if (!ChatMessage::fromJson(value.toObject(), &message, &reason))
-            continue;
+    for (const ChatMessage &message : welcome.history) {
         if (message.id > 0) {
             m_lastMessageId = qMax(m_lastMessageId, message.id);
             if (m_deliveredIds.contains(message.id))
@@ -504,48 +498,53 @@ void ChatClient::becomeJoined(bool rich)
         sendQueued();
 }
 
-void ChatClient::handleMessage(const QJsonObject &object)
+void ChatClient::handle(const ChatMessage &message)
 {
     if (m_status == Status::Joining && !m_rich)
         becomeJoined(false); // a seed server relays without welcoming first
-    ChatMessage message;
-    QString reason;
-    if (!ChatMessage::fromJson(object, &message, &reason)) {
-        Q_EMIT errorReceived(Code::BadField,
-                             QStringLiteral("The server sent a malformed message: %1").arg(reason));
-        return;
-    }
     m_lastMessageId = qMax(m_lastMessageId, message.id);
     if (message.id > 0)
         m_deliveredIds.insert(message.id);
     Q_EMIT messageReceived(message, false);
 }
 
-void ChatClient::handlePresence(const QJsonObject &object)
+void ChatClient::handle(const Wire::Presence &presence)
 {
-    const QString name = object.value(Field::Name).toString();
-    if (name.isEmpty())
-        return;
-    const QString event = object.value(Field::Event).toString();
     QStringList users = m_users;
-    if (event == Event::Joined) {
-        if (users.contains(name))
+    if (presence.event == Wire::Presence::Event::Joined) {
+        if (users.contains(presence.name))
             return;
-        users.append(name);
+        users.append(presence.name);
         setUsers(users);
-        Q_EMIT userJoined(name);
-    } else if (event == Event::Left) {
-        if (!users.removeOne(name))
+        Q_EMIT userJoined(presence.name);
+    } else {
+        if (!users.removeOne(presence.name))
             return;
         setUsers(users);
-        Q_EMIT userLeft(name);
+        Q_EMIT userLeft(presence.name);
     }
 }
 
-void ChatClient::handleUsers(const QJsonObject &object)
+void ChatClient::handle(const Wire::Users &users)
 {
-    setUsers(object.value(Field::Users).toVariant().toStringList());
+    setUsers(users.names);
     Q_EMIT usersListed(m_users);
+}
+
+void ChatClient::handle(const Wire::Notice &notice)
+{
+    Q_EMIT noticeReceived(notice.text);
+}
+
+void ChatClient::handle(const Wire::Ping &ping)
+{
+    if (m_rich)
+        m_socket->write(Wire::encode(Wire::Pong { ping.id }));
+}
+
+void ChatClient::handle(const Wire::Pong &)
+{
+    // Its arrival already counted as life.
 }
 
 void ChatClient::setUsers(const QStringList &users)
@@ -554,21 +553,20 @@ void ChatClient::setUsers(const QStringList &users)
     Q_EMIT usersChanged(m_users);
 }
 
-void ChatClient::handleError(const QJsonObject &object)
+void ChatClient::handle(const Wire::Error &error)
 {
-    const QString code = object.value(Field::Code).toString();
-    const QString text = object.value(Field::Data).toString();
-    if (m_status == Status::Joining && (code == Code::NameTaken || code == Code::InvalidName)) {
+    if (m_status == Status::Joining
+        && (error.code == Code::NameTaken || error.code == Code::InvalidName)) {
         m_welcomeTimer.stop();
-        if (m_everJoined && code == Code::NameTaken) {
+        if (m_everJoined && error.code == Code::NameTaken) {
             // Our old connection may still hold the name; it times out on the server.
-            dropConnection(ConnectionError::NameInUse, text);
+            dropConnection(ConnectionError::NameInUse, error.text);
             return;
         }
-        Q_EMIT nameRefused(text);
+        Q_EMIT nameRefused(error.text);
         return;
     }
-    Q_EMIT errorReceived(code, text);
+    Q_EMIT errorReceived(error.code, error.text);
 }
 
 void ChatClient::onKeepAliveTick()
@@ -615,7 +613,7 @@ void ChatClient::onSocketClosed()
         return;
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
-    m_legacySendTimer.stop();
+    m_seedSendTimer.stop();
     m_sendRateTimer.stop();
     if (m_leaving || !m_autoReconnect || !m_everJoined) {
         failQueued(m_errorString.isEmpty() ? QStringLiteral("Not sent: the connection was closed.")

@@ -4,6 +4,7 @@
 #include "chatmessage.h"
 #include "jsonframedecoder.h"
 #include "sendresult.h"
+#include "wire.h"
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
@@ -84,7 +85,7 @@ public:
     void setReconnectDelays(int firstMs, int maxMs); // back-off bounds, default 1 s to 30 s
     void setKeepAliveInterval(int ms); // ping after this much silence, default 30 s; 0 = off
     void setWelcomeTimeout(int ms); // wait for a welcome before assuming a seed server, 2 s
-    void setLegacySendInterval(int ms); // gap between messages to a seed server, 100 ms
+    void setSeedSendInterval(int ms); // gap between messages to a seed server, 100 ms
     // Paces chat, action and private lines to perSecond, with bursts of up to
     // burst (at least 1; default max(1, perSecond)), so that the session stays
     // under the server's --rate/--burst. 0, the default, sends at once.
@@ -179,12 +180,15 @@ private:
     void onSocketError(QAbstractSocket::SocketError error);
     void onSocketClosed();
     void handleObject(const QJsonObject &object);
-    void handleWelcome(const QJsonObject &object);
-    void handleMessage(const QJsonObject &object);
-    void handlePresence(const QJsonObject &object);
-    void handleError(const QJsonObject &object);
-    void handleUsers(const QJsonObject &object);
-    void deliverHistory(const QJsonObject &welcome);
+    void handle(const ChatMessage &message);
+    void handle(const Wire::Welcome &welcome);
+    void handle(const Wire::Presence &presence);
+    void handle(const Wire::Notice &notice);
+    void handle(const Wire::Error &error);
+    void handle(const Wire::Users &users);
+    void handle(const Wire::Ping &ping);
+    void handle(const Wire::Pong &pong);
+    void deliverHistory(const Wire::Welcome &welcome);
     void becomeJoined(bool rich);
     void reportConnectionError(ConnectionError error, const QString &text);
     void dropConnection(ConnectionError error, const QString &reason);
@@ -204,7 +208,7 @@ private:
     QTimer m_welcomeTimer;
     QTimer m_reconnectTimer;
     QTimer m_keepAliveTimer;
-    QTimer m_legacySendTimer;
+    QTimer m_seedSendTimer;
     QTimer m_sendRateTimer;
     std::unique_ptr<TokenBucket> m_sendBucket; // null: no pacing
     QElapsedTimer m_sinceLastReceive;

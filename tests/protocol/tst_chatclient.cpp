@@ -536,7 +536,7 @@ void TestChatClient::seedServerBackToBackAndSpacedSends()
     QVERIFY(fake.listen(QHostAddress::LocalHost));
     Session session(QStringLiteral("Alice"));
     session.client.setWelcomeTimeout(60000); // a relayed message alone must end the wait
-    session.client.setLegacySendInterval(300); // wide enough that a busy machine keeps reads apart
+    session.client.setSeedSendInterval(300); // wide enough that a busy machine keeps reads apart
     session.client.connectToServer(QStringLiteral("127.0.0.1"), fake.serverPort(),
                                    QStringLiteral("Alice"));
     QTRY_VERIFY(fake.hasPendingConnections());

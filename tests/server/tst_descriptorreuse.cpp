@@ -169,7 +169,7 @@ int welcomed(const Clients &clients)
 void TestDescriptorReuse::resetsWhileOthersJoin()
 {
     const int Rounds =
-        qEnvironmentVariableIntValue("ROUNDS_X") ? qEnvironmentVariableIntValue("ROUNDS_X") : 12;
+        qEnvironmentVariableIntValue("PYNET_REUSE_ROUNDS") ? qEnvironmentVariableIntValue("PYNET_REUSE_ROUNDS") : 12;
     constexpr int Batch = 24;
     constexpr int TalkIntervalMs = 2;
     // Small buffers: a client that stops reading soon has writes queued to it,
