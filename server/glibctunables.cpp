@@ -21,8 +21,8 @@ const char *const Tunables[] = {
     // what the loaded libraries use: 512 bytes to speed up TLS of libraries
     // loaded later (optional) and 1,008 for 4 dlmopen() namespaces. The server
     // loads nothing later and uses no namespaces; 144 bytes stay reserved for
-    // one library that would need them. The 1.3 KiB saved are what pushed a
-    // join from two stack pages onto three: 4 KiB per client.
+    // one library that would need them. With the 1.3 KiB a join needs a third
+    // stack page: 4 KiB per client.
     "glibc.rtld.optional_static_tls=0",
     "glibc.rtld.nns=1",
 };

@@ -12,11 +12,9 @@ Q_LOGGING_CATEGORY(lcConnection, "pynet.connection")
 // Formats and writes each log line itself, with one write(2). Qt's default
 // handler goes through unbuffered stdio, whose 8 KiB stack buffer would stay
 // resident in every connection thread that ever logged; qFormatLogMessage()
-// formats the time through QDateTime and vasprintf, 1.3 KiB deeper than this,
-// which made logging a join the deepest thing a connection's thread did. The
-// lines are those the pattern "%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-warning}
-// warning: %{endif}%{if-critical}error: %{endif}%{message}" gave; as with any
-// handler of our own, QT_MESSAGE_PATTERN does not apply.
+// formats the time through QDateTime and vasprintf, 1.3 KiB deeper. The lines are those the pattern
+// "%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-warning} warning: %{endif}%{if-critical}error:
+// %{endif}%{message}" gave; as with any handler of our own, QT_MESSAGE_PATTERN does not apply.
 void Logging::writeLine(QtMsgType type, const QMessageLogContext &, const QString &message)
 {
     timespec now {};
