@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "protocol.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -8,7 +10,7 @@
 struct CliOptions
 {
     QString host = QStringLiteral("localhost");
-    quint16 port = 5050;
+    quint16 port = Protocol::DefaultPort;
     QString name;
     bool json = false;
     bool reconnect = true;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "commandlineoptions.h"
 
+#include "protocol.h"
+
 #include "validation.h"
 
 #include <QCommandLineParser>
@@ -77,7 +79,8 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
                                         QStringLiteral("host"));
     const QCommandLineOption portOption(QStringLiteral("port"),
                                         QStringLiteral("Server port (default: the last one "
-                                                       "used, or 5050)."),
+                                                       "used, or %1).")
+                                            .arg(Protocol::DefaultPort),
                                         QStringLiteral("port"));
     const QCommandLineOption nameOption(QStringLiteral("name"),
                                         QStringLiteral("Your user name; connects without "
