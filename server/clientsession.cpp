@@ -185,27 +185,28 @@ void ClientSession::onJoined(const Wire::Join &join)
     qCInfo(lcConnection).noquote() << m_transport->peer() << "joined as" << m_name << client;
 }
 
-void ClientSession::handle(const Wire::Chat &chat)
+// A line for someone to read: from a joined client, and valid text.
+bool ClientSession::acceptLine(const QString &text)
 {
     if (!requireJoined())
-        return;
+        return false;
     QString reason;
-    if (!Validation::isValidText(chat.text, m_config->maxTextLength, &reason)) {
-        sendError(Code::InvalidText, reason);
-        return;
-    }
-    m_hub->broadcastChat(m_name, m_transport->outbox().get(), chat.text, chat.action);
+    if (Validation::isValidText(text, m_config->maxTextLength, &reason))
+        return true;
+    sendError(Code::InvalidText, reason);
+    return false;
+}
+
+void ClientSession::handle(const Wire::Chat &chat)
+{
+    if (acceptLine(chat.text))
+        m_hub->broadcastChat(m_name, m_transport->outbox().get(), chat.text, chat.action);
 }
 
 void ClientSession::handle(const Wire::PrivateChat &chat)
 {
-    if (!requireJoined())
+    if (!acceptLine(chat.text))
         return;
-    QString reason;
-    if (!Validation::isValidText(chat.text, m_config->maxTextLength, &reason)) {
-        sendError(Code::InvalidText, reason);
-        return;
-    }
     if (!m_hub->sendPrivate(m_name, chat.to, chat.text))
         sendError(Code::NoSuchUser,
                   QStringLiteral("Nobody called \"%1\" is online.").arg(chat.to.left(64)));

@@ -50,6 +50,7 @@ private:
     void handle(const Wire::Ping &ping);
     void handle(const Wire::Pong &pong);
     bool requireJoined();
+    bool acceptLine(const QString &text);
     void onJoined(const Wire::Join &join);
     void sendUnknownType(const QString &type);
     void refuseJoin(const QString &name, const Hub::JoinResult &result);
