@@ -168,15 +168,18 @@ int welcomed(const Clients &clients)
 // welcomed, as itself, and nobody may read a byte meant for someone else.
 void TestDescriptorReuse::resetsWhileOthersJoin()
 {
-    const int Rounds =
-        qEnvironmentVariableIntValue("PYNET_REUSE_ROUNDS") ? qEnvironmentVariableIntValue("PYNET_REUSE_ROUNDS") : 12;
+    const int Rounds = qEnvironmentVariableIntValue("PYNET_REUSE_ROUNDS")
+        ? qEnvironmentVariableIntValue("PYNET_REUSE_ROUNDS")
+        : 12;
     constexpr int Batch = 24;
     constexpr int TalkIntervalMs = 2;
-    // Small buffers: a client that stops reading soon has writes queued to it,
-    // and is dropped as a slow reader if it lives long enough.
+    // A small kernel buffer: a client that stops reading soon has writes queued
+    // to it. The cap leaves a reading client (slow under the sanitizers, with
+    // 500 lines a second to read) half a second of slack before it would be
+    // dropped as a slow reader.
     ServerProcess server({ QStringLiteral("--rate"), QStringLiteral("100000"),
                            QStringLiteral("--burst"), QStringLiteral("100000"),
-                           QStringLiteral("--max-unsent-bytes"), QStringLiteral("8192"),
+                           QStringLiteral("--max-unsent-bytes"), QStringLiteral("262144"),
                            QStringLiteral("--send-buffer"), QStringLiteral("4096") });
     QVERIFY2(server.start(), qPrintable(server.output()));
 
