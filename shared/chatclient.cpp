@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "chatclient.h"
 
+#include "dialect.h"
 #include "protocol.h"
 #include "tokenbucket.h"
 #include "validation.h"
@@ -38,7 +39,10 @@ static ChatClient::ConnectionError errorFor(QAbstractSocket::SocketError error)
 }
 
 ChatClient::ChatClient(QObject *parent)
-    : QObject(parent), m_socket(new QTcpSocket(this)), m_decoder(ClientMaxFrameBytes)
+    : QObject(parent)
+    , m_socket(new QTcpSocket(this))
+    , m_decoder(ClientMaxFrameBytes)
+    , m_dialect(&Dialect::seed())
 {
     m_clientName = QStringLiteral("PyNet Chat %1").arg(QStringLiteral(PYNET_VERSION));
     m_welcomeTimer.setSingleShot(true);
@@ -54,7 +58,7 @@ ChatClient::ChatClient(QObject *parent)
     // No welcome: the server was written from the seed and replies to nothing.
     connect(&m_welcomeTimer, &QTimer::timeout, this, [this] {
         if (m_status == Status::Joining)
-            becomeJoined(false);
+            becomeJoined(Dialect::seed());
     });
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::startConnection);
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &ChatClient::onKeepAliveTick);
@@ -141,7 +145,8 @@ void ChatClient::startConnection()
     }
     m_decoder = JsonFrameDecoder(ClientMaxFrameBytes);
     m_sendQueue.clear();
-    m_rich = false;
+    m_dialect = &Dialect::seed(); // until a welcome shows otherwise
+    m_welcomed = false;
     m_pingOutstanding = false;
     m_rejoin = m_everJoined;
     setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
@@ -215,13 +220,26 @@ SendResult ChatClient::requestUsers()
     if (m_status != Status::Joined)
         return SendResult::failed(SendResult::Status::NotConnected,
                                   QStringLiteral("Not connected."));
-    if (!m_rich)
+    if (!m_dialect->carries(Wire::UsersRequest::Type))
         return SendResult::failed(
             SendResult::Status::Unsupported,
             QStringLiteral("This server does not support /who: it speaks only the seed "
                            "protocol, which has no user list."));
     sendObject(usersRequest());
     return SendResult::sent(0);
+}
+
+bool ChatClient::serverCarries(const Outgoing &message) const
+{
+    switch (message.kind) {
+    case Outgoing::Kind::Chat:
+        return m_dialect->carries(Wire::Chat::Type);
+    case Outgoing::Kind::Action:
+        return m_dialect->carriesActions();
+    case Outgoing::Kind::Private:
+        return m_dialect->carries(Wire::PrivateChat::Type);
+    }
+    return false;
 }
 
 static QString unsupportedReason(ChatClient::Outgoing::Kind kind)
@@ -243,7 +261,7 @@ SendResult ChatClient::submit(Outgoing message)
     if (m_status == Status::Disconnected || m_leaving)
         return SendResult::failed(SendResult::Status::NotConnected,
                                   QStringLiteral("Not sent: not connected."));
-    if (m_status == Status::Joined && !m_rich && message.kind != Outgoing::Kind::Chat)
+    if (m_status == Status::Joined && !serverCarries(message))
         return SendResult::failed(SendResult::Status::Unsupported, unsupportedReason(message.kind));
     // In order: nothing overtakes a line that is already waiting.
     const bool sendNow = m_status == Status::Joined && m_outgoing.isEmpty() && takeSendToken();
@@ -281,7 +299,8 @@ void ChatClient::transmit(const Outgoing &message)
         sendObject(privateMessage(message.to, message.text));
         break;
     }
-    if (m_rich && message.kind != Outgoing::Kind::Private) {
+    // A rejoin's history may return it; a welcome is what has history.
+    if (m_welcomed && message.kind != Outgoing::Kind::Private) {
         m_unconfirmedOwn.append(message);
         if (m_unconfirmedOwn.size() > UnconfirmedOwnLimit)
             m_unconfirmedOwn.removeFirst();
@@ -292,7 +311,7 @@ void ChatClient::transmit(const Outgoing &message)
 void ChatClient::sendQueued()
 {
     while (m_status == Status::Joined && !m_outgoing.isEmpty()) {
-        if (!m_rich && m_outgoing.constFirst().kind != Outgoing::Kind::Chat) {
+        if (!serverCarries(m_outgoing.constFirst())) {
             const Outgoing message = m_outgoing.takeFirst();
             Q_EMIT sendFailed(message,
                               SendResult::failed(SendResult::Status::Unsupported,
@@ -331,7 +350,7 @@ void ChatClient::setStatus(Status status)
 
 void ChatClient::sendObject(const QJsonObject &object)
 {
-    if (m_rich) {
+    if (!m_dialect->readsOneObjectPerReceive()) {
         m_socket->write(encode(object));
         return;
     }
@@ -418,9 +437,9 @@ void ChatClient::handleObject(const QJsonObject &object)
 
 void ChatClient::handle(const Wire::Welcome &welcome)
 {
-    if (m_status == Status::Joined && m_rich)
+    if (m_welcomed)
         return;
-    m_rich = true;
+    m_welcomed = true;
     m_name = welcome.name.isEmpty() ? m_requestedName : welcome.name;
     m_serverName = welcome.server;
     m_serverVersion = welcome.version;
@@ -430,7 +449,7 @@ void ChatClient::handle(const Wire::Welcome &welcome)
     Q_EMIT usersChanged(m_users);
     // Before joined(): a front end that shows the join has the history in already.
     deliverHistory(welcome);
-    becomeJoined(true);
+    becomeJoined(Dialect::rich());
     if (wasJoined)
         Q_EMIT joined(m_rejoin);
     sendQueued();
@@ -478,30 +497,30 @@ void ChatClient::deliverHistory(const Wire::Welcome &welcome)
     }
 }
 
-void ChatClient::becomeJoined(bool rich)
+void ChatClient::becomeJoined(const Dialect &dialect)
 {
     m_welcomeTimer.stop();
-    m_rich = rich;
+    m_dialect = &dialect;
     m_reconnectAttempt = 0;
     m_error = ConnectionError::None;
     m_errorString.clear();
-    if (m_name.isEmpty() || !rich)
+    if (m_name.isEmpty() || !m_welcomed)
         m_name = Validation::normalizedName(m_requestedName);
-    if (rich && m_keepAliveInterval > 0)
+    if (m_dialect->answersPings() && m_keepAliveInterval > 0)
         m_keepAliveTimer.start();
     const bool wasJoined = m_status == Status::Joined;
     setStatus(Status::Joined);
     m_everJoined = true;
     if (!wasJoined)
         Q_EMIT joined(m_rejoin);
-    if (!rich)
+    if (!m_welcomed) // a welcome sends what waited once its history is in
         sendQueued();
 }
 
 void ChatClient::handle(const ChatMessage &message)
 {
-    if (m_status == Status::Joining && !m_rich)
-        becomeJoined(false); // a seed server relays without welcoming first
+    if (m_status == Status::Joining && !m_welcomed)
+        becomeJoined(Dialect::seed()); // a seed server relays without welcoming first
     m_lastMessageId = qMax(m_lastMessageId, message.id);
     if (message.id > 0)
         m_deliveredIds.insert(message.id);
@@ -538,8 +557,7 @@ void ChatClient::handle(const Wire::Notice &notice)
 
 void ChatClient::handle(const Wire::Ping &ping)
 {
-    if (m_rich)
-        m_socket->write(Wire::encode(Wire::Pong { ping.id }));
+    m_socket->write(Wire::encode(Wire::Pong { ping.id }));
 }
 
 void ChatClient::handle(const Wire::Pong &)
@@ -571,7 +589,7 @@ void ChatClient::handle(const Wire::Error &error)
 
 void ChatClient::onKeepAliveTick()
 {
-    if (m_status != Status::Joined || !m_rich || m_keepAliveInterval <= 0)
+    if (m_status != Status::Joined || !m_dialect->answersPings() || m_keepAliveInterval <= 0)
         return;
     const qint64 silence = m_sinceLastReceive.elapsed();
     if (silence >= 2 * qint64(m_keepAliveInterval)) {

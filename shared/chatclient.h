@@ -16,6 +16,7 @@
 
 #include <memory>
 
+class Dialect;
 class QTcpSocket;
 class TokenBucket;
 
@@ -127,7 +128,7 @@ public:
     ConnectionError error() const { return m_error; } // the last one; None after a join
     QString errorString() const { return m_errorString; }
     int queuedCount() const { return int(m_outgoing.size()); }
-    bool serverSpeaksRichProtocol() const { return m_rich; }
+    bool serverSpeaksRichProtocol() const { return m_welcomed; }
     QString serverName() const { return m_serverName; }
     QString serverVersion() const { return m_serverVersion; }
     QStringList users() const { return m_users; } // online users, self included
@@ -189,7 +190,8 @@ private:
     void handle(const Wire::Ping &ping);
     void handle(const Wire::Pong &pong);
     void deliverHistory(const Wire::Welcome &welcome);
-    void becomeJoined(bool rich);
+    void becomeJoined(const Dialect &dialect);
+    bool serverCarries(const Outgoing &message) const;
     void reportConnectionError(ConnectionError error, const QString &text);
     void dropConnection(ConnectionError error, const QString &reason);
     void scheduleReconnect();
@@ -241,7 +243,8 @@ private:
     int m_maxReconnectDelay = 30000;
     int m_keepAliveInterval = 30000;
     bool m_autoReconnect = true;
-    bool m_rich = false;
+    const Dialect *m_dialect; // the server's; the seed's until a welcome
+    bool m_welcomed = false; // on this connection
     bool m_everJoined = false;
     bool m_rejoin = false;
     bool m_leaving = false;

@@ -3,9 +3,9 @@
 
 #include "dialect.h"
 
-// What a client written literally from the seed spec understands: "message"
-// objects, read one recv(1024) at a time. Everything else becomes a "message"
-// it can show, or a notice; its welcome fits one read.
+// What a program written literally from the seed spec understands: join, chat
+// and message, read one recv(1024) at a time. To such a client everything else
+// becomes a "message" it can show, or a notice; its welcome fits one read.
 class SeedDialect : public Dialect
 {
 public:
@@ -17,6 +17,9 @@ public:
     QLatin1StringView name() const override;
     bool readsOneObjectPerReceive() const override { return true; }
     bool answersPings() const override { return false; }
+    // The seed spec's three messages: join, chat and message.
+    bool carries(QLatin1StringView type) const override;
+    bool carriesActions() const override { return false; }
     // "Welcome, Alice! 3 people are online." with as many names as fit one read.
     QByteArray welcome(const Wire::Welcome &welcome) const override;
     QByteArray presence(const Wire::Presence &presence) const override;

@@ -6,6 +6,11 @@ QLatin1StringView SeedDialect::name() const
     return QLatin1StringView("seed client");
 }
 
+bool SeedDialect::carries(QLatin1StringView type) const
+{
+    return type == Wire::Join::Type || type == Wire::Chat::Type || type == ChatMessage::Type;
+}
+
 QByteArray SeedDialect::welcome(const Wire::Welcome &welcome) const
 {
     const QStringList &names = welcome.users;

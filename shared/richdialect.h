@@ -12,6 +12,8 @@ public:
     QLatin1StringView name() const override;
     bool readsOneObjectPerReceive() const override { return false; }
     bool answersPings() const override { return true; }
+    bool carries(QLatin1StringView) const override { return true; }
+    bool carriesActions() const override { return true; }
     QByteArray welcome(const Wire::Welcome &welcome) const override;
     QByteArray presence(const Wire::Presence &presence) const override;
     QByteArray privateMessage(const ChatMessage &message) const override;

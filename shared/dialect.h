@@ -8,13 +8,14 @@
 
 #include <array>
 
-// How the server writes to one kind of client. The rich dialect is the protocol
-// of docs/PROTOCOL.md; the seed dialect is what a client written literally from
-// the seed spec can read. The server asks the client's dialect for bytes and
-// abilities and never which dialect it is.
+// What one kind of peer understands, and how it is written to. The rich dialect
+// is the protocol of docs/PROTOCOL.md; the seed dialect is what a program
+// written literally from the seed spec can read. The server asks a client's
+// dialect, and the client session its server's, for bytes and abilities, and
+// never which dialect it is.
 //
 // A room message is written alike in every dialect (the seed's own "message"
-// with fields it ignores), so it is serialised once for everyone.
+// with fields it ignores), so the server serialises it once for everyone.
 class Dialect
 {
 public:
@@ -34,12 +35,17 @@ public:
     // How the log names clients of this dialect, e.g. "seed client".
     virtual QLatin1StringView name() const = 0;
 
-    // The client reads with one recv(1024) and parses each read as one object:
+    // The peer reads with one recv(1024) and parses each read as one object:
     // objects must reach it one at a time, paced, and each within 1 KiB.
     virtual bool readsOneObjectPerReceive() const = 0;
-    // The client answers pings, so silence can be timed out.
+    // The peer answers pings, so silence can be timed out.
     virtual bool answersPings() const = 0;
+    // The peer understands messages of this type (Wire's Type names).
+    virtual bool carries(QLatin1StringView type) const = 0;
+    // The peer knows a chat line may be an action ("/me waves").
+    virtual bool carriesActions() const = 0;
 
+    // Server side: what a client of this dialect is sent.
     virtual QByteArray welcome(const Wire::Welcome &welcome) const = 0;
     virtual QByteArray presence(const Wire::Presence &presence) const = 0;
     virtual QByteArray privateMessage(const ChatMessage &message) const = 0;
