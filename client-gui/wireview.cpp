@@ -183,6 +183,8 @@ void WireView::updateStatus()
         text += tr(" · round trip %1 ms").arg(m_roundTripMs, 0, 'f', 1);
     if (isPaused())
         text += tr(" · paused, %n not shown", nullptr, int(m_skipped));
+    else if (m_model->rowCount() == 0)
+        text = tr("Nothing yet: the session is traced only while this view is open.");
     m_statusLabel->setText(text);
 }
 
