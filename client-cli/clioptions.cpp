@@ -52,8 +52,14 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         QStringLiteral("Send at most this many messages a second (default: 8), so that piped "
                        "input stays under the server's limit and nothing is dropped."),
         QStringLiteral("messages"), QString::number(options->rate));
-    parser.addOptions(
-        { hostOption, portOption, nameOption, jsonOption, noReconnectOption, rateOption });
+    const QCommandLineOption traceOption(
+        QStringLiteral("trace"),
+        QStringLiteral("Write what happens on the wire to stderr, one line each: every TCP read, "
+                       "frame in and out, step of the connection and round trip (one JSON "
+                       "object a line with --json). Watch it in a second pane: "
+                       "2>/tmp/wire.log, then tail -f /tmp/wire.log."));
+    parser.addOptions({ hostOption, portOption, nameOption, jsonOption, noReconnectOption,
+                        rateOption, traceOption });
 
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -98,5 +104,6 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
     options->rate = rate;
     options->json = parser.isSet(jsonOption);
     options->reconnect = !parser.isSet(noReconnectOption);
+    options->trace = parser.isSet(traceOption);
     return true;
 }

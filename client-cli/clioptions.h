@@ -14,6 +14,8 @@ struct CliOptions
     QString name;
     bool json = false;
     bool reconnect = true;
+    // --trace: the wire trace (ChatClient::wireEvent) on stderr, one line each.
+    bool trace = false;
     // Messages per second we send at most; the server drops what exceeds its
     // limit (10 a second unless configured otherwise).
     double rate = 8;

@@ -29,6 +29,10 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     // The server drops what comes faster than its rate; the session paces to it.
     m_client->setSendRate(m_options.rate);
     m_printer->setJsonOutput(m_options.json);
+    if (m_options.trace) {
+        m_client->setTraceEnabled(true);
+        connect(m_client, &ChatClient::wireEvent, m_printer, &TerminalPrinter::printTrace);
+    }
 
     connect(m_client, &ChatClient::statusChanged, this, &ConsoleClient::onStatusChanged);
     connect(m_client, &ChatClient::joined, this, &ConsoleClient::onJoined);

@@ -5,6 +5,7 @@
 #include "displaytext.h"
 #include "lineeditor.h"
 #include "validation.h"
+#include "wireevent.h"
 
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cwchar>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -233,6 +235,27 @@ void TerminalPrinter::printLines(const QStringList &lines)
 {
     for (const QString &line : lines)
         write(Channel::Status, QStringLiteral("    ") + line);
+}
+
+static bool sameFile(int a, int b)
+{
+    struct stat first;
+    struct stat second;
+    return ::fstat(a, &first) == 0 && ::fstat(b, &second) == 0 && first.st_dev == second.st_dev
+        && first.st_ino == second.st_ino;
+}
+
+void TerminalPrinter::printTrace(const WireEvent &event)
+{
+    const QByteArray line = m_json ? safeJson(event.toJson()) : event.toText().toUtf8();
+    // Written straight to the prompt's terminal, the line would tear the half-typed input.
+    if (m_editor && m_editor->isActive() && sameFile(STDERR_FILENO, fileno(m_editor->terminal()))) {
+        m_editor->printAbove(line);
+        return;
+    }
+    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+    std::fputc('\n', stderr);
+    std::fflush(stderr);
 }
 
 QByteArray TerminalPrinter::prompt(const QString &name, const QString &state) const

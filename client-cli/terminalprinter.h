@@ -9,6 +9,7 @@
 #include <QStringList>
 
 struct ChatMessage;
+struct WireEvent;
 class LineEditor;
 
 // Turns chat events into terminal lines: timestamps, names in stable colours,
@@ -43,6 +44,8 @@ public:
     void printStatus(const QString &text); // from the client: connecting, help, ...
     void printError(const QString &text);
     void printLines(const QStringList &lines);
+    // --trace: to stderr, never stdout; above the prompt when that is where stderr goes.
+    void printTrace(const WireEvent &event);
 
     // The prompt for name; state is shown beside it when not empty ("offline").
     QByteArray prompt(const QString &name, const QString &state) const;

@@ -10,11 +10,13 @@
 #include "protocol.h"
 #include "userlistmodel.h"
 #include "validation.h"
+#include "wireview.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDesktopServices>
+#include <QDockWidget>
 #include <QLabel>
 #include <QListView>
 #include <QMenu>
@@ -41,6 +43,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_users(new UserListModel(this))
     , m_userHeader(new QLabel(this))
     , m_statusLabel(new QLabel(this))
+    , m_wireDock(new QDockWidget(tr("Wire"), this))
+    , m_wireView(new WireView(m_client, m_wireDock))
 {
     m_client->setClientName(
         QStringLiteral("pynet-gui %1").arg(QCoreApplication::applicationVersion()));
@@ -88,6 +92,11 @@ MainWindow::MainWindow(QWidget *parent)
     chatPane->setContentsMargins(4, 4, 0, 4);
 
     statusBar()->addWidget(m_statusLabel, 1);
+
+    m_wireDock->setObjectName(QStringLiteral("wireDock"));
+    m_wireDock->setWidget(m_wireView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_wireDock);
+    m_wireDock->hide();
     statusBar()->setSizeGripEnabled(true);
 
     createActions();
@@ -158,6 +167,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
     m_showUsersAction->setChecked(
         settings.value(QStringLiteral("window/showUsers"), true).toBool());
+    // Before connectTo(), so a view left open shows the connection from its start.
+    const bool showWire = settings.value(QStringLiteral("window/showWire"), false).toBool();
+    m_wireDock->setVisible(showWire);
+    m_client->setTraceEnabled(showWire);
 
     updateStatus();
     updateTitle();
@@ -165,6 +178,11 @@ MainWindow::MainWindow(QWidget *parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+QAction *MainWindow::wireAction() const
+{
+    return m_wireDock->toggleViewAction();
+}
 
 void MainWindow::createActions()
 {
@@ -207,6 +225,13 @@ void MainWindow::createActions()
     m_showUsersAction->setShortcut(QKeySequence(Qt::Key_F9));
     connect(m_showUsersAction, &QAction::toggled, this,
             [this](bool shown) { m_splitter->widget(1)->setVisible(shown); });
+    QAction *wire = wireAction();
+    wire->setText(tr("&Wire"));
+    wire->setToolTip(tr("Every frame, read and step of the connection, as it happens"));
+    wire->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
+    view->addAction(wire);
+    // Tracing costs nothing while nobody looks.
+    connect(wire, &QAction::toggled, m_client, &ChatClient::setTraceEnabled);
     view->addSeparator();
     QAction *next = view->addAction(tr("&Next Conversation"), this, [this] {
         m_tabs->setCurrentIndex((m_tabs->currentIndex() + 1) % m_tabs->count());
@@ -899,6 +924,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
     settings.setValue(QStringLiteral("window/showUsers"), m_showUsersAction->isChecked());
+    settings.setValue(QStringLiteral("window/showWire"), wireAction()->isChecked());
     if (m_client->status() != ChatClient::Status::Disconnected)
         m_client->disconnectFromServer();
     if (m_tray)

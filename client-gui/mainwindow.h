@@ -15,12 +15,14 @@ class ConversationView;
 class FindBar;
 class InputLine;
 class QAction;
+class QDockWidget;
 class QLabel;
 class QListView;
 class QSplitter;
 class QSystemTrayIcon;
 class QTabWidget;
 class UserListModel;
+class WireView;
 
 // The chat window: the room and private conversations in tabs, the input line,
 // who is online, and the connection's state. All talking to the server goes
@@ -53,6 +55,10 @@ public:
     FindBar *findBar() const { return m_findBar; }
     QListView *userView() const { return m_userView; }
     UserListModel *userModel() const { return m_users; }
+    // View > Wire: the session traces while it is open, and only then.
+    QDockWidget *wireDock() const { return m_wireDock; }
+    WireView *wireView() const { return m_wireView; }
+    QAction *wireAction() const;
     QString statusText() const;
     int unreadCount() const;
 
@@ -115,6 +121,8 @@ private:
     UserListModel *m_users;
     QLabel *m_userHeader;
     QLabel *m_statusLabel;
+    QDockWidget *m_wireDock;
+    WireView *m_wireView;
     QPointer<ConnectDialog> m_dialog;
     QSystemTrayIcon *m_tray = nullptr;
     QPointer<Conversation> m_notifiedConversation;

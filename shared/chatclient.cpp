@@ -8,6 +8,7 @@
 #include "wire.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSignalBlocker>
 #include <QTcpSocket>
@@ -50,6 +51,13 @@ ChatClient::ChatClient(QObject *parent)
     m_reconnectTimer.setSingleShot(true);
     m_seedSendTimer.setInterval(100);
 
+    connect(m_socket, &QTcpSocket::hostFound, this, [this] {
+        traceTimeline([this] {
+            return QStringLiteral("looked up %1 in %2 ms")
+                .arg(m_host)
+                .arg(m_connectStarted.elapsed());
+        });
+    });
     connect(m_socket, &QTcpSocket::connected, this, &ChatClient::onConnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &ChatClient::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ChatClient::onBytesWritten);
@@ -57,8 +65,15 @@ ChatClient::ChatClient(QObject *parent)
     connect(m_socket, &QTcpSocket::disconnected, this, &ChatClient::onSocketClosed);
     // No welcome: the server was written from the seed and replies to nothing.
     connect(&m_welcomeTimer, &QTimer::timeout, this, [this] {
-        if (m_status == Status::Joining)
-            becomeJoined(Dialect::seed());
+        if (m_status != Status::Joining)
+            return;
+        traceTimeline([this] {
+            return QStringLiteral("no welcome within %1 ms: a seed server, so one message at a "
+                                  "time, %2 ms apart")
+                .arg(m_welcomeTimer.interval())
+                .arg(m_seedSendTimer.interval());
+        });
+        becomeJoined(Dialect::seed());
     });
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::startConnection);
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &ChatClient::onKeepAliveTick);
@@ -116,6 +131,11 @@ void ChatClient::setSendRate(double perSecond, double burst)
         std::make_unique<TokenBucket>(perSecond, qMax(1.0, burst > 0 ? burst : perSecond));
 }
 
+void ChatClient::setTraceEnabled(bool enabled)
+{
+    m_traceEnabled = enabled;
+}
+
 void ChatClient::connectToServer(const QString &host, quint16 port, const QString &name)
 {
     // Lines queued for the old session were meant for it, not for this one.
@@ -148,8 +168,17 @@ void ChatClient::startConnection()
     m_dialect = &Dialect::seed(); // until a welcome shows otherwise
     m_welcomed = false;
     m_pingOutstanding = false;
+    m_pingSent.invalidate(); // a pong from the old connection cannot come
     m_rejoin = m_everJoined;
     setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
+    m_connectStarted.start();
+    traceTimeline([this] {
+        const QString address = QStringLiteral("%1:%2").arg(m_host).arg(m_port);
+        return m_everJoined ? QStringLiteral("reconnect attempt %1: connecting to %2")
+                                  .arg(m_reconnectAttempt)
+                                  .arg(address)
+                            : QStringLiteral("connecting to %1").arg(address);
+    });
     m_socket->connectToHost(m_host, m_port);
 }
 
@@ -157,6 +186,13 @@ void ChatClient::onConnected()
 {
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_sinceLastReceive.start();
+    traceTimeline([this] {
+        return QStringLiteral("connected to %1:%2 from port %3 in %4 ms")
+            .arg(m_socket->peerAddress().toString())
+            .arg(m_socket->peerPort())
+            .arg(m_socket->localPort())
+            .arg(m_connectStarted.elapsed());
+    });
     join(m_requestedName);
 }
 
@@ -166,10 +202,15 @@ void ChatClient::join(const QString &name)
         return;
     m_requestedName = name;
     // The join is the one message a seed server expects, so it goes out at once.
-    m_socket->write(
-        encode(richJoin(name, m_clientName, m_lastMessageId, m_sessionToken, m_serverRun)));
+    writeFrame(encode(richJoin(name, m_clientName, m_lastMessageId, m_sessionToken, m_serverRun)));
     setStatus(Status::Joining);
     m_welcomeTimer.start();
+    traceTimeline([this, &name] {
+        return QStringLiteral("join sent as %1; a welcome within %2 ms means our protocol, "
+                              "none a seed server")
+            .arg(name)
+            .arg(m_welcomeTimer.interval());
+    });
 }
 
 int ChatClient::reconnectRemainingMs() const
@@ -180,6 +221,7 @@ int ChatClient::reconnectRemainingMs() const
 void ChatClient::disconnectFromServer()
 {
     m_leaving = true;
+    traceTimeline([] { return QStringLiteral("leaving: what was sent is written, then closed"); });
     m_sendRateTimer.stop();
     failQueued(QStringLiteral("Not sent: you left before it could be sent."));
     m_reconnectTimer.stop();
@@ -192,6 +234,7 @@ void ChatClient::disconnectFromServer()
             m_socket->abort();
         }
         setStatus(Status::Disconnected);
+        traceTimeline([] { return QStringLiteral("session ended"); });
         Q_EMIT disconnected();
         return;
     }
@@ -240,6 +283,27 @@ bool ChatClient::serverCarries(const Outgoing &message) const
         return m_dialect->carries(Wire::PrivateChat::Type);
     }
     return false;
+}
+
+SendResult ChatClient::pingServer()
+{
+    if (m_status != Status::Joined)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("Not connected."));
+    if (!m_dialect->answersPings())
+        return SendResult::failed(
+            SendResult::Status::Unsupported,
+            QStringLiteral("This server speaks only the seed protocol, which has no ping."));
+    sendPing();
+    return SendResult::sent(0);
+}
+
+void ChatClient::sendPing()
+{
+    // Only the last ping is timed: an older pong would measure the wrong wait.
+    m_pingId = m_nextPingId++;
+    m_pingSent.start();
+    writeFrame(encode(ping(m_pingId)));
 }
 
 static QString unsupportedReason(ChatClient::Outgoing::Kind kind)
@@ -351,7 +415,7 @@ void ChatClient::setStatus(Status status)
 void ChatClient::sendObject(const QJsonObject &object)
 {
     if (!m_dialect->readsOneObjectPerReceive()) {
-        m_socket->write(encode(object));
+        writeFrame(encode(object));
         return;
     }
     // A seed server parses each recv() as one JSON text: never let two meet.
@@ -370,7 +434,18 @@ void ChatClient::writeQueued()
             m_socket->disconnectFromHost();
         return;
     }
-    m_socket->write(m_sendQueue.takeFirst());
+    writeFrame(m_sendQueue.takeFirst());
+}
+
+void ChatClient::writeFrame(const QByteArray &bytes)
+{
+    if (m_traceEnabled) {
+        // Parsed again only for the trace: the callers have objects, the queue bytes.
+        const QJsonObject object = QJsonDocument::fromJson(bytes).object();
+        Q_EMIT wireEvent(WireEvent::frame(WireEvent::Kind::FrameOut, bytes,
+                                          object.value(Field::Type).toString()));
+    }
+    m_socket->write(bytes);
 }
 
 void ChatClient::onBytesWritten()
@@ -383,37 +458,80 @@ void ChatClient::onReadyRead()
 {
     m_sinceLastReceive.restart();
     m_pingOutstanding = false;
+    if (m_traceEnabled) {
+        traceRead();
+        return;
+    }
     m_decoder.append(m_socket->readAll());
     QByteArray frame;
     for (;;) {
-        switch (m_decoder.next(&frame)) {
-        case JsonFrameDecoder::Result::NeedMoreData:
-            return;
-        case JsonFrameDecoder::Result::Frame: {
-            const Validation::ParsedFrame parsed = Validation::parseFrame(frame);
-            if (parsed.isValid())
-                handleObject(parsed.object);
-            else
-                Q_EMIT errorReceived(
-                    parsed.errorCode,
-                    QStringLiteral("The server sent a message that cannot be read: %1")
-                        .arg(parsed.errorText));
-            break;
-        }
-        case JsonFrameDecoder::Result::Garbage:
-            Q_EMIT errorReceived(Code::BadJson,
-                                 QStringLiteral("The server sent something that is not JSON."));
-            break;
-        case JsonFrameDecoder::Result::FrameTooLarge:
-        case JsonFrameDecoder::Result::NestingTooDeep:
-            dropConnection(
-                ConnectionError::ProtocolError,
-                QStringLiteral("The server sent an oversized or too deeply nested message."));
-            return;
-        }
-        if (m_socket->state() != QAbstractSocket::ConnectedState)
+        const JsonFrameDecoder::Result result = m_decoder.next(&frame);
+        if (result == JsonFrameDecoder::Result::NeedMoreData || !takeFrame(result, frame))
             return;
     }
+}
+
+void ChatClient::traceRead()
+{
+    const qsizetype carried = m_decoder.bufferedBytes();
+    const QByteArray data = m_socket->readAll();
+    m_decoder.append(data);
+    // The read comes before the frames it completed, so they are taken out
+    // first, then handled exactly as untraced.
+    QList<std::pair<JsonFrameDecoder::Result, QByteArray>> taken;
+    int frames = 0;
+    for (;;) {
+        QByteArray frame;
+        const JsonFrameDecoder::Result result = m_decoder.next(&frame);
+        if (result == JsonFrameDecoder::Result::NeedMoreData)
+            break;
+        taken.append({ result, frame });
+        if (m_decoder.hasFailed())
+            break;
+        ++frames;
+    }
+    Q_EMIT wireEvent(WireEvent::read(data, carried, frames, m_decoder.bufferedBytes()));
+    for (const auto &[result, frame] : std::as_const(taken)) {
+        if (!takeFrame(result, frame))
+            return;
+    }
+}
+
+bool ChatClient::takeFrame(JsonFrameDecoder::Result result, const QByteArray &frame)
+{
+    switch (result) {
+    case JsonFrameDecoder::Result::NeedMoreData:
+        return false;
+    case JsonFrameDecoder::Result::Frame: {
+        const Validation::ParsedFrame parsed = Validation::parseFrame(frame);
+        if (m_traceEnabled)
+            Q_EMIT wireEvent(WireEvent::frame(WireEvent::Kind::FrameIn, frame,
+                                              parsed.isValid()
+                                                  ? parsed.object.value(Field::Type).toString()
+                                                  : QStringLiteral("(unreadable)")));
+        if (parsed.isValid())
+            handleObject(parsed.object);
+        else
+            Q_EMIT errorReceived(parsed.errorCode,
+                                 QStringLiteral("The server sent a message that cannot be read: %1")
+                                     .arg(parsed.errorText));
+        break;
+    }
+    case JsonFrameDecoder::Result::Garbage:
+        if (m_traceEnabled)
+            Q_EMIT wireEvent(
+                WireEvent::frame(WireEvent::Kind::FrameIn, frame, QStringLiteral("(not JSON)")));
+        Q_EMIT errorReceived(Code::BadJson,
+                             QStringLiteral("The server sent something that is not JSON."));
+        break;
+    case JsonFrameDecoder::Result::FrameTooLarge:
+    case JsonFrameDecoder::Result::NestingTooDeep:
+        dropConnection(
+            ConnectionError::ProtocolError,
+            QStringLiteral("The server sent an oversized or too deeply nested message."));
+        return false;
+    }
+    return m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
 void ChatClient::handleObject(const QJsonObject &object)
@@ -446,6 +564,13 @@ void ChatClient::handle(const Wire::Welcome &welcome)
     m_sessionToken = welcome.session;
     m_users = welcome.users;
     const bool wasJoined = m_status == Status::Joined; // as a seed server, wrongly
+    traceTimeline([&welcome] {
+        return QStringLiteral("welcome from %1 %2: our protocol %3, %4 online, %5 in history")
+            .arg(welcome.server, welcome.version)
+            .arg(welcome.protocol)
+            .arg(welcome.userCount)
+            .arg(welcome.history.size());
+    });
     Q_EMIT usersChanged(m_users);
     // Before joined(): a front end that shows the join has the history in already.
     deliverHistory(welcome);
@@ -519,8 +644,11 @@ void ChatClient::becomeJoined(const Dialect &dialect)
 
 void ChatClient::handle(const ChatMessage &message)
 {
-    if (m_status == Status::Joining && !m_welcomed)
+    if (m_status == Status::Joining && !m_welcomed) {
+        traceTimeline(
+            [] { return QStringLiteral("a chat message before any welcome: a seed server"); });
         becomeJoined(Dialect::seed()); // a seed server relays without welcoming first
+    }
     m_lastMessageId = qMax(m_lastMessageId, message.id);
     if (message.id > 0)
         m_deliveredIds.insert(message.id);
@@ -557,12 +685,18 @@ void ChatClient::handle(const Wire::Notice &notice)
 
 void ChatClient::handle(const Wire::Ping &ping)
 {
-    m_socket->write(Wire::encode(Wire::Pong { ping.id }));
+    writeFrame(Wire::encode(Wire::Pong { ping.id }));
 }
 
-void ChatClient::handle(const Wire::Pong &)
+void ChatClient::handle(const Wire::Pong &pong)
 {
-    // Its arrival already counted as life.
+    // Its arrival already counted as life; the answer to our last ping also times it.
+    if (!m_pingSent.isValid() || pong.id.toInteger(-1) != m_pingId)
+        return;
+    m_lastRoundTripMs = double(m_pingSent.nsecsElapsed()) / 1e6;
+    m_pingSent.invalidate();
+    if (m_traceEnabled)
+        Q_EMIT wireEvent(WireEvent::roundTrip(m_lastRoundTripMs));
 }
 
 void ChatClient::setUsers(const QStringList &users)
@@ -581,6 +715,7 @@ void ChatClient::handle(const Wire::Error &error)
             dropConnection(ConnectionError::NameInUse, error.text);
             return;
         }
+        traceTimeline([&error] { return QStringLiteral("name refused: %1").arg(error.text); });
         Q_EMIT nameRefused(error.text);
         return;
     }
@@ -596,7 +731,7 @@ void ChatClient::onKeepAliveTick()
         dropConnection(ConnectionError::Timeout, QStringLiteral("The server stopped answering."));
     } else if (silence >= m_keepAliveInterval && !m_pingOutstanding) {
         m_pingOutstanding = true;
-        m_socket->write(encode(ping(m_nextPingId++)));
+        sendPing();
     }
 }
 
@@ -604,6 +739,7 @@ void ChatClient::reportConnectionError(ConnectionError error, const QString &tex
 {
     m_error = error;
     m_errorString = text;
+    traceTimeline([&text] { return QStringLiteral("connection error: %1").arg(text); });
     Q_EMIT connectionError(error, text);
 }
 
@@ -633,10 +769,12 @@ void ChatClient::onSocketClosed()
     m_keepAliveTimer.stop();
     m_seedSendTimer.stop();
     m_sendRateTimer.stop();
+    traceTimeline([] { return QStringLiteral("connection closed"); });
     if (m_leaving || !m_autoReconnect || !m_everJoined) {
         failQueued(m_errorString.isEmpty() ? QStringLiteral("Not sent: the connection was closed.")
                                            : QStringLiteral("Not sent: %1").arg(m_errorString));
         setStatus(Status::Disconnected);
+        traceTimeline([] { return QStringLiteral("session ended"); });
         Q_EMIT disconnected();
         return;
     }
@@ -654,5 +792,14 @@ void ChatClient::scheduleReconnect()
     const int delay = int(base / 2 + QRandomGenerator::global()->bounded(base / 2 + 1));
     setStatus(Status::Reconnecting);
     m_reconnectTimer.start(delay);
+    traceTimeline([this, base, delay] {
+        return QStringLiteral("reconnect attempt %1 in %2 ms (back-off %3 ms, doubling from %4 "
+                              "up to %5 ms; half of it random)")
+            .arg(m_reconnectAttempt)
+            .arg(delay)
+            .arg(base)
+            .arg(m_firstReconnectDelay)
+            .arg(m_maxReconnectDelay);
+    });
     Q_EMIT reconnectScheduled(m_reconnectAttempt, delay);
 }

@@ -5,6 +5,7 @@
 #include "jsonframedecoder.h"
 #include "sendresult.h"
 #include "wire.h"
+#include "wireevent.h"
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
@@ -91,6 +92,12 @@ public:
     // burst (at least 1; default max(1, perSecond)), so that the session stays
     // under the server's --rate/--burst. 0, the default, sends at once.
     void setSendRate(double perSecond, double burst = 0);
+    // The wire trace: while enabled, every read, frame in and out, step of the
+    // connection's timeline and round trip is reported as wireEvent(). Off by
+    // default, and then nothing is built; what goes on the wire is the same
+    // either way. May change at any time.
+    void setTraceEnabled(bool enabled);
+    bool isTraceEnabled() const { return m_traceEnabled; }
 
     // Connects and joins as name. Failure to connect the first time is final
     // (connectionError, then disconnected); a drop after joining reconnects.
@@ -114,6 +121,10 @@ public:
     SendResult sendPrivate(const QString &to, const QString &text);
     // Asks for the user list (usersListed() answers). Not queued: needs Joined.
     SendResult requestUsers();
+    // Measures the round trip now: sends a ping, whose pong sets
+    // lastRoundTripMs() (and is a RoundTrip wireEvent()). Needs Joined and a
+    // server that speaks our protocol; keep-alive pings measure it too.
+    SendResult pingServer();
 
     Status status() const { return m_status; }
     QString host() const { return m_host; }
@@ -134,6 +145,7 @@ public:
     QStringList users() const { return m_users; } // online users, self included
     qint64 lastMessageId() const { return m_lastMessageId; }
     bool hasPendingWrites() const; // queued or unwritten bytes remain
+    double lastRoundTripMs() const { return m_lastRoundTripMs; } // ping to pong; -1 before one
 
 Q_SIGNALS:
     void statusChanged(ChatClient::Status status);
@@ -171,12 +183,16 @@ Q_SIGNALS:
     void allWritten();
     // The session ended for good: status is Disconnected and no reconnect is pending.
     void disconnected();
+    // Only while setTraceEnabled(true): what happened on the wire, as it happened.
+    void wireEvent(const WireEvent &event);
 
 private:
     void setStatus(Status status);
     void startConnection();
     void onConnected();
     void onReadyRead();
+    void traceRead();
+    bool takeFrame(JsonFrameDecoder::Result result, const QByteArray &frame);
     void onBytesWritten();
     void onSocketError(QAbstractSocket::SocketError error);
     void onSocketClosed();
@@ -202,6 +218,14 @@ private:
     bool takeSendToken();
     void sendObject(const QJsonObject &object);
     void writeQueued();
+    void writeFrame(const QByteArray &bytes);
+    void sendPing();
+    // Builds the words only while tracing: text is called then, not before.
+    template<typename Text> void traceTimeline(Text &&text)
+    {
+        if (m_traceEnabled)
+            Q_EMIT wireEvent(WireEvent::timeline(text()));
+    }
     void onKeepAliveTick();
     void setUsers(const QStringList &users);
 
@@ -214,6 +238,8 @@ private:
     QTimer m_sendRateTimer;
     std::unique_ptr<TokenBucket> m_sendBucket; // null: no pacing
     QElapsedTimer m_sinceLastReceive;
+    QElapsedTimer m_connectStarted; // for the timeline's "connected in"
+    QElapsedTimer m_pingSent; // for the round trip of ping m_pingId
 
     QString m_host;
     quint16 m_port = 0;
@@ -238,6 +264,8 @@ private:
     Status m_status = Status::Disconnected;
     qint64 m_lastMessageId = 0;
     qint64 m_nextPingId = 1;
+    qint64 m_pingId = 0; // the last ping sent, whose pong is timed
+    double m_lastRoundTripMs = -1;
     int m_reconnectAttempt = 0;
     int m_firstReconnectDelay = 1000;
     int m_maxReconnectDelay = 30000;
@@ -249,4 +277,5 @@ private:
     bool m_rejoin = false;
     bool m_leaving = false;
     bool m_pingOutstanding = false;
+    bool m_traceEnabled = false;
 };
