@@ -4,7 +4,6 @@
 #include "timestamp.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 #include <pthread.h>
 #include <unistd.h>
@@ -18,6 +17,22 @@ Trace::Settings &settings()
 {
     static Trace::Settings instance;
     return instance;
+}
+
+// Writes value's decimal digits at out, returns how many: by hand, because
+// snprintf formats through vfprintf, kilobytes of stack that every connection
+// thread naming itself would touch and keep resident.
+int writeDecimal(char *out, quint64 value)
+{
+    char reversed[20];
+    int length = 0;
+    do {
+        reversed[length++] = char('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    for (int i = 0; i < length; ++i)
+        out[i] = reversed[length - 1 - i];
+    return length;
 }
 
 // Which connection this thread serves, and its name; 0 and "main" until named.
@@ -128,9 +143,10 @@ private:
     void put(const char *text) { put(QByteArrayView(text)); }
     void putNumber(qint64 value)
     {
-        char digits[24];
-        const int length =
-            std::snprintf(digits, sizeof(digits), "%lld", static_cast<long long>(value));
+        if (value < 0)
+            put('-');
+        char digits[20];
+        const int length = writeDecimal(digits, value < 0 ? 0 - quint64(value) : quint64(value));
         put(QByteArrayView(digits, length));
     }
     void putKey(const char *key)
@@ -208,8 +224,9 @@ void Trace::nameThisThread(quint64 connection)
 {
     t_connection = connection;
     // Linux allows 15 characters: conn- and up to ten digits.
-    std::snprintf(t_threadName, sizeof(t_threadName), "conn-%llu",
-                  static_cast<unsigned long long>(connection));
+    char name[5 + 20 + 1] = "conn-";
+    name[5 + writeDecimal(name + 5, connection)] = '\0';
+    qstrncpy(t_threadName, name, sizeof(t_threadName));
     ::pthread_setname_np(::pthread_self(), t_threadName);
 }
 
