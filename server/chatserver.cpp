@@ -5,6 +5,7 @@
 #include "happensbefore.h"
 #include "logging.h"
 #include "tcptransport.h"
+#include "trace.h"
 #include "wire.h"
 
 #include <QThread>
@@ -72,8 +73,8 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     // creates its socket notifiers there when the thread starts.
     auto *thread = new QThread;
     thread->setStackSize(uint(m_config.threadStackBytes));
-    auto *connection =
-        new ClientSession(new TcpTransport(socketDescriptor, &m_config), &m_hub, &m_config);
+    auto *connection = new ClientSession(
+        new TcpTransport(socketDescriptor, ++m_lastConnectionId, &m_config), &m_hub, &m_config);
     connection->moveToThread(thread);
     // The first event the thread's loop delivers. (A connection to QThread::started
     // would do the same, but stay allocated for the client's lifetime; the
@@ -87,6 +88,8 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     connect(thread, &QThread::finished, thread, [this, thread] { onThreadFinished(thread); });
     m_connections.insert(thread, connection);
     thread->start();
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::threadStarted(connection->connectionId(), connectionCount());
 }
 
 // Over capacity: say so and close, without spending a thread on it.
@@ -109,6 +112,8 @@ void ChatServer::onThreadFinished(QThread *thread)
     ClientSession *connection = m_connections.take(thread);
     thread->wait(); // finished() is emitted just before the thread really ends
     HappensBefore::receive(connection);
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::threadFinished(connection->connectionId(), connectionCount());
     delete connection;
     delete thread;
     if (m_stopping && m_connections.isEmpty()) {

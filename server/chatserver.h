@@ -45,5 +45,6 @@ private:
     QHash<QThread *, ClientSession *> m_connections;
     QTimer m_shutdownDeadline;
     QTimer m_coalescingSweep; // delivers what the hub held back to coalesce
+    quint64 m_lastConnectionId = 0; // conn-1, conn-2...: in traces and thread names
     bool m_stopping = false;
 };

@@ -6,6 +6,7 @@
 #include "hub.h"
 #include "logging.h"
 #include "serverconfig.h"
+#include "trace.h"
 #include "validation.h"
 
 #include <QThread>
@@ -30,12 +31,15 @@ ClientSession::ClientSession(Transport *transport, Hub *hub, const ServerConfig 
 
 void ClientSession::start()
 {
+    Trace::nameThisThread(connectionId());
     m_transport->start(this);
     // Until a join says otherwise this may be a seed client.
     m_transport->setPacing(std::chrono::milliseconds(m_config->seedPacingMs));
     m_sinceReceive.start();
     m_timer.start(m_config->joinTimeoutMs, Qt::PreciseTimer, this); // never early
     qCInfo(lcConnection).noquote() << m_transport->peer() << "connected";
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::connected(connectionId(), m_transport->peer().toLatin1());
 }
 
 void ClientSession::transportReceived()
@@ -62,6 +66,8 @@ void ClientSession::transportReceived()
             break;
         }
         if (!m_bucket.take()) {
+            if (Q_UNLIKELY(Trace::enabled()))
+                Trace::drop(connectionId(), Code::RateLimited, frame);
             if (!m_rateLimitReported) {
                 m_rateLimitReported = true;
                 sendError(Code::RateLimited,
@@ -80,10 +86,14 @@ void ClientSession::handleFrame(const QByteArray &frame)
 {
     const Validation::ParsedFrame parsed = Validation::parseFrame(frame);
     if (!parsed.isValid()) {
+        if (Q_UNLIKELY(Trace::enabled()))
+            Trace::frameIn(connectionId(), {}, frame);
         sendError(parsed.errorCode, parsed.errorText);
         return;
     }
     const auto decoded = Wire::decode<Wire::ToServer>(parsed.object);
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::frameIn(connectionId(), decoded.type.toLatin1(), frame);
     switch (decoded.status) {
     case Wire::Decoded<Wire::ToServer>::Status::UnknownType:
         sendUnknownType(decoded.type);
@@ -230,6 +240,8 @@ void ClientSession::sendError(QLatin1StringView code, const QString &text)
 
 void ClientSession::closeWithError(QLatin1StringView code, const QString &text)
 {
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::drop(connectionId(), code);
     qCWarning(lcConnection).noquote() << m_transport->peer() << m_name << "closed:" << text;
     sendError(code, text);
     beginClosing(LingerMs);
@@ -250,11 +262,15 @@ void ClientSession::transportOverflowed()
     qCWarning(lcConnection).noquote()
         << m_transport->peer() << m_name << "dropped: does not read; owed more than"
         << m_config->maxUnsentBytes << "bytes";
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::drop(connectionId(), "slow_reader");
     m_transport->close(QStringLiteral("slow reader"));
 }
 
 void ClientSession::replace()
 {
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::drop(connectionId(), Code::Replaced);
     m_name.clear(); // the name now belongs to the new connection
     m_state = State::Closing;
     m_transport->close(QStringLiteral("replaced by a new connection of the same user"));
@@ -313,6 +329,8 @@ void ClientSession::transportClosing(const QString &reason)
     m_state = State::Closing;
     m_timer.stop();
     qCInfo(lcConnection).noquote() << m_transport->peer() << "closed:" << reason;
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::closed(connectionId(), reason.toUtf8());
 }
 
 void ClientSession::transportClosed()

@@ -28,6 +28,8 @@ public:
     // Runs in the accepting thread; takes the transport, which moves with it.
     ClientSession(Transport *transport, Hub *hub, const ServerConfig *config);
 
+    quint64 connectionId() const { return m_transport->connectionId(); }
+
 protected:
     void start() override;
     void replace() override;

@@ -5,6 +5,7 @@
 #include "dialect.h"
 #include "outbox.h"
 #include "protocol.h"
+#include "trace.h"
 #include "validation.h"
 
 #include <QRandomGenerator>
@@ -120,6 +121,7 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
     message.from = from;
     message.text = text;
     message.action = action;
+    qsizetype recipients = 0;
     {
         std::lock_guard lock(m_mutex);
         message.time = QDateTime::currentDateTimeUtc();
@@ -134,8 +136,11 @@ void Hub::broadcastChat(const QString &from, const Outbox *sender, const QString
         Dialect::Bytes forAll;
         forAll.fill(bytes);
         m_log.append(forAll, sender);
-        measureLoadLocked(qsizetype(m_recipients->size()));
+        recipients = qsizetype(m_recipients->size());
+        measureLoadLocked(recipients);
     }
+    if (Q_UNLIKELY(Trace::enabled()))
+        Trace::fanOut(sender->connectionId(), "message", message.id, recipients - 1);
     deliver();
 }
 
@@ -177,9 +182,40 @@ void Hub::walk()
     }
     const std::chrono::nanoseconds coalesce = coalescing();
     const auto now = std::chrono::steady_clock::now();
-    for (const std::shared_ptr<Outbox> &outbox : *recipients)
-        outbox->deliver(coalesce, now);
+    if (Q_UNLIKELY(Trace::enabled())) {
+        tracedWalk(*recipients, coalesce, now);
+    } else {
+        for (const std::shared_ptr<Outbox> &outbox : *recipients)
+            outbox->deliver(coalesce, now);
+    }
     releaseRecipients(recipients);
+}
+
+// The same walk, counting what became of each member's share for the trace;
+// a walk that found nothing new (the sweep's, mostly) is not worth a line.
+void Hub::tracedWalk(const Recipients &recipients, std::chrono::nanoseconds coalesce,
+                     std::chrono::steady_clock::time_point now)
+{
+    Trace::WalkCounts counts;
+    counts.members = int(recipients.size());
+    for (const std::shared_ptr<Outbox> &outbox : recipients) {
+        switch (outbox->deliver(coalesce, now)) {
+        case Outbox::Delivery::Nothing:
+            break;
+        case Outbox::Delivery::HeldBack:
+            ++counts.heldBack;
+            break;
+        case Outbox::Delivery::Written:
+            ++counts.written;
+            break;
+        case Outbox::Delivery::LeftToOwner:
+            ++counts.leftToOwner;
+            break;
+        }
+    }
+    if (counts.written + counts.leftToOwner + counts.heldBack > 0)
+        Trace::walk(counts,
+                    std::chrono::duration_cast<std::chrono::microseconds>(coalesce).count());
 }
 
 bool Hub::sendPrivate(const QString &from, const QString &to, const QString &text)
@@ -375,4 +411,10 @@ void Hub::appendPresenceLocked(Wire::Presence::Event event, const QString &name,
         ? QStringLiteral("%1 joined the chat.").arg(name)
         : QStringLiteral("%1 left the chat.").arg(name);
     m_log.append(Dialect::presenceForAll(presence), except);
+    // Under the hub's lock, but only while tracing, and joins and leaves are rare.
+    if (Q_UNLIKELY(Trace::enabled()))
+        // A leaver is no longer among the recipients; a joiner is, and is skipped.
+        Trace::fanOut(except->connectionId(), "presence", 0,
+                      qsizetype(m_recipients->size())
+                          - (event == Wire::Presence::Event::Joined ? 1 : 0));
 }

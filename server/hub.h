@@ -124,6 +124,8 @@ private:
                               const Outbox *except);
     void deliver();
     void walk();
+    void tracedWalk(const Recipients &recipients, std::chrono::nanoseconds coalesce,
+                    std::chrono::steady_clock::time_point now);
 
     const QString m_serverName;
     const QString m_run; // random per start: message ids count within one run

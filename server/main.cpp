@@ -5,6 +5,7 @@
 #include "openfilelimit.h"
 #include "serverconfig.h"
 #include "signalwatcher.h"
+#include "trace.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -55,6 +56,14 @@ int main(int argc, char *argv[])
                             << "clients; --max-clients lowered from" << config.maxClients;
         config.maxClients = allowed;
     }
+
+    // Before any connection thread exists, which then only reads it.
+    Trace::Settings trace;
+    trace.enabled = config.trace;
+    trace.format = config.traceJson ? Trace::Format::Json : Trace::Format::Text;
+    trace.connections = config.traceConnections;
+    trace.types = config.traceTypes;
+    Trace::configure(trace);
 
     ChatServer server(config);
     // Before listening: whoever sees "listening on" may send SIGTERM at once.

@@ -4,6 +4,7 @@
 #include "dialect.h"
 #include "outboxowner.h"
 #include "roomlog.h"
+#include "trace.h"
 
 #include <cerrno>
 #include <poll.h>
@@ -15,8 +16,8 @@ namespace {
 constexpr qsizetype SmallQueue = 16;
 }
 
-Outbox::Outbox(int socketDescriptor, qsizetype maxUnsentBytes)
-    : m_socket(socketDescriptor), m_maxUnsentBytes(maxUnsentBytes)
+Outbox::Outbox(int socketDescriptor, qsizetype maxUnsentBytes, quint64 connectionId)
+    : m_socket(socketDescriptor), m_maxUnsentBytes(maxUnsentBytes), m_connectionId(connectionId)
 { }
 
 void Outbox::setOwner(OutboxOwner *owner)
@@ -68,13 +69,28 @@ void Outbox::detach()
 
 void Outbox::post(const QByteArray &bytes)
 {
-    std::lock_guard lock(m_mutex);
+    Posted posted;
+    {
+        std::lock_guard lock(m_mutex);
+        posted = postLocked(bytes);
+    }
+    // After the lock: a trace line must not hold up the threads sending here.
+    if (Q_UNLIKELY(Trace::enabled())) {
+        Trace::frameOut(m_connectionId, bytes,
+                        posted == Posted::Written      ? "written"
+                            : posted == Posted::Queued ? "left-to-owner"
+                                                       : "dropped");
+    }
+}
+
+Outbox::Posted Outbox::postLocked(const QByteArray &bytes)
+{
     if (m_socket < 0 || m_overflowed)
-        return;
+        return Posted::Dropped;
     pullRoomLocked();
     if (m_overflowed) {
         wakeOwnerLocked();
-        return;
+        return Posted::Dropped;
     }
     const Clock::time_point now = Clock::now();
     if (m_queue.isEmpty() && !m_socketFull && mayWriteNowLocked(now)) {
@@ -82,30 +98,38 @@ void Outbox::post(const QByteArray &bytes)
         const qsizetype offset = sendSome(m_socket, bytes.constData(), bytes.size());
         if (offset > 0)
             m_lastObjectSent = now;
-        if (offset == bytes.size() || offset < 0)
-            return;
+        if (offset == bytes.size())
+            return Posted::Written;
+        if (offset < 0)
+            return Posted::Dropped;
         m_socketFull = true; // the kernel took part or nothing: the rest waits for it
         appendLocked(bytes, offset);
         wakeOwnerLocked();
-        return;
+        return Posted::Queued;
     }
     appendLocked(bytes, 0);
     writeOrWakeLocked();
+    return m_overflowed ? Posted::Dropped : m_queue.isEmpty() ? Posted::Written : Posted::Queued;
 }
 
-void Outbox::deliver(std::chrono::nanoseconds coalesce, Clock::time_point now)
+Outbox::Delivery Outbox::deliver(std::chrono::nanoseconds coalesce, Clock::time_point now)
 {
     std::lock_guard lock(m_mutex);
     if (m_socket < 0 || m_overflowed || !m_log)
-        return;
+        return Delivery::Nothing;
     if (m_cursor == m_log->lastSeq() && m_queue.isEmpty())
-        return;
+        return Delivery::Nothing;
     // Held back unless far behind: the log must not drop what this client is owed.
     if (coalesce.count() > 0 && m_headOffset == 0 && now - m_lastObjectSent < coalesce
         && m_log->appendedBytes() - m_cursorOffset < m_maxUnsentBytes / 2)
-        return;
+        return Delivery::HeldBack;
     pullRoomLocked();
+    if (m_queue.isEmpty() && !m_overflowed)
+        return Delivery::Nothing; // only its own messages: its cursor moved past them
     writeOrWakeLocked();
+    if (m_overflowed)
+        return Delivery::Nothing; // dropped: its owner reports it
+    return m_queue.isEmpty() ? Delivery::Written : Delivery::LeftToOwner;
 }
 
 // Takes what the room said since this client's cursor: references to the

@@ -30,7 +30,8 @@ class RoomLog;
 class Outbox
 {
 public:
-    Outbox(int socketDescriptor, qsizetype maxUnsentBytes);
+    // connectionId names the client in trace lines (0: none).
+    Outbox(int socketDescriptor, qsizetype maxUnsentBytes, quint64 connectionId = 0);
     Outbox(const Outbox &) = delete;
     Outbox &operator=(const Outbox &) = delete;
 
@@ -55,7 +56,13 @@ public:
     // to a later walk or the hub's sweep, so that several messages share one
     // packet instead of one packet each.
     using Clock = std::chrono::steady_clock;
-    void deliver(std::chrono::nanoseconds coalesce, Clock::time_point now);
+    enum class Delivery {
+        Nothing, // nothing new, or not in the room
+        HeldBack, // coalescing: left for a later walk
+        Written, // into the socket, by the calling thread
+        LeftToOwner, // socket full or paced: the owner's thread writes the rest
+    };
+    Delivery deliver(std::chrono::nanoseconds coalesce, Clock::time_point now);
 
     enum class WriteState {
         Drained, // nothing left
@@ -79,8 +86,11 @@ public:
 
     bool hasOverflowed() const;
     qsizetype unsentBytes() const;
+    quint64 connectionId() const { return m_connectionId; }
 
 private:
+    enum class Posted { Written, Queued, Dropped };
+    Posted postLocked(const QByteArray &bytes);
     void wakeOwnerLocked();
     void pullRoomLocked();
     void appendLocked(const QByteArray &bytes, qsizetype alreadySent);
@@ -105,4 +115,5 @@ private:
     bool m_wakePending = false;
     bool m_socketFull = false; // the owner waits for the socket to drain
     bool m_overflowed = false;
+    const quint64 m_connectionId;
 };

@@ -137,6 +137,49 @@ void ServerConfig::addOptions(QCommandLineParser *parser)
                                 .arg(QString::number(option.get(defaults), 'g', 12)),
                             QStringLiteral("n") });
     }
+    parser->addOption(
+        { QStringLiteral("trace"),
+          QStringLiteral("Write a line to standard error for every thread start and finish, read, "
+                         "frame in and out, room fan-out and drop (docs/PROTOCOL.md, \"Watching "
+                         "the wire\"). Default: off.") });
+    parser->addOption(
+        { QStringLiteral("trace-filter"),
+          QStringLiteral("Trace only these: comma-separated conn=N (a connection, as in conn-N) "
+                         "and type=T (a frame type such as chat; lines without a type pass); "
+                         "repeatable. Implies --trace."),
+          QStringLiteral("terms") });
+    parser->addOption({ QStringLiteral("trace-format"),
+                        QStringLiteral("text (for people) or json (one object per line, for "
+                                       "tools). Implies --trace. Default: text."),
+                        QStringLiteral("format") });
+}
+
+// "conn=3,type=chat": the connections and frame types a trace is limited to.
+static bool parseTraceFilter(const QStringList &values, ServerConfig *config, QString *error)
+{
+    for (const QString &value : values) {
+        for (const QString &term : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            const QString key = term.section(QLatin1Char('='), 0, 0).trimmed();
+            const QString argument = term.section(QLatin1Char('='), 1).trimmed();
+            bool ok = false;
+            if (key == QLatin1String("conn")) {
+                const quint64 connection = argument.toULongLong(&ok);
+                ok = ok && connection > 0;
+                if (ok)
+                    config->traceConnections.append(connection);
+            } else if (key == QLatin1String("type")) {
+                ok = !argument.isEmpty();
+                if (ok)
+                    config->traceTypes.append(argument.toUtf8());
+            }
+            if (!ok) {
+                *error = QStringLiteral("--trace-filter: \"%1\" is neither conn=N nor type=T.")
+                             .arg(term);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 bool ServerConfig::fromParser(const QCommandLineParser &parser, ServerConfig *config,
@@ -166,5 +209,16 @@ bool ServerConfig::fromParser(const QCommandLineParser &parser, ServerConfig *co
         }
         option.set(*config, value);
     }
-    return true;
+    config->trace = parser.isSet(QStringLiteral("trace"))
+        || parser.isSet(QStringLiteral("trace-filter"))
+        || parser.isSet(QStringLiteral("trace-format"));
+    if (parser.isSet(QStringLiteral("trace-format"))) {
+        const QString format = parser.value(QStringLiteral("trace-format"));
+        if (format != QLatin1String("text") && format != QLatin1String("json")) {
+            *error = QStringLiteral("--trace-format: \"%1\" is neither text nor json.").arg(format);
+            return false;
+        }
+        config->traceJson = format == QLatin1String("json");
+    }
+    return parseTraceFilter(parser.values(QStringLiteral("trace-filter")), config, error);
 }

@@ -3,7 +3,9 @@
 
 #include "protocol.h"
 
+#include <QByteArrayList>
 #include <QHostAddress>
+#include <QList>
 #include <QString>
 
 class QCommandLineParser;
@@ -33,6 +35,12 @@ struct ServerConfig
     double rate = 10; // messages per second a client may send, sustained
     int burst = 20; // messages a client may send at once
     int threadStackBytes = 256 * 1024;
+
+    // --trace: off by default; --trace-filter and --trace-format turn it on.
+    bool trace = false;
+    bool traceJson = false;
+    QList<quint64> traceConnections; // empty: all
+    QByteArrayList traceTypes; // empty: all
 
     // Adds the options to parser; fromParser() reads them back after parsing.
     static void addOptions(QCommandLineParser *parser);

@@ -3,6 +3,7 @@
 
 #include "outbox.h"
 #include "serverconfig.h"
+#include "trace.h"
 
 #include <QSocketNotifier>
 #include <QTimerEvent>
@@ -44,8 +45,9 @@ QString peerName(int socket)
 }
 } // namespace
 
-TcpTransport::TcpTransport(qintptr socketDescriptor, const ServerConfig *config)
-    : m_config(config), m_socket(int(socketDescriptor))
+TcpTransport::TcpTransport(qintptr socketDescriptor, quint64 connectionId,
+                           const ServerConfig *config)
+    : m_config(config), m_connectionId(connectionId), m_socket(int(socketDescriptor))
 { }
 
 TcpTransport::~TcpTransport()
@@ -74,7 +76,7 @@ void TcpTransport::start(Listener *listener)
                      sizeof(m_config->sendBufferBytes));
     }
     m_peer = peerName(m_socket);
-    m_outbox = std::make_shared<Outbox>(m_socket, m_config->maxUnsentBytes);
+    m_outbox = std::make_shared<Outbox>(m_socket, m_config->maxUnsentBytes, m_connectionId);
     m_outbox->setOwner(this);
     m_decoder = std::make_unique<JsonFrameDecoder>(m_config->maxFrameBytes, m_config->maxDepth);
     m_readNotifier = new QSocketNotifier(m_socket, QSocketNotifier::Read, this);
@@ -83,7 +85,36 @@ void TcpTransport::start(Listener *listener)
 
 JsonFrameDecoder::Result TcpTransport::nextFrame(QByteArray *frame)
 {
-    return m_closing ? JsonFrameDecoder::Result::NeedMoreData : m_decoder->next(frame);
+    if (m_closing)
+        return JsonFrameDecoder::Result::NeedMoreData;
+    if (Q_UNLIKELY(m_nextTracedFrame < m_tracedFrames.size())) {
+        DecodedFrame &decoded = m_tracedFrames[m_nextTracedFrame++];
+        *frame = std::move(decoded.frame);
+        return decoded.result;
+    }
+    return m_decoder->next(frame);
+}
+
+// Takes every frame this read completed out of the decoder (in the order, and
+// with the results, the session would have had them) and traces the read.
+void TcpTransport::traceRead(qsizetype bytes)
+{
+    m_tracedFrames.clear();
+    m_nextTracedFrame = 0;
+    int frames = 0;
+    for (;;) {
+        QByteArray frame;
+        const JsonFrameDecoder::Result result = m_decoder->next(&frame);
+        if (result == JsonFrameDecoder::Result::NeedMoreData)
+            break;
+        const bool complete = result == JsonFrameDecoder::Result::Frame
+            || result == JsonFrameDecoder::Result::Garbage;
+        m_tracedFrames.append({ result, std::move(frame) });
+        if (!complete)
+            break; // the decoder has failed and stays failed: the session closes
+        ++frames;
+    }
+    Trace::read(m_connectionId, bytes, frames, m_decoder->bufferedBytes());
 }
 
 qsizetype TcpTransport::maxFrameBytes() const
@@ -115,8 +146,11 @@ void TcpTransport::onReadable()
         // Draining while closing, so that closing sends FIN rather than RST: keep nothing.
         m_decoder->commitAppend(m_closing ? 0 : qsizetype(received));
         if (received > 0) {
-            if (!m_closing)
+            if (!m_closing) {
+                if (Q_UNLIKELY(Trace::enabled()) && Trace::wants(m_connectionId))
+                    traceRead(qsizetype(received));
                 m_listener->transportReceived();
+            }
             continue;
         }
         if (error == EINTR)

@@ -19,11 +19,12 @@ class TcpTransport final : public Transport
     Q_OBJECT
 public:
     // In the accepting thread: stores what start() needs, nothing more.
-    TcpTransport(qintptr socketDescriptor, const ServerConfig *config);
+    TcpTransport(qintptr socketDescriptor, quint64 connectionId, const ServerConfig *config);
     ~TcpTransport() override;
 
     void start(Listener *listener) override;
     QString peer() const override { return m_peer; }
+    quint64 connectionId() const override { return m_connectionId; }
     const std::shared_ptr<Outbox> &outbox() const override { return m_outbox; }
     JsonFrameDecoder::Result nextFrame(QByteArray *frame) override;
     qsizetype maxFrameBytes() const override;
@@ -42,8 +43,10 @@ private:
     void onReadable();
     void onWritable();
     void watchWritable(bool enabled);
+    void traceRead(qsizetype bytes);
 
     const ServerConfig *m_config;
+    const quint64 m_connectionId;
     int m_socket;
     Listener *m_listener = nullptr;
     QString m_peer;
@@ -55,4 +58,13 @@ private:
     QBasicTimer m_paceTimer; // the next object for a paced client
     bool m_closing = false; // reading only to drain; closes at EOF or the linger's end
     bool m_writeShutdown = false; // our FIN is sent
+    // While tracing: what the last read completed, taken from the decoder at
+    // once so that the read's line can say how many, before the frames' own.
+    struct DecodedFrame
+    {
+        JsonFrameDecoder::Result result;
+        QByteArray frame;
+    };
+    QList<DecodedFrame> m_tracedFrames;
+    qsizetype m_nextTracedFrame = 0;
 };

@@ -45,6 +45,8 @@ public:
     virtual void start(Listener *listener) = 0;
     // "address:port" of the peer, for the log.
     virtual QString peer() const = 0;
+    // The server's number for this connection (conn-N in traces and thread names).
+    virtual quint64 connectionId() const = 0;
     // What every thread sends to this client through; valid after start().
     virtual const std::shared_ptr<Outbox> &outbox() const = 0;
 
