@@ -54,6 +54,10 @@ public:
         });
     }
 
+    // The socket's destructor may still emit disconnected(), when the members
+    // its slots write have already been destroyed.
+    ~StrictClient() override { m_socket.disconnect(this); }
+
     // Connects and sends the join as soon as the connection is up.
     void open(quint16 port) { m_socket.connectToHost(QHostAddress::LocalHost, port); }
 
