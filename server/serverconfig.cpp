@@ -2,11 +2,66 @@
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSettings>
 
 #include <functional>
 #include <vector>
 
 namespace {
+
+// An option whose value is text: how to show it and how to store it. A flag
+// (no valueName) is "true" on the command line when given, and true or false in
+// a config file.
+struct TextOption
+{
+    const char *name;
+    const char *description;
+    const char *valueName;
+    std::function<QString(const ServerConfig &)> get;
+    // Stores text; false, with what is wrong with it, when it is unusable.
+    std::function<bool(ServerConfig &, const QString &, QString *)> set;
+};
+
+const std::vector<TextOption> &textOptions()
+{
+    static const std::vector<TextOption> options = {
+        { "host", "Address to listen on. Default: all interfaces.", "address",
+          [](const ServerConfig &c) {
+              return c.host == QHostAddress::Any ? QStringLiteral("all interfaces")
+                                                 : c.host.toString();
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              if (c.host.setAddress(text))
+                  return true;
+              *problem = QStringLiteral("\"%1\" is not an IP address.").arg(text);
+              return false;
+          } },
+        { "name", "Server name shown to clients.", "text",
+          [](const ServerConfig &c) { return c.serverName; },
+          [](ServerConfig &c, const QString &text, QString *) {
+              c.serverName = text;
+              return true;
+          } },
+        { "log-format", "How log lines are written: human, or json (one object a line).", "format",
+          [](const ServerConfig &c) {
+              return c.logFormat == Logging::Format::Json ? QStringLiteral("json")
+                                                          : QStringLiteral("human");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              if (text == QLatin1StringView("human")) {
+                  c.logFormat = Logging::Format::Human;
+              } else if (text == QLatin1StringView("json")) {
+                  c.logFormat = Logging::Format::Json;
+              } else {
+                  *problem = QStringLiteral("\"%1\" is not human or json.").arg(text);
+                  return false;
+              }
+              return true;
+          } },
+    };
+    return options;
+}
 
 // A numeric option: its range, how to read its default, how to store a value.
 struct NumberOption
@@ -118,53 +173,160 @@ const std::vector<NumberOption> &numberOptions()
     return options;
 }
 
+// Every option, text and numeric, seen the same way: what the command line,
+// the config file and a reload go through, so that an option added to either
+// table is covered by all three.
+struct Option
+{
+    QString name;
+    QString description; // with its default, for --help
+    QString valueName; // empty for a flag
+    std::function<QString(const ServerConfig &)> get;
+    std::function<bool(ServerConfig &, const QString &, QString *)> set;
+};
+
+const std::vector<Option> &allOptions()
+{
+    static const std::vector<Option> options = [] {
+        const ServerConfig defaults;
+        std::vector<Option> all;
+        for (const TextOption &option : textOptions()) {
+            QString description = QString::fromLatin1(option.description);
+            if (!description.contains(QLatin1StringView("Default:")))
+                description += QStringLiteral(" Default: %1.").arg(option.get(defaults));
+            all.push_back({ QString::fromLatin1(option.name), description,
+                            QString::fromLatin1(option.valueName), option.get, option.set });
+        }
+        for (const NumberOption &option : numberOptions()) {
+            const auto text = [get = option.get](const ServerConfig &c) {
+                return QString::number(get(c), 'g', 12);
+            };
+            const auto set = [option](ServerConfig &c, const QString &text, QString *problem) {
+                bool ok = false;
+                const double value = text.toDouble(&ok);
+                if (!ok || value < option.minimum || value > option.maximum) {
+                    *problem = QStringLiteral("\"%1\" is not a number from %2 to %3.")
+                                   .arg(text)
+                                   .arg(option.minimum)
+                                   .arg(option.maximum);
+                    return false;
+                }
+                option.set(c, value);
+                return true;
+            };
+            all.push_back({ QString::fromLatin1(option.name),
+                            QStringLiteral("%1 Default: %2.")
+                                .arg(QString::fromLatin1(option.description), text(defaults)),
+                            QStringLiteral("n"), text, set });
+        }
+        return all;
+    }();
+    return options;
+}
+
+const Option *findOption(const QString &name)
+{
+    for (const Option &option : allOptions()) {
+        if (option.name == name)
+            return &option;
+    }
+    return nullptr;
+}
+
+// A config file's value as the text the command line would have given. QSettings
+// reads an unquoted value with commas as a list; the commas were the user's text.
+QString settingText(const QVariant &value)
+{
+    if (value.userType() == QMetaType::QStringList)
+        return value.toStringList().join(QLatin1StringView(", "));
+    return value.toString();
+}
+
 } // namespace
 
 void ServerConfig::addOptions(QCommandLineParser *parser)
 {
-    const ServerConfig defaults;
-    parser->addOption({ QStringLiteral("host"),
-                        QStringLiteral("Address to listen on. Default: all interfaces."),
-                        QStringLiteral("address") });
-    parser->addOption(
-        { QStringLiteral("name"),
-          QStringLiteral("Server name shown to clients. Default: %1.").arg(defaults.serverName),
-          QStringLiteral("text") });
-    for (const NumberOption &option : numberOptions()) {
-        parser->addOption({ QString::fromLatin1(option.name),
-                            QStringLiteral("%1 Default: %2.")
-                                .arg(QString::fromLatin1(option.description))
-                                .arg(QString::number(option.get(defaults), 'g', 12)),
-                            QStringLiteral("n") });
-    }
+    for (const Option &option : allOptions())
+        parser->addOption({ option.name, option.description, option.valueName });
 }
 
 bool ServerConfig::fromParser(const QCommandLineParser &parser, ServerConfig *config,
                               QString *error)
 {
-    if (parser.isSet(QStringLiteral("host"))) {
-        const QString host = parser.value(QStringLiteral("host"));
-        if (!config->host.setAddress(host)) {
-            *error = QStringLiteral("--host: \"%1\" is not an IP address.").arg(host);
-            return false;
-        }
-    }
-    if (parser.isSet(QStringLiteral("name")))
-        config->serverName = parser.value(QStringLiteral("name"));
-    for (const NumberOption &option : numberOptions()) {
-        const QString name = QString::fromLatin1(option.name);
-        if (!parser.isSet(name))
+    for (const Option &option : allOptions()) {
+        if (!parser.isSet(option.name))
             continue;
-        bool ok = false;
-        const double value = parser.value(name).toDouble(&ok);
-        if (!ok || value < option.minimum || value > option.maximum) {
-            *error = QStringLiteral("--%1: \"%2\" is not a number from %3 to %4.")
-                         .arg(name, parser.value(name))
-                         .arg(option.minimum)
-                         .arg(option.maximum);
+        const QString text =
+            option.valueName.isEmpty() ? QStringLiteral("true") : parser.value(option.name);
+        QString problem;
+        if (!option.set(*config, text, &problem)) {
+            *error = QStringLiteral("--%1: %2").arg(option.name, problem);
             return false;
         }
-        option.set(*config, value);
     }
     return true;
+}
+
+bool ServerConfig::fromFile(const QString &path, ServerConfig *config, QString *error)
+{
+    // QSettings reads a missing or unreadable file as an empty one.
+    const QFileInfo file(path);
+    if (!file.isFile() || !file.isReadable()) {
+        *error = QStringLiteral("%1: cannot read the file.").arg(path);
+        return false;
+    }
+    const QSettings settings(path, QSettings::IniFormat);
+    if (settings.status() != QSettings::NoError) {
+        *error = QStringLiteral("%1: not an INI file of \"key = value\" lines.").arg(path);
+        return false;
+    }
+    for (const QString &key : settings.allKeys()) {
+        // A key under a [section] comes as "section/key"; no option has a section.
+        const Option *option = findOption(key);
+        if (!option && key.startsWith(QLatin1Char('#'))) {
+            *error = QStringLiteral("%1: \"%2\": comments start with \";\" in this file, not "
+                                    "\"#\".")
+                         .arg(path, key);
+            return false;
+        }
+        if (!option) {
+            *error = QStringLiteral("%1: unknown key \"%2\" (the keys are the names of the "
+                                    "command-line options, see --help).")
+                         .arg(path, key);
+            return false;
+        }
+        QString text = settingText(settings.value(key));
+        if (option->valueName.isEmpty()) {
+            const QString flag = text.toLower();
+            if (flag == QLatin1StringView("false") || flag == QLatin1StringView("no")
+                || flag == QLatin1StringView("0"))
+                continue;
+            if (flag != QLatin1StringView("true") && flag != QLatin1StringView("yes")
+                && flag != QLatin1StringView("1")) {
+                *error =
+                    QStringLiteral("%1: %2: \"%3\" is not true or false.").arg(path, key, text);
+                return false;
+            }
+            text = QStringLiteral("true");
+        }
+        QString problem;
+        if (!option->set(*config, text, &problem)) {
+            *error = QStringLiteral("%1: %2: %3").arg(path, key, problem);
+            return false;
+        }
+    }
+    return true;
+}
+
+QList<ServerConfig::Change> ServerConfig::differences(const ServerConfig &before,
+                                                      const ServerConfig &after)
+{
+    QList<Change> changes;
+    for (const Option &option : allOptions()) {
+        const QString was = option.get(before);
+        const QString now = option.get(after);
+        if (was != now)
+            changes.append({ option.name, was, now });
+    }
+    return changes;
 }
