@@ -4,7 +4,7 @@
 # Run as root, or as a user who may use sudo.
 set -eu
 
-packages="build-essential cmake ninja-build pkg-config python3
+packages="build-essential cmake ninja-build pkg-config python3 help2man
 qt6-base-dev qt6-base-dev-tools libqt6svg6 libgl-dev libedit-dev"
 # Extra tools for the sanitizer and fuzzing builds that CI runs.
 if [ "${1:-}" = "--ci" ]; then
