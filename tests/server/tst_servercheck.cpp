@@ -50,6 +50,7 @@ void TestServerCheck::serving()
     RawClient alice;
     QVERIFY(alice.joinAs(server.port(), QStringLiteral("Alice")));
 
+    QVERIFY(server.waitForOutput(QStringLiteral("joined as Alice")));
     const qsizetype logBefore = server.output().size();
     const CheckResult result = check(QStringLiteral("127.0.0.1:%1").arg(server.port()));
     QCOMPARE(result.exitCode, 0);
