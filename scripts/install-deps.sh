@@ -4,11 +4,12 @@
 # Run as root, or as a user who may use sudo.
 set -eu
 
-packages="build-essential cmake ninja-build pkg-config python3
+packages="build-essential cmake ninja-build pkg-config python3 help2man
 qt6-base-dev qt6-base-dev-tools libqt6svg6 libgl-dev libedit-dev"
-# Extra tools for the sanitizer and fuzzing builds that CI runs.
+# Extra tools for the sanitizer and fuzzing builds that CI runs, the check of
+# the systemd unit (systemd-analyze) and the Dockerfile's linter (from npm).
 if [ "${1:-}" = "--ci" ]; then
-    packages="$packages clang-14 libclang-rt-14-dev"
+    packages="$packages clang-14 libclang-rt-14-dev systemd npm"
 fi
 
 missing=""

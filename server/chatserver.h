@@ -23,6 +23,8 @@ public:
 
     bool start(QString *error);
     int connectionCount() const { return int(m_connections.size()); }
+    // From a reload: applies from the next accept; connections over a lowered limit stay.
+    void setMaxClients(int maxClients) { m_config.maxClients = maxClients; }
 
 public Q_SLOTS:
     // Tells every client, closes every connection, waits for the threads; then stopped().

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "chatserver.h"
+#include "configreloader.h"
 #include "glibctunables.h"
+#include "healthcheck.h"
 #include "logging.h"
 #include "openfilelimit.h"
 #include "serverconfig.h"
@@ -12,6 +14,12 @@
 
 #include <csignal>
 #include <cstdio>
+
+namespace {
+// A server this slow to answer one ping is failing anyway; under the Dockerfile's
+// HEALTHCHECK --timeout, so that the check reports its own reason.
+constexpr int CheckTimeoutMs = 3000;
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -33,6 +41,18 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     ServerConfig::addOptions(&parser);
+    const QCommandLineOption configOption(
+        QStringLiteral("config"),
+        QStringLiteral("Read options from file, an INI file of \"option = value\" lines with "
+                       "the options' names; the command line wins. SIGHUP reads it again."),
+        QStringLiteral("file"));
+    const QCommandLineOption checkOption(
+        QStringLiteral("check"),
+        QStringLiteral("Ask the server at host:port whether it is serving (exit 0) or not "
+                       "(exit 1), without joining, and exit."),
+        QStringLiteral("host:port"));
+    parser.addOption(configOption);
+    parser.addOption(checkOption);
     // An unknown option or a missing value is a usage error like a bad value
     // below (exit 2); process() alone would exit 1.
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -40,13 +60,22 @@ int main(int argc, char *argv[])
         return 2;
     }
     parser.process(app);
+    if (parser.isSet(checkOption))
+        return HealthCheck::run(parser.value(checkOption), CheckTimeoutMs);
 
+    // The same at start and at every reload: the file, then the command line over it.
+    const QString configPath = parser.value(configOption);
+    const auto read = [&parser, configPath](ServerConfig *config, QString *error) {
+        return (configPath.isEmpty() || ServerConfig::fromFile(configPath, config, error))
+            && ServerConfig::fromParser(parser, config, error);
+    };
     ServerConfig config;
     QString error;
-    if (!ServerConfig::fromParser(parser, &config, &error)) {
+    if (!read(&config, &error)) {
         std::fprintf(stderr, "pynet-server: %s\n", qPrintable(error));
         return 2;
     }
+    Logging::setFormat(config.logFormat);
     if (*GlibcTunables::current())
         qCInfo(lcServer) << "glibc tunables:" << GlibcTunables::current();
     const int fileLimit = OpenFileLimit::raiseToHardLimit();
@@ -66,12 +95,25 @@ int main(int argc, char *argv[])
     Trace::configure(trace);
 
     ChatServer server(config);
-    // Before listening: whoever sees "listening on" may send SIGTERM at once.
+    ConfigReloader reloader(
+        [read, allowed](ServerConfig *fresh, QString *error) {
+            if (!read(fresh, error))
+                return false;
+            fresh->maxClients = qMin(fresh->maxClients, allowed);
+            return true;
+        },
+        config, &server);
+    // Before listening: whoever sees "listening on" may send SIGTERM or SIGHUP at once.
     SignalWatcher signalWatcher;
     signalWatcher.watch(SIGINT);
     signalWatcher.watch(SIGTERM);
-    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server,
-                     &ChatServer::shutdown);
+    signalWatcher.watch(SIGHUP);
+    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server, [&](int signal) {
+        if (signal == SIGHUP)
+            reloader.reload();
+        else
+            server.shutdown();
+    });
     if (!server.start(&error)) {
         std::fprintf(stderr, "pynet-server: cannot listen: %s\n", qPrintable(error));
         return 1;

@@ -2,11 +2,157 @@
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSettings>
 
 #include <functional>
 #include <vector>
 
 namespace {
+
+// An option whose value is text: how to show it and how to store it. A flag
+// (no valueName) is "true" on the command line when given, and true or false in
+// a config file.
+struct TextOption
+{
+    const char *name;
+    const char *description;
+    const char *valueName;
+    std::function<QString(const ServerConfig &)> get;
+    // Stores text; false, with what is wrong with it, when it is unusable.
+    std::function<bool(ServerConfig &, const QString &, QString *)> set;
+};
+
+// "true" or "false" (also 1/0, yes/no, on/off), as a config file writes a flag.
+bool parseSwitch(const QString &text, bool *value, QString *problem)
+{
+    const QString word = text.trimmed().toLower();
+    if (word == QLatin1StringView("true") || word == QLatin1StringView("1")
+        || word == QLatin1StringView("yes") || word == QLatin1StringView("on")) {
+        *value = true;
+        return true;
+    }
+    if (word == QLatin1StringView("false") || word == QLatin1StringView("0")
+        || word == QLatin1StringView("no") || word == QLatin1StringView("off")) {
+        *value = false;
+        return true;
+    }
+    *problem = QStringLiteral("\"%1\" is not true or false.").arg(text);
+    return false;
+}
+
+// "conn=3,type=chat": the connections and frame types a trace is limited to.
+bool parseTraceFilter(const QString &text, ServerConfig *config, QString *problem)
+{
+    config->traceConnections.clear();
+    config->traceTypes.clear();
+    if (text.trimmed() == QLatin1StringView("all"))
+        return true;
+    for (const QString &term : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString key = term.section(QLatin1Char('='), 0, 0).trimmed();
+        const QString argument = term.section(QLatin1Char('='), 1).trimmed();
+        bool ok = false;
+        if (key == QLatin1StringView("conn")) {
+            const quint64 connection = argument.toULongLong(&ok);
+            ok = ok && connection > 0;
+            if (ok)
+                config->traceConnections.append(connection);
+        } else if (key == QLatin1StringView("type")) {
+            ok = !argument.isEmpty();
+            if (ok)
+                config->traceTypes.append(argument.toUtf8());
+        }
+        if (!ok) {
+            *problem = QStringLiteral("\"%1\" is neither conn=N nor type=T.").arg(term.trimmed());
+            return false;
+        }
+    }
+    return true;
+}
+
+QString traceFilterText(const ServerConfig &config)
+{
+    QStringList terms;
+    for (quint64 connection : config.traceConnections)
+        terms.append(QStringLiteral("conn=%1").arg(connection));
+    for (const QByteArray &type : config.traceTypes)
+        terms.append(QStringLiteral("type=%1").arg(QString::fromUtf8(type)));
+    return terms.isEmpty() ? QStringLiteral("all") : terms.join(QLatin1Char(','));
+}
+
+const std::vector<TextOption> &textOptions()
+{
+    static const std::vector<TextOption> options = {
+        { "host", "Address to listen on. Default: all interfaces.", "address",
+          [](const ServerConfig &c) {
+              return c.host == QHostAddress::Any ? QStringLiteral("all interfaces")
+                                                 : c.host.toString();
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              if (c.host.setAddress(text))
+                  return true;
+              *problem = QStringLiteral("\"%1\" is not an IP address.").arg(text);
+              return false;
+          } },
+        { "name", "Server name shown to clients.", "text",
+          [](const ServerConfig &c) { return c.serverName; },
+          [](ServerConfig &c, const QString &text, QString *) {
+              c.serverName = text;
+              return true;
+          } },
+        { "trace",
+          "Write a line to standard error for every thread start and finish, read, frame in and "
+          "out, room fan-out and drop (docs/PROTOCOL.md, \"Watching the wire\"). Default: off.",
+          "",
+          [](const ServerConfig &c) {
+              return c.trace ? QStringLiteral("true") : QStringLiteral("false");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              return parseSwitch(text, &c.trace, problem);
+          } },
+        { "trace-filter",
+          "Trace only these: comma-separated conn=N (a connection, as in conn-N) and type=T (a "
+          "frame type such as chat; lines without a type pass). Implies --trace. Default: all.",
+          "terms", [](const ServerConfig &c) { return traceFilterText(c); },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              c.trace = true;
+              return parseTraceFilter(text, &c, problem);
+          } },
+        { "trace-format",
+          "text (for people) or json (one object per line, for tools). Implies --trace. Default: "
+          "text.",
+          "format",
+          [](const ServerConfig &c) {
+              return c.traceJson ? QStringLiteral("json") : QStringLiteral("text");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              if (text != QLatin1StringView("text") && text != QLatin1StringView("json")) {
+                  *problem = QStringLiteral("\"%1\" is neither text nor json.").arg(text);
+                  return false;
+              }
+              c.trace = true;
+              c.traceJson = text == QLatin1StringView("json");
+              return true;
+          } },
+        { "log-format", "How log lines are written: human, or json (one object a line).", "format",
+          [](const ServerConfig &c) {
+              return c.logFormat == Logging::Format::Json ? QStringLiteral("json")
+                                                          : QStringLiteral("human");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              if (text == QLatin1StringView("human")) {
+                  c.logFormat = Logging::Format::Human;
+              } else if (text == QLatin1StringView("json")) {
+                  c.logFormat = Logging::Format::Json;
+              } else {
+                  *problem = QStringLiteral("\"%1\" is not human or json.").arg(text);
+                  return false;
+              }
+              return true;
+          } },
+    };
+    return options;
+}
 
 // A numeric option: its range, how to read its default, how to store a value.
 struct NumberOption
@@ -118,107 +264,160 @@ const std::vector<NumberOption> &numberOptions()
     return options;
 }
 
+// Every option, text and numeric, seen the same way: what the command line,
+// the config file and a reload go through, so that an option added to either
+// table is covered by all three.
+struct Option
+{
+    QString name;
+    QString description; // with its default, for --help
+    QString valueName; // empty for a flag
+    std::function<QString(const ServerConfig &)> get;
+    std::function<bool(ServerConfig &, const QString &, QString *)> set;
+};
+
+const std::vector<Option> &allOptions()
+{
+    static const std::vector<Option> options = [] {
+        const ServerConfig defaults;
+        std::vector<Option> all;
+        for (const TextOption &option : textOptions()) {
+            QString description = QString::fromLatin1(option.description);
+            if (!description.contains(QLatin1StringView("Default:")))
+                description += QStringLiteral(" Default: %1.").arg(option.get(defaults));
+            all.push_back({ QString::fromLatin1(option.name), description,
+                            QString::fromLatin1(option.valueName), option.get, option.set });
+        }
+        for (const NumberOption &option : numberOptions()) {
+            const auto text = [get = option.get](const ServerConfig &c) {
+                return QString::number(get(c), 'g', 12);
+            };
+            const auto set = [option](ServerConfig &c, const QString &text, QString *problem) {
+                bool ok = false;
+                const double value = text.toDouble(&ok);
+                if (!ok || value < option.minimum || value > option.maximum) {
+                    *problem = QStringLiteral("\"%1\" is not a number from %2 to %3.")
+                                   .arg(text)
+                                   .arg(option.minimum)
+                                   .arg(option.maximum);
+                    return false;
+                }
+                option.set(c, value);
+                return true;
+            };
+            all.push_back({ QString::fromLatin1(option.name),
+                            QStringLiteral("%1 Default: %2.")
+                                .arg(QString::fromLatin1(option.description), text(defaults)),
+                            QStringLiteral("n"), text, set });
+        }
+        return all;
+    }();
+    return options;
+}
+
+const Option *findOption(const QString &name)
+{
+    for (const Option &option : allOptions()) {
+        if (option.name == name)
+            return &option;
+    }
+    return nullptr;
+}
+
+// A config file's value as the text the command line would have given. QSettings
+// reads an unquoted value with commas as a list; the commas were the user's text.
+QString settingText(const QVariant &value)
+{
+    if (value.userType() == QMetaType::QStringList)
+        return value.toStringList().join(QLatin1StringView(", "));
+    return value.toString();
+}
+
 } // namespace
 
 void ServerConfig::addOptions(QCommandLineParser *parser)
 {
-    const ServerConfig defaults;
-    parser->addOption({ QStringLiteral("host"),
-                        QStringLiteral("Address to listen on. Default: all interfaces."),
-                        QStringLiteral("address") });
-    parser->addOption(
-        { QStringLiteral("name"),
-          QStringLiteral("Server name shown to clients. Default: %1.").arg(defaults.serverName),
-          QStringLiteral("text") });
-    for (const NumberOption &option : numberOptions()) {
-        parser->addOption({ QString::fromLatin1(option.name),
-                            QStringLiteral("%1 Default: %2.")
-                                .arg(QString::fromLatin1(option.description))
-                                .arg(QString::number(option.get(defaults), 'g', 12)),
-                            QStringLiteral("n") });
-    }
-    parser->addOption(
-        { QStringLiteral("trace"),
-          QStringLiteral("Write a line to standard error for every thread start and finish, read, "
-                         "frame in and out, room fan-out and drop (docs/PROTOCOL.md, \"Watching "
-                         "the wire\"). Default: off.") });
-    parser->addOption(
-        { QStringLiteral("trace-filter"),
-          QStringLiteral("Trace only these: comma-separated conn=N (a connection, as in conn-N) "
-                         "and type=T (a frame type such as chat; lines without a type pass); "
-                         "repeatable. Implies --trace."),
-          QStringLiteral("terms") });
-    parser->addOption({ QStringLiteral("trace-format"),
-                        QStringLiteral("text (for people) or json (one object per line, for "
-                                       "tools). Implies --trace. Default: text."),
-                        QStringLiteral("format") });
-}
-
-// "conn=3,type=chat": the connections and frame types a trace is limited to.
-static bool parseTraceFilter(const QStringList &values, ServerConfig *config, QString *error)
-{
-    for (const QString &value : values) {
-        for (const QString &term : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            const QString key = term.section(QLatin1Char('='), 0, 0).trimmed();
-            const QString argument = term.section(QLatin1Char('='), 1).trimmed();
-            bool ok = false;
-            if (key == QLatin1String("conn")) {
-                const quint64 connection = argument.toULongLong(&ok);
-                ok = ok && connection > 0;
-                if (ok)
-                    config->traceConnections.append(connection);
-            } else if (key == QLatin1String("type")) {
-                ok = !argument.isEmpty();
-                if (ok)
-                    config->traceTypes.append(argument.toUtf8());
-            }
-            if (!ok) {
-                *error = QStringLiteral("--trace-filter: \"%1\" is neither conn=N nor type=T.")
-                             .arg(term);
-                return false;
-            }
-        }
-    }
-    return true;
+    for (const Option &option : allOptions())
+        parser->addOption({ option.name, option.description, option.valueName });
 }
 
 bool ServerConfig::fromParser(const QCommandLineParser &parser, ServerConfig *config,
                               QString *error)
 {
-    if (parser.isSet(QStringLiteral("host"))) {
-        const QString host = parser.value(QStringLiteral("host"));
-        if (!config->host.setAddress(host)) {
-            *error = QStringLiteral("--host: \"%1\" is not an IP address.").arg(host);
-            return false;
-        }
-    }
-    if (parser.isSet(QStringLiteral("name")))
-        config->serverName = parser.value(QStringLiteral("name"));
-    for (const NumberOption &option : numberOptions()) {
-        const QString name = QString::fromLatin1(option.name);
-        if (!parser.isSet(name))
+    for (const Option &option : allOptions()) {
+        if (!parser.isSet(option.name))
             continue;
-        bool ok = false;
-        const double value = parser.value(name).toDouble(&ok);
-        if (!ok || value < option.minimum || value > option.maximum) {
-            *error = QStringLiteral("--%1: \"%2\" is not a number from %3 to %4.")
-                         .arg(name, parser.value(name))
-                         .arg(option.minimum)
-                         .arg(option.maximum);
+        const QString text =
+            option.valueName.isEmpty() ? QStringLiteral("true") : parser.value(option.name);
+        QString problem;
+        if (!option.set(*config, text, &problem)) {
+            *error = QStringLiteral("--%1: %2").arg(option.name, problem);
             return false;
         }
-        option.set(*config, value);
     }
-    config->trace = parser.isSet(QStringLiteral("trace"))
-        || parser.isSet(QStringLiteral("trace-filter"))
-        || parser.isSet(QStringLiteral("trace-format"));
-    if (parser.isSet(QStringLiteral("trace-format"))) {
-        const QString format = parser.value(QStringLiteral("trace-format"));
-        if (format != QLatin1String("text") && format != QLatin1String("json")) {
-            *error = QStringLiteral("--trace-format: \"%1\" is neither text nor json.").arg(format);
+    return true;
+}
+
+bool ServerConfig::fromFile(const QString &path, ServerConfig *config, QString *error)
+{
+    // QSettings reads a missing or unreadable file as an empty one.
+    const QFileInfo file(path);
+    if (!file.isFile() || !file.isReadable()) {
+        *error = QStringLiteral("%1: cannot read the file.").arg(path);
+        return false;
+    }
+    const QSettings settings(path, QSettings::IniFormat);
+    if (settings.status() != QSettings::NoError) {
+        *error = QStringLiteral("%1: not an INI file of \"key = value\" lines.").arg(path);
+        return false;
+    }
+    for (const QString &key : settings.allKeys()) {
+        // A key under a [section] comes as "section/key"; no option has a section.
+        const Option *option = findOption(key);
+        if (!option && key.startsWith(QLatin1Char('#'))) {
+            *error = QStringLiteral("%1: \"%2\": comments start with \";\" in this file, not "
+                                    "\"#\".")
+                         .arg(path, key);
             return false;
         }
-        config->traceJson = format == QLatin1String("json");
+        if (!option) {
+            *error = QStringLiteral("%1: unknown key \"%2\" (the keys are the names of the "
+                                    "command-line options, see --help).")
+                         .arg(path, key);
+            return false;
+        }
+        QString text = settingText(settings.value(key));
+        if (option->valueName.isEmpty()) {
+            const QString flag = text.toLower();
+            if (flag == QLatin1StringView("false") || flag == QLatin1StringView("no")
+                || flag == QLatin1StringView("0"))
+                continue;
+            if (flag != QLatin1StringView("true") && flag != QLatin1StringView("yes")
+                && flag != QLatin1StringView("1")) {
+                *error =
+                    QStringLiteral("%1: %2: \"%3\" is not true or false.").arg(path, key, text);
+                return false;
+            }
+            text = QStringLiteral("true");
+        }
+        QString problem;
+        if (!option->set(*config, text, &problem)) {
+            *error = QStringLiteral("%1: %2: %3").arg(path, key, problem);
+            return false;
+        }
     }
-    return parseTraceFilter(parser.values(QStringLiteral("trace-filter")), config, error);
+    return true;
+}
+
+QList<ServerConfig::Change> ServerConfig::differences(const ServerConfig &before,
+                                                      const ServerConfig &after)
+{
+    QList<Change> changes;
+    for (const Option &option : allOptions()) {
+        const QString was = option.get(before);
+        const QString now = option.get(after);
+        if (was != now)
+            changes.append({ option.name, was, now });
+    }
+    return changes;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "logging.h"
 #include "protocol.h"
 
 #include <QByteArrayList>
@@ -11,7 +12,8 @@
 class QCommandLineParser;
 
 // Every setting and limit of the server, in one place. Each has a command-line
-// option; --help and docs/RELIABILITY.md list them with their defaults.
+// option and the same key in the --config file; --help and docs/RELIABILITY.md
+// list them with their defaults.
 struct ServerConfig
 {
     QHostAddress host = QHostAddress::Any;
@@ -35,6 +37,7 @@ struct ServerConfig
     double rate = 10; // messages per second a client may send, sustained
     int burst = 20; // messages a client may send at once
     int threadStackBytes = 256 * 1024;
+    Logging::Format logFormat = Logging::Format::Human;
 
     // --trace: off by default; --trace-filter and --trace-format turn it on.
     bool trace = false;
@@ -46,4 +49,17 @@ struct ServerConfig
     static void addOptions(QCommandLineParser *parser);
     // Returns false with a message for the user when a value is unusable.
     static bool fromParser(const QCommandLineParser &parser, ServerConfig *config, QString *error);
+    // Reads an INI file whose keys are the options' names ("max-clients = 500"),
+    // through QSettings. An unknown key or an unusable value is an error that
+    // names the key: a typo must not silently leave a limit at its default.
+    static bool fromFile(const QString &path, ServerConfig *config, QString *error);
+
+    // "name: old -> new" for every option whose value differs, in --help's order.
+    struct Change
+    {
+        QString option;
+        QString before;
+        QString after;
+    };
+    static QList<Change> differences(const ServerConfig &before, const ServerConfig &after);
 };

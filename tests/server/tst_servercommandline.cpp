@@ -37,7 +37,8 @@ void TestServerCommandLine::helpAndVersion()
     QCOMPARE(run({ QStringLiteral("--help") }, &output), 0);
     for (const char *option :
          { "--host", "--port", "--max-clients", "--history", "--max-frame-bytes", "--max-text",
-           "--max-unsent-bytes", "--join-timeout", "--idle-timeout", "--rate", "--burst" }) {
+           "--max-unsent-bytes", "--join-timeout", "--idle-timeout", "--rate", "--burst",
+           "--config", "--check", "--log-format" }) {
         QVERIFY2(output.contains(QLatin1StringView(option)), option);
     }
     // The defaults it names are the protocol's; --help wraps long lines.
@@ -79,6 +80,12 @@ void TestServerCommandLine::badOption_data()
     QTest::newRow("host not an address")
         << QStringList { QStringLiteral("--host"), QStringLiteral("example") }
         << QStringLiteral("--host: \"example\"");
+    QTest::newRow("log format") << QStringList { QStringLiteral("--log-format"),
+                                                 QStringLiteral("xml") }
+                                << QStringLiteral("--log-format: \"xml\" is not human or json");
+    QTest::newRow("missing config file")
+        << QStringList { QStringLiteral("--config"), QStringLiteral("/nonexistent/pynet.conf") }
+        << QStringLiteral("/nonexistent/pynet.conf: cannot read");
     QTest::newRow("unknown option")
         << QStringList { QStringLiteral("--colour") } << QStringLiteral("colour");
     QTest::newRow("missing value")
