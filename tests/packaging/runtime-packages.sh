@@ -30,7 +30,10 @@ needed=$(objdump -p "$binary" | awk '$1 == "NEEDED" { print $2 }')
 [ -n "$needed" ] || { echo "runtime-packages: $binary links nothing?" >&2; exit 1; }
 packages=""
 for soname in $needed; do
-    path=$(ldd "$binary" | awk -v name="$soname" '$1 == name { print $3 }')
+    # "libfoo.so.1 => /path (addr)", but the dynamic loader's line is "/path (addr)".
+    path=$(ldd "$binary" | awk -v name="$soname" '
+        $1 == name { print $3; exit }
+        substr($1, 1, 1) == "/" && substr($1, length($1) - length(name)) == "/" name { print $1; exit }')
     [ -n "$path" ] || { echo "runtime-packages: ldd cannot find $soname" >&2; exit 1; }
     packages="$packages $(owner "$path")"
 done
