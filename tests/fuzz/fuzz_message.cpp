@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // One frame as the server or a client receives it: parseFrame, then reading it
-// as a relayed chat message. A frame is either refused with one of the
-// documented codes or is an object with a string "type"; whatever we accept
+// as a relayed chat message and decoding it as either side's wire types. A frame is either refused
+// with one of the documented codes or is an object with a string "type"; whatever we accept
 // survives being written out with Protocol::encode and read back.
 #include "chatmessage.h"
 #include "fuzzcheck.h"
 #include "jsonframedecoder.h"
 #include "protocol.h"
 #include "validation.h"
+#include "wire.h"
 
 #include <QByteArrayView>
 #include <QJsonDocument>
@@ -39,6 +40,27 @@ void checkRoundTrip(const QJsonObject &object)
     FUZZ_CHECK(again.isValid());
     // Qt may rewrite a number on the first pass (1e400 becomes null); after that it is stable.
     FUZZ_CHECK(Protocol::encode(again.object) == bytes);
+}
+
+// What either side decodes: a message of the type named, or a reason; and
+// what it decodes to writes a frame that decodes again to the same type.
+template<typename Messages> void checkDecode(const QJsonObject &object)
+{
+    const auto decoded = Wire::decode<Messages>(object);
+    FUZZ_CHECK(decoded.type == object.value(Protocol::Field::Type).toString());
+    if (decoded.status == Wire::Decoded<Messages>::Status::BadField)
+        FUZZ_CHECK(!decoded.reason.isEmpty());
+    if (!decoded.isValid())
+        return;
+    std::visit(
+        [&](const auto &message) {
+            const QJsonObject written = message.toJson();
+            checkRoundTrip(written);
+            const auto again = Wire::decode<Messages>(written);
+            FUZZ_CHECK(again.isValid());
+            FUZZ_CHECK(again.message.index() == decoded.message.index());
+        },
+        decoded.message);
 }
 
 void checkChatMessage(const QJsonObject &object)
@@ -96,5 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     checkRoundTrip(parsed.object);
     checkChatMessage(parsed.object);
+    checkDecode<Wire::ToServer>(parsed.object);
+    checkDecode<Wire::ToClient>(parsed.object);
     return 0;
 }

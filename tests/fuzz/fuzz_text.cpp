@@ -105,6 +105,12 @@ void checkCommand(const QString &line, const QStringList &knownUsers)
         FUZZ_CHECK(line.contains(command.target, Qt::CaseInsensitive));
         FUZZ_CHECK(line.contains(command.text));
         break;
+    case Kind::Query: // "/query NAME [TEXT]": the text may be empty
+        FUZZ_CHECK(!command.target.trimmed().isEmpty());
+        FUZZ_CHECK(command.text == command.text.trimmed());
+        FUZZ_CHECK(line.contains(command.target, Qt::CaseInsensitive));
+        FUZZ_CHECK(line.contains(command.text));
+        break;
     case Kind::Invalid:
         FUZZ_CHECK(!command.error.isEmpty());
         break;
