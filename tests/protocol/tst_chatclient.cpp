@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "acceptjoin.h"
 #include "chatclient.h"
 #include "displaytext.h"
 #include "protocol.h"
@@ -589,16 +590,7 @@ static const QByteArray fakeWelcome =
     R"("session":"s","users":["Alice"],"history":[],"missed":0})"
     "\n";
 
-// Accepts the next connection on a fake server and reads the client's join.
-static std::unique_ptr<QTcpSocket> acceptJoin(QTcpServer &fake, QByteArray *join)
-{
-    if (!QTest::qWaitFor([&] { return fake.hasPendingConnections(); }, 10000))
-        return {};
-    std::unique_ptr<QTcpSocket> peer(fake.nextPendingConnection());
-    if (!QTest::qWaitFor([&] { return (*join += peer->readAll()).contains('\n'); }, 5000))
-        return {};
-    return peer;
-}
+using TestSupport::acceptJoin;
 
 void TestChatClient::keepAliveAnswersAndDetectsASilentServer()
 {

@@ -2,6 +2,7 @@
 // The wire trace of ChatClient: which reads, frames, timeline steps and round
 // trips it reports, against fake servers that control every byte split, and
 // that tracing leaves the bytes on the wire alone.
+#include "acceptjoin.h"
 #include "chatclient.h"
 #include "protocol.h"
 #include "serverprocess.h"
@@ -86,17 +87,7 @@ public:
     QList<WireEvent> events;
 };
 
-// The server end of one connection to a fake server, its join read.
-static std::unique_ptr<QTcpSocket> acceptJoin(QTcpServer &fake, QByteArray *received)
-{
-    if (!QTest::qWaitFor([&] { return fake.hasPendingConnections(); }, 10000))
-        return {};
-    std::unique_ptr<QTcpSocket> peer(fake.nextPendingConnection());
-    peer->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    if (!QTest::qWaitFor([&] { return (*received += peer->readAll()).contains('\n'); }, 5000))
-        return {};
-    return peer;
-}
+using TestSupport::acceptJoin;
 
 class TestWireTrace : public QObject
 {
