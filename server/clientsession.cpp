@@ -228,6 +228,32 @@ void ClientSession::handle(const Wire::UsersRequest &)
         send(Wire::encode(m_hub->users()));
 }
 
+// Rooms are not served yet: these are unknown types, as before.
+void ClientSession::handle(const Wire::Enter &)
+{
+    sendUnknownType(Wire::Enter::Type);
+}
+
+void ClientSession::handle(const Wire::Leave &)
+{
+    sendUnknownType(Wire::Leave::Type);
+}
+
+void ClientSession::handle(const Wire::RoomsRequest &)
+{
+    sendUnknownType(Wire::RoomsRequest::Type);
+}
+
+void ClientSession::handle(const Wire::Topic &)
+{
+    sendUnknownType(Wire::Topic::Type);
+}
+
+void ClientSession::handle(const Wire::HistoryRequest &)
+{
+    sendUnknownType(Wire::HistoryRequest::Type);
+}
+
 void ClientSession::send(const QByteArray &bytes)
 {
     m_transport->send(bytes);

@@ -49,6 +49,11 @@ private:
     void handle(const Wire::Chat &chat);
     void handle(const Wire::PrivateChat &chat);
     void handle(const Wire::UsersRequest &request);
+    void handle(const Wire::Enter &enter);
+    void handle(const Wire::Leave &leave);
+    void handle(const Wire::RoomsRequest &request);
+    void handle(const Wire::Topic &topic);
+    void handle(const Wire::HistoryRequest &request);
     void handle(const Wire::Ping &ping);
     void handle(const Wire::Pong &pong);
     bool requireJoined();

@@ -242,7 +242,7 @@ bool Hub::sendPrivate(const QString &from, const QString &to, const QString &tex
 Wire::Users Hub::users() const
 {
     std::lock_guard lock(m_mutex);
-    return { sortedNamesLocked() };
+    return { QString(Protocol::DefaultRoom), sortedNamesLocked() };
 }
 
 int Hub::broadcastNotice(const QString &text, QLatin1StringView code)

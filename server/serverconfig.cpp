@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QSettings>
+#include <QStandardPaths>
 
 #include <functional>
 #include <vector>
@@ -134,6 +135,23 @@ const std::vector<TextOption> &textOptions()
               c.traceJson = text == QLatin1StringView("json");
               return true;
           } },
+        { "database",
+          "Where room history is kept: sqlite:PATH (created on first start), "
+          "postgresql://user@host:port/db (the password from PGPASSWORD or ~/.pgpass), or none "
+          "(in memory only). Default: sqlite in the server's data directory.",
+          "url", [](const ServerConfig &c) { return c.databaseUrl(); },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              if (text != QLatin1StringView("none")
+                  && !text.startsWith(QLatin1StringView("sqlite:"))
+                  && !text.startsWith(QLatin1StringView("postgresql://"))) {
+                  *problem = QStringLiteral(
+                                 "\"%1\" is none, sqlite:PATH or postgresql://user@host:port/db.")
+                                 .arg(text);
+                  return false;
+              }
+              c.database = text;
+              return true;
+          } },
         { "log-format", "How log lines are written: human, or json (one object a line).", "format",
           [](const ServerConfig &c) {
               return c.logFormat == Logging::Format::Json ? QStringLiteral("json")
@@ -187,6 +205,38 @@ const std::vector<NumberOption> &numberOptions()
           [](const ServerConfig &c) { return c.historySize; },
           [](ServerConfig &c, double v) {
               c.historySize = int(v);
+          } },
+        { "retain-days", "Days a room message is kept (0: forever).", 0, 1e5,
+          [](const ServerConfig &c) { return c.retainDays; },
+          [](ServerConfig &c, double v) {
+              c.retainDays = int(v);
+          } },
+        { "retain-messages", "Messages kept per room, the newest (0: no limit).", 0, 1e9,
+          [](const ServerConfig &c) { return c.retainMessages; },
+          [](ServerConfig &c, double v) {
+              c.retainMessages = int(v);
+          } },
+        { "storage-backlog",
+          "Room messages relayed and kept in memory while the database is unreachable, to be "
+          "stored when it is back; beyond it the oldest are not stored.",
+          0, 1e7, [](const ServerConfig &c) { return c.storageBacklog; },
+          [](ServerConfig &c, double v) {
+              c.storageBacklog = int(v);
+          } },
+        { "max-rooms", "Rooms the server holds; entering a new room past it is refused.", 1, 1e6,
+          [](const ServerConfig &c) { return c.maxRooms; },
+          [](ServerConfig &c, double v) {
+              c.maxRooms = int(v);
+          } },
+        { "max-rooms-per-client", "Rooms one client may be in at once.", 1, 1e5,
+          [](const ServerConfig &c) { return c.maxRoomsPerClient; },
+          [](ServerConfig &c, double v) {
+              c.maxRoomsPerClient = int(v);
+          } },
+        { "history-limit", "Most messages one history request returns.", 1, 1e5,
+          [](const ServerConfig &c) { return c.historyPageLimit; },
+          [](ServerConfig &c, double v) {
+              c.historyPageLimit = int(v);
           } },
         { "presence-limit",
           "Largest room in which joins and leaves are announced and the welcome lists everyone.", 0,
@@ -420,4 +470,12 @@ QList<ServerConfig::Change> ServerConfig::differences(const ServerConfig &before
             changes.append({ option.name, was, now });
     }
     return changes;
+}
+
+QString ServerConfig::databaseUrl() const
+{
+    if (!database.isEmpty())
+        return database;
+    return QStringLiteral("sqlite:%1/pynet.db")
+        .arg(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));
 }

@@ -22,7 +22,15 @@ struct ServerConfig
 
     int maxClients = 9900; // lowered at start to what the descriptor limit allows
     int listenBacklog = 1024; // pending connections the kernel queues for us
-    int historySize = 100; // room messages kept for welcomes and catch-up
+    int historySize = 100; // room messages kept in memory per room for welcomes and catch-up
+    // sqlite:PATH, postgresql://user@host:port/db, or none; empty: sqlite in the data directory.
+    QString database;
+    int retainDays = 0; // 0: keep messages forever
+    int retainMessages = 0; // per room; 0: no limit
+    int storageBacklog = 10000; // messages kept while the database is unreachable
+    int maxRooms = 10000; // rooms on the server
+    int maxRoomsPerClient = 100; // rooms one client may be in at once
+    int historyPageLimit = 500; // messages in one answer to a history request
     int presenceLimit = 1000; // rooms larger than this do not announce joins and leaves
     qsizetype maxFrameBytes = Protocol::DefaultMaxFrameBytes; // one incoming message, unparsed
     int maxDepth = 64; // nesting levels of one incoming message
@@ -44,6 +52,9 @@ struct ServerConfig
     bool traceJson = false;
     QList<quint64> traceConnections; // empty: all
     QByteArrayList traceTypes; // empty: all
+
+    // The database as --database names it, with the default filled in.
+    QString databaseUrl() const;
 
     // Adds the options to parser; fromParser() reads them back after parsing.
     static void addOptions(QCommandLineParser *parser);

@@ -540,7 +540,18 @@ void ChatClient::handleObject(const QJsonObject &object)
     const auto decoded = Wire::decode<Wire::ToClient>(object);
     switch (decoded.status) {
     case Wire::Decoded<Wire::ToClient>::Status::Ok:
-        std::visit([this](const auto &message) { handle(message); }, decoded.message);
+        std::visit(
+            [this](const auto &message) {
+                using Message = std::decay_t<decltype(message)>;
+                // The room messages are not read yet: eventReceived() carries them.
+                if constexpr (
+                    !std::is_same_v<
+                        Message,
+                        Wire::
+                            RoomState> && !std::is_same_v<Message, Wire::Leave> && !std::is_same_v<Message, Wire::RoomList> && !std::is_same_v<Message, Wire::Topic> && !std::is_same_v<Message, Wire::History>)
+                    handle(message);
+            },
+            decoded.message);
         break;
     case Wire::Decoded<Wire::ToClient>::Status::BadField:
         if (decoded.type == ChatMessage::Type)

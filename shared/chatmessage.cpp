@@ -13,6 +13,8 @@ QJsonObject ChatMessage::toJson() const
         object.insert(Field::Id, id);
     if (time.isValid())
         object.insert(Field::Time, time.toString(Qt::ISODateWithMs));
+    if (!room.isEmpty())
+        object.insert(Field::Room, room);
     object.insert(Field::From, from);
     if (!to.isEmpty())
         object.insert(Field::To, to);
@@ -31,6 +33,7 @@ bool ChatMessage::fromJson(const QJsonObject &object, ChatMessage *message, QStr
     result.id = object.value(Field::Id).toInteger();
     result.time = QDateTime::fromString(object.value(Field::Time).toString(), Qt::ISODateWithMs);
     result.to = object.value(Field::To).toString();
+    result.room = object.value(Field::Room).toString();
     result.action = object.value(Field::Action).toBool();
     *message = result;
     return true;

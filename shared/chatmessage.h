@@ -14,13 +14,14 @@ struct ChatMessage
     qint64 id = 0; // 0 when the server gives none (a seed server)
     QDateTime time; // UTC; invalid when the server gives none
     QString from;
-    QString to; // empty for the room
+    QString to; // empty for a room
+    QString room; // the room it was said in; empty for a private message (and from a seed server)
     QString text;
     bool action = false; // "/me waves"
 
     bool isPrivate() const { return !to.isEmpty(); }
 
-    // The relayed form: {"type":"message","id":..,"time":..,"from":..,"data":..}.
+    // The relayed form: {"type":"message","id":..,"time":..,"room":..,"from":..,"data":..}.
     QJsonObject toJson() const;
 
     // Reads a "message" object; false with a reason when a required field is wrong.

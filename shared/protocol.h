@@ -22,6 +22,10 @@ inline constexpr int MaxNameLength = 32; // code points, after trimming
 inline constexpr int DefaultMaxTextLength = 8000; // code points of one chat message
 inline constexpr qsizetype DefaultMaxFrameBytes = 64 * 1024; // what a server accepts
 inline constexpr qsizetype ClientMaxFrameBytes = 16 * 1024 * 1024; // a welcome carries history
+inline constexpr int MaxRoomNameLength = 32; // code points after the '#'
+
+// The room every client is in after its join, and the only one a seed client knows.
+inline constexpr QLatin1StringView DefaultRoom("#general");
 
 namespace Type {
 inline constexpr QLatin1StringView Join("join");
@@ -35,6 +39,12 @@ inline constexpr QLatin1StringView Welcome("welcome");
 inline constexpr QLatin1StringView Presence("presence");
 inline constexpr QLatin1StringView Notice("notice");
 inline constexpr QLatin1StringView Error("error");
+inline constexpr QLatin1StringView Enter("enter");
+inline constexpr QLatin1StringView Leave("leave");
+inline constexpr QLatin1StringView Rooms("rooms");
+inline constexpr QLatin1StringView Room("room");
+inline constexpr QLatin1StringView Topic("topic");
+inline constexpr QLatin1StringView History("history");
 } // namespace Type
 
 namespace Field {
@@ -60,6 +70,13 @@ inline constexpr QLatin1StringView History("history");
 inline constexpr QLatin1StringView Missed("missed");
 inline constexpr QLatin1StringView Event("event");
 inline constexpr QLatin1StringView Code("code");
+inline constexpr QLatin1StringView Room("room");
+inline constexpr QLatin1StringView Rooms("rooms");
+inline constexpr QLatin1StringView Topic("topic");
+inline constexpr QLatin1StringView By("by");
+inline constexpr QLatin1StringView Before("before");
+inline constexpr QLatin1StringView Limit("limit");
+inline constexpr QLatin1StringView More("more");
 } // namespace Field
 
 // Machine-readable "code" of an error or notice; "data" always carries the text for people.
@@ -83,6 +100,10 @@ inline constexpr QLatin1StringView JoinTimeout("join_timeout");
 inline constexpr QLatin1StringView IdleTimeout("idle_timeout");
 inline constexpr QLatin1StringView Replaced("replaced");
 inline constexpr QLatin1StringView Shutdown("shutdown");
+inline constexpr QLatin1StringView InvalidRoom("invalid_room");
+inline constexpr QLatin1StringView NotInRoom("not_in_room");
+inline constexpr QLatin1StringView TooManyRooms("too_many_rooms");
+inline constexpr QLatin1StringView StorageFailed("storage_failed");
 } // namespace Code
 
 namespace Event {

@@ -130,6 +130,40 @@ bool isValidName(const QString &name, QString *reason)
     return true;
 }
 
+bool isValidRoomName(const QString &room, QString *reason)
+{
+    if (!room.startsWith(u'#')) {
+        *reason = QStringLiteral("A room name starts with '#', as in #general.");
+        return false;
+    }
+    const QString rest = room.mid(1);
+    if (rest.isEmpty()) {
+        *reason = QStringLiteral("The room name has nothing after the '#'.");
+        return false;
+    }
+    if (codePointCount(rest) > Protocol::MaxRoomNameLength) {
+        *reason = QStringLiteral("The room name is longer than %1 characters after the '#'.")
+                      .arg(Protocol::MaxRoomNameLength);
+        return false;
+    }
+    for (const QChar c : rest) {
+        if (c.isSpace()) {
+            *reason = QStringLiteral("The room name contains white space.");
+            return false;
+        }
+    }
+    if (!isValidName(rest, reason)) {
+        reason->replace(QStringLiteral("The name"), QStringLiteral("The room name"));
+        return false;
+    }
+    return true;
+}
+
+QString roomKey(const QString &room)
+{
+    return nameKey(room);
+}
+
 bool isValidText(const QString &text, int maxLength, QString *reason)
 {
     if (text.trimmed().isEmpty()) {

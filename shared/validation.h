@@ -32,6 +32,14 @@ QString nameKey(const QString &name);
 // code points and free of control, format and line-separator characters.
 bool isValidName(const QString &name, QString *reason);
 
+// A room name is '#' and 1 to Protocol::MaxRoomNameLength code points that
+// follow the rules of a name and contain no white space (so that "/join #a b"
+// is never ambiguous). It is normalised like a name first.
+bool isValidRoomName(const QString &room, QString *reason);
+
+// The key two room names collide on: "#Dev" and "#dev" are the same room.
+QString roomKey(const QString &room);
+
 // Chat text is valid when it has something besides white space, is at most
 // maxLength code points and contains no control characters other than newline and tab.
 bool isValidText(const QString &text, int maxLength, QString *reason);

@@ -39,17 +39,55 @@ bool Join::fromJson(const QJsonObject &object, Join *join, QString *reason)
     return true;
 }
 
+// An optional "room" must be a string when present.
+static bool optionalRoom(const QJsonObject &object, QString *room, QString *reason)
+{
+    const QJsonValue value = object.value(Field::Room);
+    if (value.isUndefined() || value.isNull())
+        return true;
+    if (!value.isString()) {
+        *reason = QStringLiteral("\"room\" must be a string.");
+        return false;
+    }
+    *room = value.toString();
+    return true;
+}
+
+static QJsonArray messagesToJson(const QList<ChatMessage> &messages)
+{
+    QJsonArray array;
+    for (const ChatMessage &message : messages)
+        array.append(message.toJson());
+    return array;
+}
+
+static QList<ChatMessage> messagesFromJson(const QJsonValue &value)
+{
+    QList<ChatMessage> messages;
+    const QJsonArray array = value.toArray();
+    for (const QJsonValue &entry : array) {
+        ChatMessage message;
+        QString ignored; // one unreadable entry does not cost the others
+        if (ChatMessage::fromJson(entry.toObject(), &message, &ignored))
+            messages.append(message);
+    }
+    return messages;
+}
+
 QJsonObject Chat::toJson() const
 {
     QJsonObject object { { Field::Type, Type }, { Field::Data, text } };
     if (action)
         object.insert(Field::Action, true);
+    if (!room.isEmpty())
+        object.insert(Field::Room, room);
     return object;
 }
 
 bool Chat::fromJson(const QJsonObject &object, Chat *chat, QString *reason)
 {
-    if (!Validation::stringField(object, Field::Data, &chat->text, reason))
+    if (!Validation::stringField(object, Field::Data, &chat->text, reason)
+        || !optionalRoom(object, &chat->room, reason))
         return false;
     chat->action = object.value(Field::Action).toBool();
     return true;
@@ -68,11 +106,96 @@ bool PrivateChat::fromJson(const QJsonObject &object, PrivateChat *chat, QString
 
 QJsonObject UsersRequest::toJson() const
 {
+    QJsonObject object { { Field::Type, Type } };
+    if (!room.isEmpty())
+        object.insert(Field::Room, room);
+    return object;
+}
+
+bool UsersRequest::fromJson(const QJsonObject &object, UsersRequest *request, QString *reason)
+{
+    return optionalRoom(object, &request->room, reason);
+}
+
+QJsonObject Enter::toJson() const
+{
+    QJsonObject object { { Field::Type, Type }, { Field::Room, room } };
+    if (since > 0)
+        object.insert(Field::Since, since);
+    return object;
+}
+
+bool Enter::fromJson(const QJsonObject &object, Enter *enter, QString *reason)
+{
+    if (!Validation::stringField(object, Field::Room, &enter->room, reason))
+        return false;
+    enter->since = object.value(Field::Since).toInteger();
+    return true;
+}
+
+QJsonObject Leave::toJson() const
+{
+    return { { Field::Type, Type }, { Field::Room, room } };
+}
+
+bool Leave::fromJson(const QJsonObject &object, Leave *leave, QString *reason)
+{
+    return Validation::stringField(object, Field::Room, &leave->room, reason);
+}
+
+QJsonObject RoomsRequest::toJson() const
+{
     return { { Field::Type, Type } };
 }
 
-bool UsersRequest::fromJson(const QJsonObject &, UsersRequest *, QString *)
+bool RoomsRequest::fromJson(const QJsonObject &, RoomsRequest *, QString *)
 {
+    return true;
+}
+
+QJsonObject Topic::toJson() const
+{
+    QJsonObject object { { Field::Type, Type }, { Field::Room, room }, { Field::Data, text } };
+    if (!by.isEmpty())
+        object.insert(Field::By, by);
+    if (!time.isEmpty())
+        object.insert(Field::Time, time);
+    return object;
+}
+
+bool Topic::fromJson(const QJsonObject &object, Topic *topic, QString *reason)
+{
+    if (!Validation::stringField(object, Field::Room, &topic->room, reason)
+        || !Validation::stringField(object, Field::Data, &topic->text, reason))
+        return false;
+    topic->by = object.value(Field::By).toString();
+    topic->time = object.value(Field::Time).toString();
+    return true;
+}
+
+QJsonObject HistoryRequest::toJson() const
+{
+    QJsonObject object { { Field::Type, Type }, { Field::Room, room } };
+    if (before > 0)
+        object.insert(Field::Before, before);
+    if (limit > 0)
+        object.insert(Field::Limit, limit);
+    return object;
+}
+
+bool HistoryRequest::fromJson(const QJsonObject &object, HistoryRequest *request, QString *reason)
+{
+    if (!Validation::stringField(object, Field::Room, &request->room, reason))
+        return false;
+    const QJsonValue before = object.value(Field::Before);
+    const QJsonValue limit = object.value(Field::Limit);
+    if ((!before.isUndefined() && !before.isDouble())
+        || (!limit.isUndefined() && !limit.isDouble())) {
+        *reason = QStringLiteral("\"before\" and \"limit\" must be numbers.");
+        return false;
+    }
+    request->before = qMax<qint64>(0, before.toInteger());
+    request->limit = int(qBound(qint64(0), limit.toInteger(), qint64(1) << 30));
     return true;
 }
 
@@ -100,9 +223,6 @@ bool Pong::fromJson(const QJsonObject &object, Pong *pong, QString *)
 
 QJsonObject Welcome::toJson() const
 {
-    QJsonArray messages;
-    for (const ChatMessage &message : history)
-        messages.append(message.toJson());
     return { { Field::Type, Type },
              { Field::Protocol, protocol },
              { Field::Server, server },
@@ -110,9 +230,11 @@ QJsonObject Welcome::toJson() const
              { Field::Name, name },
              { Field::Session, session },
              { Field::Run, run },
+             { Field::Room, room },
+             { Field::Topic, topic },
              { Field::Users, QJsonArray::fromStringList(users) },
              { Field::UserCount, userCount },
-             { Field::History, messages },
+             { Field::History, messagesToJson(history) },
              { Field::Missed, missed } };
 }
 
@@ -126,17 +248,83 @@ bool Welcome::fromJson(const QJsonObject &object, Welcome *welcome, QString *)
     result.name = object.value(Field::Name).toString();
     result.session = object.value(Field::Session).toString();
     result.run = object.value(Field::Run).toString();
+    result.room = object.value(Field::Room).toString(Protocol::DefaultRoom);
+    result.topic = object.value(Field::Topic).toString();
     result.users = object.value(Field::Users).toVariant().toStringList();
     result.userCount = object.value(Field::UserCount).toInteger(result.users.size());
-    const QJsonArray history = object.value(Field::History).toArray();
-    for (const QJsonValue &value : history) {
-        ChatMessage message;
-        QString ignored; // one unreadable entry does not cost the others
-        if (ChatMessage::fromJson(value.toObject(), &message, &ignored))
-            result.history.append(message);
-    }
+    result.history = messagesFromJson(object.value(Field::History));
     result.missed = object.value(Field::Missed).toInteger();
     *welcome = std::move(result);
+    return true;
+}
+
+QJsonObject RoomState::toJson() const
+{
+    return { { Field::Type, Type },           { Field::Room, room },
+             { Field::Topic, topic },         { Field::Users, QJsonArray::fromStringList(users) },
+             { Field::UserCount, userCount }, { Field::History, messagesToJson(history) },
+             { Field::Missed, missed } };
+}
+
+bool RoomState::fromJson(const QJsonObject &object, RoomState *state, QString *reason)
+{
+    RoomState result;
+    if (!Validation::stringField(object, Field::Room, &result.room, reason))
+        return false;
+    result.topic = object.value(Field::Topic).toString();
+    result.users = object.value(Field::Users).toVariant().toStringList();
+    result.userCount = object.value(Field::UserCount).toInteger(result.users.size());
+    result.history = messagesFromJson(object.value(Field::History));
+    result.missed = object.value(Field::Missed).toInteger();
+    *state = std::move(result);
+    return true;
+}
+
+QJsonObject RoomList::toJson() const
+{
+    QJsonArray array;
+    for (const Entry &entry : rooms) {
+        array.append(QJsonObject { { Field::Room, entry.room },
+                                   { Field::Topic, entry.topic },
+                                   { Field::Users, entry.users } });
+    }
+    return { { Field::Type, Type }, { Field::Rooms, array } };
+}
+
+bool RoomList::fromJson(const QJsonObject &object, RoomList *list, QString *reason)
+{
+    if (!object.value(Field::Rooms).isArray()) {
+        *reason = QStringLiteral("\"rooms\" must be an array.");
+        return false;
+    }
+    RoomList result;
+    const QJsonArray array = object.value(Field::Rooms).toArray();
+    for (const QJsonValue &value : array) {
+        const QJsonObject entry = value.toObject();
+        result.rooms.append({ entry.value(Field::Room).toString(),
+                              entry.value(Field::Topic).toString(),
+                              entry.value(Field::Users).toInteger() });
+    }
+    *list = std::move(result);
+    return true;
+}
+
+QJsonObject History::toJson() const
+{
+    return { { Field::Type, Type },
+             { Field::Room, room },
+             { Field::History, messagesToJson(messages) },
+             { Field::More, more } };
+}
+
+bool History::fromJson(const QJsonObject &object, History *history, QString *reason)
+{
+    History result;
+    if (!Validation::stringField(object, Field::Room, &result.room, reason))
+        return false;
+    result.messages = messagesFromJson(object.value(Field::History));
+    result.more = object.value(Field::More).toBool();
+    *history = std::move(result);
     return true;
 }
 
@@ -145,6 +333,7 @@ QJsonObject Presence::toJson() const
     return { { Field::Type, Type },
              { Field::Event,
                event == Event::Joined ? Protocol::Event::Joined : Protocol::Event::Left },
+             { Field::Room, room },
              { Field::Name, name },
              { Field::Time, time },
              { Field::Data, text } };
@@ -163,6 +352,7 @@ bool Presence::fromJson(const QJsonObject &object, Presence *presence, QString *
         *reason = QStringLiteral("\"event\" must be \"join\" or \"leave\".");
         return false;
     }
+    presence->room = object.value(Field::Room).toString(Protocol::DefaultRoom);
     presence->time = object.value(Field::Time).toString();
     presence->text = object.value(Field::Data).toString();
     return true;
@@ -197,11 +387,16 @@ bool Error::fromJson(const QJsonObject &object, Error *error, QString *)
 
 QJsonObject Users::toJson() const
 {
-    return { { Field::Type, Type }, { Field::Users, QJsonArray::fromStringList(names) } };
+    QJsonObject object { { Field::Type, Type },
+                         { Field::Users, QJsonArray::fromStringList(names) } };
+    if (!room.isEmpty())
+        object.insert(Field::Room, room);
+    return object;
 }
 
 bool Users::fromJson(const QJsonObject &object, Users *users, QString *)
 {
+    users->room = object.value(Field::Room).toString(Protocol::DefaultRoom);
     users->names = object.value(Field::Users).toVariant().toStringList();
     return true;
 }

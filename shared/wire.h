@@ -41,12 +41,13 @@ struct Join
     static bool fromJson(const QJsonObject &object, Join *join, QString *reason);
 };
 
-// A line for the room.
+// A line for a room the sender is in.
 struct Chat
 {
     static constexpr QLatin1StringView Type = Protocol::Type::Chat;
     QString text {};
     bool action = false; // "/me waves"
+    QString room {}; // empty: Protocol::DefaultRoom
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, Chat *chat, QString *reason);
@@ -63,16 +64,73 @@ struct PrivateChat
     static bool fromJson(const QJsonObject &object, PrivateChat *chat, QString *reason);
 };
 
-// Asks for the user list; the answer is Users.
+// Asks for a room's members; the answer is Users.
 struct UsersRequest
 {
     static constexpr QLatin1StringView Type = Protocol::Type::Users;
+    QString room {}; // empty: Protocol::DefaultRoom
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, UsersRequest *request, QString *reason);
 };
 
+// Enters a room, creating it when it does not exist; the answer is RoomState.
+struct Enter
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Enter;
+    QString room {};
+    qint64 since = 0; // the last message id seen in this room, for catch-up
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Enter *enter, QString *reason);
+};
+
+// Asks for the list of rooms; the answer is RoomList.
+struct RoomsRequest
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Rooms;
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, RoomsRequest *request, QString *reason);
+};
+
+// Asks for the messages of a room before an id, newest last; the answer is History.
+struct HistoryRequest
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::History;
+    QString room {};
+    qint64 before = 0; // 0: up to the newest
+    int limit = 0; // 0: the server's default; capped by the server's limit
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, HistoryRequest *request, QString *reason);
+};
+
 // Either direction.
+
+// Client: leaves a room. Server: confirms it to the client that left.
+struct Leave
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Leave;
+    QString room {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Leave *leave, QString *reason);
+};
+
+// Client: sets a room's topic (by and time are ignored). Server: tells every
+// member of the room what the topic now is, and who set it when.
+struct Topic
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Topic;
+    QString room {};
+    QString text {};
+    QString by {};
+    QString time {}; // as written on the wire (Protocol::timestampNow())
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Topic *topic, QString *reason);
+};
 
 // Asks the other side to show it is alive; the answer is a Pong with the same id.
 struct Ping
@@ -104,7 +162,9 @@ struct Welcome
     QString version {};
     QString name {}; // as the server normalised it
     QString session {}; // resume token for the next connection
-    QString run {}; // random per server start: ids count within one run
+    QString run {}; // what ids count in: the database's, or random per start without one
+    QString room {}; // Protocol::DefaultRoom: users, topic and history are its
+    QString topic {};
     QStringList users {}; // empty past the presence limit; userCount still counts
     qint64 userCount = 0;
     QList<ChatMessage> history {}; // oldest first
@@ -114,12 +174,56 @@ struct Welcome
     static bool fromJson(const QJsonObject &object, Welcome *welcome, QString *reason);
 };
 
+// The answer to Enter: the room as the client now finds it.
+struct RoomState
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Room;
+    QString room {};
+    QString topic {};
+    QStringList users {}; // empty past the presence limit; userCount still counts
+    qint64 userCount = 0;
+    QList<ChatMessage> history {}; // oldest first
+    qint64 missed = 0; // messages after since that history does not hold
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, RoomState *state, QString *reason);
+};
+
+// The answer to RoomsRequest.
+struct RoomList
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Rooms;
+    struct Entry
+    {
+        QString room {};
+        QString topic {};
+        qint64 users = 0;
+    };
+    QList<Entry> rooms {}; // in name order
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, RoomList *list, QString *reason);
+};
+
+// The answer to HistoryRequest.
+struct History
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::History;
+    QString room {};
+    QList<ChatMessage> messages {}; // oldest first
+    bool more = false; // older messages than these are stored
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, History *history, QString *reason);
+};
+
 // Someone joined or left.
 struct Presence
 {
     static constexpr QLatin1StringView Type = Protocol::Type::Presence;
     enum class Event { Joined, Left };
     Event event = Event::Joined;
+    QString room {};
     QString name {};
     QString time {}; // as written on the wire (Protocol::timestampNow())
     QString text {}; // the same for people: "Alice joined the chat."
@@ -154,14 +258,17 @@ struct Error
 struct Users
 {
     static constexpr QLatin1StringView Type = Protocol::Type::Users;
+    QString room {};
     QStringList names {};
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, Users *users, QString *reason);
 };
 
-using ToServer = std::variant<Join, Chat, PrivateChat, UsersRequest, Ping, Pong>;
-using ToClient = std::variant<ChatMessage, Welcome, Presence, Notice, Error, Users, Ping, Pong>;
+using ToServer = std::variant<Join, Chat, PrivateChat, UsersRequest, Enter, Leave, RoomsRequest,
+                              Topic, HistoryRequest, Ping, Pong>;
+using ToClient = std::variant<ChatMessage, Welcome, RoomState, Leave, RoomList, Topic, History,
+                              Presence, Notice, Error, Users, Ping, Pong>;
 
 // The outcome of decoding one object of a direction's list.
 template<typename Messages> struct Decoded

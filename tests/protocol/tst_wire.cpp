@@ -69,16 +69,23 @@ void TestWire::decodePicksTheTypeNamed_data()
     QTest::newRow("join") << QByteArray(R"({"type":"join","data":"A"})") << 0 << -1;
     QTest::newRow("chat") << QByteArray(R"({"type":"chat","data":"hi"})") << 1 << -1;
     QTest::newRow("private") << QByteArray(R"({"type":"private","to":"B","data":"x"})") << 2 << -1;
-    QTest::newRow("users request") << QByteArray(R"({"type":"users"})") << 3 << 5;
-    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 4 << 6;
-    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 5 << 7;
+    QTest::newRow("users request") << QByteArray(R"({"type":"users"})") << 3 << 10;
+    QTest::newRow("enter") << QByteArray(R"({"type":"enter","room":"#a"})") << 4 << -1;
+    QTest::newRow("leave") << QByteArray(R"({"type":"leave","room":"#a"})") << 5 << 3;
+    QTest::newRow("rooms request") << QByteArray(R"({"type":"rooms"})") << 6 << -1;
+    QTest::newRow("rooms") << QByteArray(R"({"type":"rooms","rooms":[]})") << 6 << 4;
+    QTest::newRow("topic") << QByteArray(R"({"type":"topic","room":"#a","data":"t"})") << 7 << 5;
+    QTest::newRow("history") << QByteArray(R"({"type":"history","room":"#a"})") << 8 << 6;
+    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 9 << 11;
+    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 10 << 12;
     QTest::newRow("message") << QByteArray(R"({"type":"message","from":"A","data":"x"})") << -1
                              << 0;
     QTest::newRow("welcome") << QByteArray(R"({"type":"welcome"})") << -1 << 1;
+    QTest::newRow("room") << QByteArray(R"({"type":"room","room":"#a"})") << -1 << 2;
     QTest::newRow("presence") << QByteArray(R"({"type":"presence","event":"join","name":"A"})")
-                              << -1 << 2;
-    QTest::newRow("notice") << QByteArray(R"({"type":"notice","data":"x"})") << -1 << 3;
-    QTest::newRow("error") << QByteArray(R"({"type":"error","code":"c","data":"x"})") << -1 << 4;
+                              << -1 << 7;
+    QTest::newRow("notice") << QByteArray(R"({"type":"notice","data":"x"})") << -1 << 8;
+    QTest::newRow("error") << QByteArray(R"({"type":"error","code":"c","data":"x"})") << -1 << 9;
 }
 
 void TestWire::decodePicksTheTypeNamed()

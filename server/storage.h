@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "chatmessage.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+class MessageStore;
+class QThread;
+
+// Room history that survives restarts, kept by one storage thread.
+//
+// QtSql connections belong to the thread that opened them, so every query runs
+// on this thread. Room messages queue here from any connection thread and are
+// committed in groups: one transaction for whatever queued while the previous
+// one committed. Only after the commit does the caller's callback run (on the
+// storage thread), which is when the hub delivers the message: delivered means
+// durable. Ids come from the database, so they keep increasing across restarts.
+//
+// A database lost while running (PostgreSQL restarted, a full disk) does not
+// stop the chat: messages are numbered here and delivered as before, kept in a
+// bounded backlog (Settings::backlog), and stored when the database is back.
+class Storage : public QObject
+{
+    Q_OBJECT
+public:
+    struct Settings
+    {
+        QString url; // sqlite:PATH or postgresql://user@host:port/db ("none" has no Storage)
+        int retainDays = 0; // 0: keep forever
+        int retainMessages = 0; // per room; 0: no limit
+        int backlog = 10000; // messages kept while the database is unreachable
+        int recentPerRoom = 100; // loaded at start for welcomes and catch-up
+    };
+
+    struct Room
+    {
+        QString key; // Validation::roomKey(name)
+        QString name; // as first entered, e.g. "#Dev"
+        QString topic;
+        QString topicBy;
+        QString topicTime; // as written on the wire
+        QList<ChatMessage> recent; // oldest first, at most recentPerRoom
+        bool olderStored = false; // messages older than recent are stored
+    };
+
+    struct Loaded
+    {
+        QString identity; // random per database, made when it is created: what ids count in
+        QList<Room> rooms;
+    };
+
+    // Opens the database on a new storage thread: creates it on first use,
+    // migrates an older schema, refuses a newer one, and loads every room with
+    // its recent messages. On failure returns nullptr and a message for the user
+    // that names the database and what is wrong (missing directory, unwritable,
+    // corrupt, locked by another server, server unreachable, newer schema).
+    static std::unique_ptr<Storage> open(const Settings &settings, Loaded *loaded, QString *error);
+    ~Storage() override; // commits what is queued, then closes
+
+    // Any thread. Queues a room message (room holds the room's name, time is
+    // set); committed() receives it with its id, on the storage thread, after
+    // it is durable (or kept in the backlog while the database is away), in id
+    // order.
+    using Committed = std::function<void(const ChatMessage &message)>;
+    void submit(const ChatMessage &message, Committed committed);
+
+    // Any thread; stored in order with the messages, nobody waits for them.
+    void saveRoom(const QString &key, const QString &name);
+    void saveTopic(const QString &key, const QString &text, const QString &by, const QString &time);
+
+    // Any thread. The stored messages of a room before id `before` (0: the
+    // newest), at most limit, oldest first; more says whether older ones exist.
+    // The answer comes on the storage thread.
+    using Page = std::function<void(const QList<ChatMessage> &messages, bool more)>;
+    void history(const QString &key, qint64 before, int limit, Page page);
+
+    // Called on the storage thread when retention has deleted a room's
+    // messages up to and including throughId, so that caches drop them too.
+    using Expired = std::function<void(const QString &key, qint64 throughId)>;
+    void setExpiredListener(Expired expired);
+
+    // For the log and tests: "sqlite:/var/lib/pynet/pynet.db", without a password.
+    QString displayName() const;
+
+private:
+    Storage();
+
+    class Worker; // lives on m_thread and owns the MessageStore
+    std::unique_ptr<QThread> m_thread;
+    Worker *m_worker = nullptr;
+};
