@@ -33,7 +33,8 @@ COPY --from=build /staging/etc/pynet/pynet-server.conf /etc/pynet/pynet-server.c
 
 USER pynet
 WORKDIR /var/lib/pynet
-# The database, once rooms and history are stored.
+# The SQLite database goes to the data directory: /var/lib/pynet/pynet-server/pynet.db.
+ENV XDG_DATA_HOME=/var/lib/pynet
 VOLUME ["/var/lib/pynet"]
 EXPOSE 5050
 # A ping that never joins: not a user, and no join in the log.
