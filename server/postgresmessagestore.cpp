@@ -36,16 +36,19 @@ std::unique_ptr<PostgresMessageStore> PostgresMessageStore::create(const QString
                      .arg(parsed.toDisplayString());
         return nullptr;
     }
-    // Further libpq settings (sslmode=require) may follow as a query; without
-    // a timeout of its own libpq would wait for an unanswering host forever.
+    // Further libpq settings (sslmode=require) may follow as a query. Without
+    // timeouts libpq would wait for a host that stopped answering for minutes,
+    // and the storage thread with it.
     QStringList options;
-    bool timeout = false;
+    QStringList given;
     for (const auto &[key, value] : QUrlQuery(parsed).queryItems(QUrl::FullyDecoded)) {
         options.append(key + QLatin1Char('=') + value);
-        timeout = timeout || key == QLatin1String("connect_timeout");
+        given.append(key);
     }
-    if (!timeout)
+    if (!given.contains(QLatin1String("connect_timeout")))
         options.append(QStringLiteral("connect_timeout=5"));
+    if (!given.contains(QLatin1String("tcp_user_timeout")))
+        options.append(QStringLiteral("tcp_user_timeout=10000"));
     const QUrl shown = parsed.adjusted(QUrl::RemoveQuery | QUrl::RemovePassword);
     return std::unique_ptr<PostgresMessageStore>(
         new PostgresMessageStore(shown.toDisplayString(), parsed.host(), parsed.port(5432),
