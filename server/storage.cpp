@@ -7,6 +7,7 @@
 #include "validation.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QSet>
 #include <QThread>
@@ -220,8 +221,12 @@ void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed>
     if (writes->isEmpty())
         return;
     QString error;
+    QElapsedTimer timer;
+    timer.start();
     if (!m_down && m_store && m_store->append(writes, &error)) {
         m_lastId = std::max(m_lastId, m_store->lastId());
+        if (Q_UNLIKELY(Trace::enabled()))
+            Trace::committed(writes->size(), timer.nsecsElapsed() / 1000);
     } else {
         if (!m_down)
             lost(error);

@@ -291,6 +291,12 @@ Q_NEVER_INLINE void Trace::fanOut(quint64 connection, QByteArrayView type, qint6
     }
 }
 
+Q_NEVER_INLINE void Trace::committed(qsizetype writes, qint64 micros)
+{
+    if (wants(t_connection))
+        Line(t_connection, "commit").number("writes", writes).number("us", micros).write();
+}
+
 Q_NEVER_INLINE void Trace::walk(const WalkCounts &counts, qint64 coalesceUs)
 {
     if (wants(t_connection)) {

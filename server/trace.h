@@ -56,6 +56,8 @@ public:
         int heldBack = 0; // coalescing: a later walk or the sweep takes it
     };
     static void walk(const WalkCounts &counts, qint64 coalesceUs);
+    // The storage thread committed one transaction of this many writes.
+    static void committed(qsizetype writes, qint64 micros);
     // Something dropped or a connection cut off, with a reason code; frame may be empty.
     static void drop(quint64 connection, QByteArrayView reason, QByteArrayView frame = {});
     static void drop(quint64 connection, QLatin1StringView reason, QByteArrayView frame = {})

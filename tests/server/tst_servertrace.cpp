@@ -129,7 +129,11 @@ void TestServerTrace::readsFramesAndThreads()
     QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [conn-2] in type=chat bytes=%1 data=%2")
                             .arg(TwoInOne.size())
                             .arg(QString::fromLatin1(TwoInOne))));
-    // Its fan-out: one recipient (Bob), by the storage thread once it is committed.
+    // Committed first, then its fan-out: one recipient (Bob), by the storage thread.
+    QTRY_VERIFY(QRegularExpression(
+                    QStringLiteral("trace server \\[storage\\] commit writes=\\d+ us=\\d+\n"))
+                    .match(server().output())
+                    .hasMatch());
     QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [storage] fanout type=message id=1 recipients=1")));
     QTRY_VERIFY(hasLine(QStringLiteral(
         "conn-2 [conn-2] walk members=2 written=1 left-to-owner=0 held-back=0 coalesce-us=0")));
