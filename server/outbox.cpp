@@ -71,6 +71,11 @@ void Outbox::attach(const RoomLog *log, const Dialect &dialect)
 void Outbox::detach(const RoomLog *log)
 {
     std::lock_guard lock(m_mutex);
+    // What the room said before the client left is still the client's.
+    if (m_socket >= 0 && !m_overflowed) {
+        pullRoomsLocked();
+        writeOrWakeLocked();
+    }
     for (auto it = m_rooms.begin(); it != m_rooms.end(); ++it) {
         if (it->log == log) {
             *it = m_rooms.back(); // order does not matter

@@ -47,7 +47,8 @@ public:
     // Under the room's lock: from now on the broadcasts appended to log after
     // this call are this client's too, in its dialect's form.
     void attach(const RoomLog *log, const Dialect &dialect);
-    // Under the room's lock: no more of log's broadcasts (the client left the room).
+    // Under the room's lock: no more of log's broadcasts (the client left the
+    // room) after those already appended, which it is still sent.
     void detach(const RoomLog *log);
 
     // Any thread: sends bytes (one whole object) or queues them behind earlier ones.
