@@ -84,6 +84,7 @@ LineEditor::LineEditor(FILE *terminal, QObject *parent) : QObject(parent), m_ter
     rl_readline_name = "pynet-cli";
     rl_initialize();
     rl_attempted_completion_function = &LineEditor::complete;
+    rl_bind_key(CTRL('X'), &LineEditor::nextWindowKey);
     using_history();
     stifle_history(1000);
 }
@@ -92,6 +93,15 @@ LineEditor::~LineEditor()
 {
     stop();
     s_instance = nullptr;
+}
+
+int LineEditor::nextWindowKey(int, int)
+{
+    // After libedit is done with the key: the switch redraws the prompt.
+    if (s_instance)
+        QMetaObject::invokeMethod(s_instance, &LineEditor::nextWindowRequested,
+                                  Qt::QueuedConnection);
+    return 0;
 }
 
 void LineEditor::start(const QByteArray &prompt, bool keepHistory)
