@@ -84,7 +84,8 @@ LineEditor::LineEditor(FILE *terminal, QObject *parent) : QObject(parent), m_ter
     rl_readline_name = "pynet-cli";
     rl_initialize();
     rl_attempted_completion_function = &LineEditor::complete;
-    rl_bind_key(CTRL('X'), &LineEditor::nextWindowKey);
+    // libedit's rl_bind_key() binds only rl_insert; rl_add_defun() binds any function.
+    rl_add_defun("pynet-next-window", &LineEditor::nextWindowKey, CTRL('X'));
     using_history();
     stifle_history(1000);
 }

@@ -59,6 +59,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->setFocusPolicy(Qt::NoFocus);
     m_room->setRoom(Protocol::DefaultRoom);
     m_rooms.insert(Validation::roomKey(Protocol::DefaultRoom), m_room);
+    connect(m_room, &Conversation::unreadChanged, this, &MainWindow::updateRoomList);
     addConversationTab(m_room, Protocol::DefaultRoom);
     m_tabs->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr);
     m_tabs->tabBar()->setTabButton(0, QTabBar::LeftSide, nullptr);

@@ -895,8 +895,11 @@ void ChatClient::finishCatchUp(const QString &key)
             missed.append(message);
     }
     finishEnter(known->name, missed, catchUp.afterReconnect);
-    for (const ChatMessage &message : catchUp.live)
-        deliverLive(message);
+    // A live line the pages held as well is shown once.
+    for (const ChatMessage &message : catchUp.live) {
+        if (message.id <= 0 || !m_deliveredIds.contains(message.id))
+            deliverLive(message);
+    }
 }
 
 void ChatClient::finishEnter(const QString &name, const QList<ChatMessage> &history,
@@ -1003,8 +1006,6 @@ void ChatClient::handle(const ChatMessage &received)
 void ChatClient::deliverLive(const ChatMessage &message)
 {
     if (message.id > 0) {
-        if (m_deliveredIds.contains(message.id))
-            return;
         m_deliveredIds.insert(message.id);
         m_lastMessageId = qMax(m_lastMessageId, message.id);
         if (ChatRoom *known = message.isPrivate() ? nullptr : findRoom(message.room)) {
