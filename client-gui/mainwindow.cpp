@@ -140,6 +140,7 @@ MainWindow::MainWindow(QWidget *parent)
         updateTopic();
         updateUserList();
         updateRoomList();
+        updateStatus();
         updateActiveConversation();
         updateInputPlaceholder();
         if (m_input->isEnabled())
@@ -929,7 +930,8 @@ void MainWindow::updateStatus()
     else if (!m_client->serverSpeaksRichProtocol())
         m_userHeader->setText(tr("Online — unknown"));
     else
-        m_userHeader->setText(tr("Online — %1").arg(count));
+        m_userHeader->setText(
+            tr("%1 — %2").arg(DisplayText::neutralized(currentRoom())).arg(count));
 }
 
 void MainWindow::updateTitle()
@@ -979,7 +981,8 @@ void MainWindow::updateInputPlaceholder()
     else if (conversation->isPrivate())
         text = tr("Message %1 privately").arg(DisplayText::neutralized(conversation->peer()));
     else
-        text = tr("Message everyone (/help for commands)");
+        text = tr("Message %1 (/help for commands)")
+                   .arg(DisplayText::neutralized(conversation->room()));
     m_input->setPlaceholderText(text);
     m_closeTabAction->setEnabled(conversation != m_room);
 }
