@@ -230,6 +230,13 @@ void Trace::nameThisThread(quint64 connection)
     ::pthread_setname_np(::pthread_self(), t_threadName);
 }
 
+void Trace::nameThisThread(const char *name)
+{
+    t_connection = 0;
+    qstrncpy(t_threadName, name, sizeof(t_threadName));
+    ::pthread_setname_np(::pthread_self(), t_threadName);
+}
+
 Q_NEVER_INLINE void Trace::threadStarted(quint64 connection, int live)
 {
     if (wants(connection))
@@ -282,6 +289,12 @@ Q_NEVER_INLINE void Trace::fanOut(quint64 connection, QByteArrayView type, qint6
             line.number("id", id);
         line.number("recipients", recipients).write();
     }
+}
+
+Q_NEVER_INLINE void Trace::committed(qsizetype writes, qint64 micros)
+{
+    if (wants(t_connection))
+        Line(t_connection, "commit").number("writes", writes).number("us", micros).write();
 }
 
 Q_NEVER_INLINE void Trace::walk(const WalkCounts &counts, qint64 coalesceUs)

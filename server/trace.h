@@ -34,6 +34,8 @@ public:
     // Always, in each connection's thread: names it conn-N for top -H and ps -L
     // (one prctl at start) and for the trace lines it writes.
     static void nameThisThread(quint64 connection);
+    // For a thread that serves no one connection, e.g. "storage".
+    static void nameThisThread(const char *name);
 
     // The events. connection 0 is the server itself (the main thread's sweep).
     static void threadStarted(quint64 connection, int live);
@@ -54,6 +56,8 @@ public:
         int heldBack = 0; // coalescing: a later walk or the sweep takes it
     };
     static void walk(const WalkCounts &counts, qint64 coalesceUs);
+    // The storage thread committed one transaction of this many writes.
+    static void committed(qsizetype writes, qint64 micros);
     // Something dropped or a connection cut off, with a reason code; frame may be empty.
     static void drop(quint64 connection, QByteArrayView reason, QByteArrayView frame = {});
     static void drop(quint64 connection, QLatin1StringView reason, QByteArrayView frame = {})
