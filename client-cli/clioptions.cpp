@@ -16,6 +16,14 @@ static QString exitCodeHelp()
         "type /help there for the commands. Otherwise every line read from stdin\n"
         "is sent as one chat message, and the program leaves once all are sent.\n"
         "\n"
+        "Rooms: you start in #general (or in --room). /join #ROOM enters a room and\n"
+        "makes it the current one: what you type goes there, and the prompt names\n"
+        "it. Lines from the other rooms are shown with the room's name in front.\n"
+        "Switch as in irssi: /window N goes to the Nth room in the order you joined\n"
+        "them (#general is 1), Ctrl-X to the next one. /part leaves the current\n"
+        "room, /rooms lists the server's, /topic shows or sets the topic and\n"
+        "/history N shows older messages.\n"
+        "\n"
         "Exit codes:\n"
         "  0  left normally (/quit, end of input, Ctrl-C)\n"
         "  2  usage error\n"
@@ -41,6 +49,12 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         QStringLiteral("name"),
         QStringLiteral("Your name in the chat; asked for when missing and stdin is a terminal."),
         QStringLiteral("name"));
+    const QCommandLineOption roomOption(
+        QStringLiteral("room"),
+        QStringLiteral("Enter this room on start and talk there (default: %1); piped lines go "
+                       "to it.")
+            .arg(Protocol::DefaultRoom),
+        QStringLiteral("#room"));
     const QCommandLineOption jsonOption(
         QStringLiteral("json"),
         QStringLiteral("Print every event from the server as one JSON line on stdout."));
@@ -58,8 +72,8 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
                        "frame in and out, step of the connection and round trip (one JSON "
                        "object a line with --json). Watch it in a second pane: "
                        "2>/tmp/wire.log, then tail -f /tmp/wire.log."));
-    parser.addOptions({ hostOption, portOption, nameOption, jsonOption, noReconnectOption,
-                        rateOption, traceOption });
+    parser.addOptions({ hostOption, portOption, nameOption, roomOption, jsonOption,
+                        noReconnectOption, rateOption, traceOption });
 
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -92,6 +106,14 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         QString reason;
         if (!Validation::isValidName(options->name, &reason)) {
             *error = QStringLiteral("Invalid name: %1").arg(reason);
+            return false;
+        }
+    }
+    if (parser.isSet(roomOption)) {
+        options->room = Validation::normalizedName(parser.value(roomOption));
+        QString reason;
+        if (!Validation::isValidRoomName(options->room, &reason)) {
+            *error = QStringLiteral("Invalid room: %1").arg(reason);
             return false;
         }
     }

@@ -12,6 +12,8 @@ struct CliOptions
     QString host = QStringLiteral("localhost");
     quint16 port = Protocol::DefaultPort;
     QString name;
+    // --room: entered on start and current, also in pipe mode; empty: Protocol::DefaultRoom.
+    QString room;
     bool json = false;
     bool reconnect = true;
     // --trace: the wire trace (ChatClient::wireEvent) on stderr, one line each.

@@ -37,12 +37,15 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::statusChanged, this, &ConsoleClient::onStatusChanged);
     connect(m_client, &ChatClient::joined, this, &ConsoleClient::onJoined);
     connect(m_client, &ChatClient::messageReceived, this, &ConsoleClient::onMessageReceived);
-    connect(m_client, &ChatClient::userJoined, this, [this](const QString &name) {
-        m_printer->printNotice(QStringLiteral("%1 joined the chat.").arg(name));
-    });
-    connect(m_client, &ChatClient::userLeft, this, [this](const QString &name) {
-        m_printer->printNotice(QStringLiteral("%1 left the chat.").arg(name));
-    });
+    connect(m_client, &ChatClient::userJoined, this,
+            [this](const QString &name, const QString &room) { onPresence(name, room, true); });
+    connect(m_client, &ChatClient::userLeft, this,
+            [this](const QString &name, const QString &room) { onPresence(name, room, false); });
+    connect(m_client, &ChatClient::roomEntered, this, &ConsoleClient::onRoomEntered);
+    connect(m_client, &ChatClient::roomLeft, this, &ConsoleClient::onRoomLeft);
+    connect(m_client, &ChatClient::roomsListed, this, &ConsoleClient::onRoomsListed);
+    connect(m_client, &ChatClient::topicChanged, this, &ConsoleClient::onTopicChanged);
+    connect(m_client, &ChatClient::historyReceived, this, &ConsoleClient::onHistoryReceived);
     connect(m_client, &ChatClient::usersChanged, this, &ConsoleClient::updateCompletions);
     connect(m_client, &ChatClient::noticeReceived, m_printer, &TerminalPrinter::printNotice);
     connect(m_client, &ChatClient::errorReceived, this, &ConsoleClient::onErrorReceived);
@@ -77,6 +80,7 @@ void ConsoleClient::start()
         m_printer->setEditor(m_editor);
         connect(m_editor, &LineEditor::lineEntered, this, &ConsoleClient::onLineEntered);
         connect(m_editor, &LineEditor::endOfInput, this, [this] { leave(ExitOk); });
+        connect(m_editor, &LineEditor::nextWindowRequested, this, &ConsoleClient::switchToNext);
         updateCompletions();
         if (m_options.name.isEmpty())
             askForName(QStringLiteral("Your name: "));
@@ -123,6 +127,12 @@ void ConsoleClient::connectAs(const QString &name)
         m_printer->printStatus(QStringLiteral("Connecting to %1 as %2…")
                                    .arg(serverAddress(), DisplayText::neutralized(name)));
     m_client->connectToServer(m_options.host, m_options.port, name);
+    if (!m_options.room.isEmpty()) {
+        // Entered first once joined; piped lines wait for it in the session's queue.
+        m_client->enterRoom(m_options.room);
+        m_currentRoom = m_options.room;
+        m_joinRequested = m_options.room;
+    }
 }
 
 void ConsoleClient::updatePrompt()
@@ -143,15 +153,21 @@ void ConsoleClient::updatePrompt()
         break;
     }
     const QString name = m_client->name().isEmpty() ? m_name : m_client->name();
-    m_editor->setPrompt(m_printer->prompt(name, state));
+    m_editor->setPrompt(m_printer->prompt(name, state, m_currentRoom));
 }
 
 void ConsoleClient::updateCompletions()
 {
     if (!m_editor)
         return;
-    QStringList words { QStringLiteral("/help"), QStringLiteral("/who"), QStringLiteral("/msg"),
-                        QStringLiteral("/me"), QStringLiteral("/quit") };
+    QStringList words { QStringLiteral("/help"),    QStringLiteral("/who"),
+                        QStringLiteral("/msg"),     QStringLiteral("/me"),
+                        QStringLiteral("/join"),    QStringLiteral("/part"),
+                        QStringLiteral("/rooms"),   QStringLiteral("/topic"),
+                        QStringLiteral("/history"), QStringLiteral("/window"),
+                        QStringLiteral("/quit") };
+    for (const ChatRoom &room : m_client->rooms())
+        words.append(room.name);
     for (const QString &user : m_client->users()) {
         if (!DisplayText::needsNeutralizing(user)) // never type a control character for the user
             words.append(user);
@@ -208,30 +224,151 @@ void ConsoleClient::onMessageReceived(const ChatMessage &message, bool fromHisto
         return;
     }
     showHistory();
-    m_printer->printMessage(message, false);
+    m_printer->printMessage(message, false, !isCurrent(message.room));
 }
 
-void ConsoleClient::showHistory()
+bool ConsoleClient::isCurrent(const QString &room) const
+{
+    return Validation::roomKey(room) == Validation::roomKey(m_currentRoom);
+}
+
+// room: the room answer's, named in the heading; empty for the welcome's.
+void ConsoleClient::showHistory(const QString &room)
 {
     if (m_history.isEmpty())
         return;
+    const QString in = room.isEmpty() ? QString() : QStringLiteral(" in %1").arg(room);
     // Everything missed matters; of the room's past, a screenful is enough.
     const bool rejoined = m_client->isRejoin();
     const qsizetype shown =
         rejoined ? m_history.size() : qMin<qsizetype>(m_history.size(), RecentMessagesShown);
     if (!m_options.json) {
         if (rejoined)
-            m_printer->printStatus(QStringLiteral("While you were away:"));
+            m_printer->printStatus(QStringLiteral("While you were away%1:").arg(in));
         else if (shown < m_history.size())
-            m_printer->printStatus(QStringLiteral("The last %1 of %2 recent messages:")
+            m_printer->printStatus(QStringLiteral("The last %1 of %2 recent messages%3:")
                                        .arg(shown)
-                                       .arg(m_history.size()));
+                                       .arg(m_history.size())
+                                       .arg(in));
         else
-            m_printer->printStatus(QStringLiteral("Recent messages:"));
+            m_printer->printStatus(QStringLiteral("Recent messages%1:").arg(in));
     }
     for (qsizetype i = m_history.size() - shown; i < m_history.size(); ++i)
-        m_printer->printMessage(m_history.at(i), true);
+        m_printer->printMessage(m_history.at(i), true, !isCurrent(m_history.at(i).room));
     m_history.clear();
+}
+
+void ConsoleClient::onRoomEntered(const ChatRoom &room, bool afterReconnect)
+{
+    updateCompletions();
+    if (m_client->status() != ChatClient::Status::Joined)
+        return; // the welcome's: onJoined() shows it with the join
+    const bool requested = Validation::roomKey(room.name) == Validation::roomKey(m_joinRequested);
+    if (requested) {
+        m_joinRequested.clear();
+        m_currentRoom = room.name;
+        updatePrompt();
+    }
+    const bool nothingMissed = afterReconnect && m_history.isEmpty();
+    if (!m_options.json) {
+        const QString name = DisplayText::neutralized(room.name);
+        if (afterReconnect)
+            m_printer->printStatus(QStringLiteral("Back in %1.").arg(name));
+        else
+            m_printer->printStatus(
+                QStringLiteral("You are in %1 (%2 here)%3")
+                    .arg(name)
+                    .arg(room.userCount)
+                    .arg(room.topic.isEmpty()
+                             ? QStringLiteral(".")
+                             : QStringLiteral(": %1").arg(DisplayText::neutralized(room.topic))));
+    }
+    showHistory(room.name);
+    if (nothingMissed && !m_options.json)
+        m_printer->printStatus(
+            QStringLiteral("Nothing was said in %1 while you were away.").arg(room.name));
+}
+
+void ConsoleClient::onRoomLeft(const QString &room)
+{
+    updateCompletions();
+    if (!m_options.json)
+        m_printer->printStatus(QStringLiteral("You left %1.").arg(DisplayText::neutralized(room)));
+    if (isCurrent(room)) {
+        const QList<ChatRoom> rooms = m_client->rooms();
+        switchTo(rooms.isEmpty() ? QString(Protocol::DefaultRoom) : rooms.constFirst().name);
+    }
+}
+
+void ConsoleClient::onRoomsListed(const QList<Wire::RoomList::Entry> &rooms)
+{
+    QStringList lines;
+    for (const Wire::RoomList::Entry &room : rooms) {
+        QString line =
+            QStringLiteral("%1 (%2)").arg(DisplayText::neutralized(room.room)).arg(room.users);
+        if (!room.topic.isEmpty())
+            line += QStringLiteral(": ") + DisplayText::neutralized(room.topic);
+        lines.append(line);
+    }
+    m_printer->printStatus(QStringLiteral("Rooms (%1):").arg(rooms.size()));
+    m_printer->printLines(lines);
+}
+
+void ConsoleClient::onTopicChanged(const QString &room, const QString &text, const QString &by)
+{
+    const QString where = DisplayText::neutralized(room);
+    const QString who = by.isEmpty() ? QStringLiteral("The topic") : DisplayText::neutralized(by);
+    if (text.isEmpty())
+        m_printer->printNotice(QStringLiteral("%1 cleared the topic of %2.").arg(who, where));
+    else
+        m_printer->printNotice(QStringLiteral("%1 set the topic of %2: %3")
+                                   .arg(who, where, DisplayText::neutralized(text)));
+}
+
+void ConsoleClient::onHistoryReceived(const QString &room, const QList<ChatMessage> &messages,
+                                      bool more)
+{
+    const QString where = DisplayText::neutralized(room);
+    if (messages.isEmpty()) {
+        m_printer->printStatus(QStringLiteral("No older messages in %1.").arg(where));
+        return;
+    }
+    m_printer->printStatus(QStringLiteral("Older messages in %1:").arg(where));
+    for (const ChatMessage &message : messages)
+        m_printer->printMessage(message, true, !isCurrent(room));
+    m_printer->printStatus(more ? QStringLiteral("/history shows more.")
+                                : QStringLiteral("That is the beginning of %1.").arg(where));
+}
+
+void ConsoleClient::onPresence(const QString &name, const QString &room, bool joined)
+{
+    // The default room's words stay the seed's, which scripts read.
+    const bool general = Validation::roomKey(room) == Validation::roomKey(Protocol::DefaultRoom);
+    const QString where = general ? QStringLiteral("the chat") : DisplayText::neutralized(room);
+    m_printer->printNotice(
+        (joined ? QStringLiteral("%1 joined %2.") : QStringLiteral("%1 left %2."))
+            .arg(name, where));
+}
+
+void ConsoleClient::switchTo(const QString &room)
+{
+    m_currentRoom = room;
+    updatePrompt();
+    if (m_interactive && !m_options.json)
+        m_printer->printStatus(
+            QStringLiteral("Now talking in %1.").arg(DisplayText::neutralized(room)));
+}
+
+// Ctrl-X: the next room in the order they were joined, round.
+void ConsoleClient::switchToNext()
+{
+    const QList<ChatRoom> rooms = m_client->rooms();
+    if (rooms.size() < 2)
+        return;
+    qsizetype at = 0;
+    while (at < rooms.size() && !isCurrent(rooms.at(at).name))
+        ++at;
+    switchTo(rooms.at((at + 1) % rooms.size()).name);
 }
 
 void ConsoleClient::onNameRefused(const QString &reason)
@@ -292,7 +429,7 @@ void ConsoleClient::onReconnectScheduled(int attempt, int delayMs)
                                    .arg(m_lastFailure, delay));
 }
 
-void ConsoleClient::onUsersListed(const QStringList &list)
+void ConsoleClient::onUsersListed(const QStringList &list, const QString &room)
 {
     if (m_whoRequested) {
         m_whoRequested = false;
@@ -300,9 +437,14 @@ void ConsoleClient::onUsersListed(const QStringList &list)
         for (const QString &user : list)
             users.append(DisplayText::neutralized(user));
         users.sort(Qt::CaseInsensitive);
-        m_printer->printStatus(QStringLiteral("Online (%1): %2")
-                                   .arg(users.size())
-                                   .arg(users.join(QStringLiteral(", "))));
+        const bool general =
+            Validation::roomKey(room) == Validation::roomKey(Protocol::DefaultRoom);
+        m_printer->printStatus(
+            QStringLiteral("%1 (%2): %3")
+                .arg(general ? QStringLiteral("Online")
+                             : QStringLiteral("In %1").arg(DisplayText::neutralized(room)))
+                .arg(users.size())
+                .arg(users.join(QStringLiteral(", "))));
     }
 }
 
@@ -320,7 +462,7 @@ void ConsoleClient::onDisconnected()
 void ConsoleClient::onLineEntered(const QString &line)
 {
     if (!m_askingName) {
-        execute(ChatCommand::parse(line, m_client->users()));
+        execute(ChatCommand::parse(line, m_client->users(m_currentRoom)));
         return;
     }
     const QString name = Validation::normalizedName(line);
@@ -347,7 +489,7 @@ void ConsoleClient::execute(const ChatCommand &command)
             QStringLiteral("Up and Down recall what you typed; Ctrl-D or Ctrl-C leaves too."));
         return;
     case ChatCommand::Kind::Who: {
-        const SendResult result = m_client->requestUsers();
+        const SendResult result = m_client->requestUsers(m_currentRoom);
         m_whoRequested = result.isAccepted();
         if (!m_whoRequested)
             m_printer->printError(result.reason);
@@ -367,12 +509,72 @@ void ConsoleClient::execute(const ChatCommand &command)
     case ChatCommand::Kind::Invalid:
         m_printer->printError(command.error);
         return;
+    case ChatCommand::Kind::Join:
+    case ChatCommand::Kind::Part:
+    case ChatCommand::Kind::Rooms:
+    case ChatCommand::Kind::Topic:
+    case ChatCommand::Kind::History:
+    case ChatCommand::Kind::Window:
+        executeRoomCommand(command);
+        return;
     case ChatCommand::Kind::Chat:
     case ChatCommand::Kind::Action:
     case ChatCommand::Kind::Private:
         enqueue(command);
         return;
     }
+}
+
+void ConsoleClient::executeRoomCommand(const ChatCommand &command)
+{
+    SendResult result;
+    switch (command.kind) {
+    case ChatCommand::Kind::Join:
+        if (m_client->isInRoom(command.target)) {
+            switchTo(m_client->room(command.target)->name);
+            return;
+        }
+        result = m_client->enterRoom(command.target);
+        if (result.isAccepted())
+            m_joinRequested = command.target;
+        break;
+    case ChatCommand::Kind::Part:
+        result = m_client->leaveRoom(command.target.isEmpty() ? m_currentRoom : command.target);
+        break;
+    case ChatCommand::Kind::Rooms:
+        result = m_client->requestRooms();
+        break;
+    case ChatCommand::Kind::Topic:
+        if (!command.text.isEmpty()) {
+            result = m_client->setTopic(m_currentRoom, command.text);
+        } else if (const ChatRoom *room = m_client->room(m_currentRoom)) {
+            const QString where = DisplayText::neutralized(room->name);
+            m_printer->printStatus(room->topic.isEmpty()
+                                       ? QStringLiteral("%1 has no topic.").arg(where)
+                                       : QStringLiteral("Topic of %1: %2")
+                                             .arg(where, DisplayText::neutralized(room->topic)));
+            return;
+        }
+        break;
+    case ChatCommand::Kind::History:
+        result = m_client->requestOlderHistory(m_currentRoom, command.number);
+        break;
+    case ChatCommand::Kind::Window: {
+        const QList<ChatRoom> rooms = m_client->rooms();
+        if (command.number > rooms.size()) {
+            m_printer->printError(QStringLiteral("There is no window %1: you are in %2 rooms.")
+                                      .arg(command.number)
+                                      .arg(rooms.size()));
+            return;
+        }
+        switchTo(rooms.at(command.number - 1).name);
+        return;
+    }
+    default:
+        return;
+    }
+    if (!result.isAccepted())
+        m_printer->printError(result.reason);
 }
 
 void ConsoleClient::onPipedLine(const QString &line)
@@ -392,14 +594,14 @@ void ConsoleClient::enqueue(const ChatCommand &command)
     SendResult result;
     switch (command.kind) {
     case ChatCommand::Kind::Action:
-        result = m_client->sendAction(command.text);
+        result = m_client->sendAction(m_currentRoom, command.text);
         break;
     case ChatCommand::Kind::Private:
     case ChatCommand::Kind::Query:
         result = m_client->sendPrivate(command.target, command.text);
         break;
     default:
-        result = m_client->sendChat(command.text);
+        result = m_client->sendChat(m_currentRoom, command.text);
         break;
     }
     if (!result.isAccepted()) {

@@ -42,12 +42,18 @@ private:
     void onStatusChanged();
     void onJoined(bool afterReconnect);
     void onMessageReceived(const ChatMessage &message, bool fromHistory);
-    void showHistory();
+    void showHistory(const QString &room = {});
+    void onRoomEntered(const ChatRoom &room, bool afterReconnect);
+    void onRoomLeft(const QString &room);
+    void onRoomsListed(const QList<Wire::RoomList::Entry> &rooms);
+    void onTopicChanged(const QString &room, const QString &text, const QString &by);
+    void onHistoryReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
+    void onPresence(const QString &name, const QString &room, bool joined);
     void onNameRefused(const QString &reason);
     void onErrorReceived(const QString &code, const QString &text);
     void onConnectionError(ChatClient::ConnectionError error, const QString &text);
     void onReconnectScheduled(int attempt, int delayMs);
-    void onUsersListed(const QStringList &users);
+    void onUsersListed(const QStringList &users, const QString &room);
     void onMessageSent(const ChatClient::Outgoing &message);
     void onSendFailed(const ChatClient::Outgoing &message, const SendResult &result);
     void onDisconnected();
@@ -60,6 +66,10 @@ private:
     void askForName(const QString &question);
     void connectAs(const QString &name);
     void execute(const ChatCommand &command);
+    void executeRoomCommand(const ChatCommand &command);
+    void switchTo(const QString &room);
+    void switchToNext();
+    bool isCurrent(const QString &room) const;
     void enqueue(const ChatCommand &command);
     void leaveWhenInputSent();
     void leave(int exitCode);
@@ -75,7 +85,11 @@ private:
     LineEditor *m_editor = nullptr;
     StdinReader *m_stdinReader = nullptr;
 
-    QList<ChatMessage> m_history; // of the welcome being read, shown with its heading
+    QList<ChatMessage>
+        m_history; // of the welcome or room answer being read, shown with its heading
+    // Where typed lines go: the view's choice; what the rooms are is the session's.
+    QString m_currentRoom = Protocol::DefaultRoom;
+    QString m_joinRequested; // /join or --room: becomes current once entered
 
     QString m_name;
     QString m_lastFailure; // why the last reconnect attempt failed

@@ -84,6 +84,8 @@ LineEditor::LineEditor(FILE *terminal, QObject *parent) : QObject(parent), m_ter
     rl_readline_name = "pynet-cli";
     rl_initialize();
     rl_attempted_completion_function = &LineEditor::complete;
+    // libedit's rl_bind_key() binds only rl_insert; rl_add_defun() binds any function.
+    rl_add_defun("pynet-next-window", &LineEditor::nextWindowKey, CTRL('X'));
     using_history();
     stifle_history(1000);
 }
@@ -92,6 +94,15 @@ LineEditor::~LineEditor()
 {
     stop();
     s_instance = nullptr;
+}
+
+int LineEditor::nextWindowKey(int, int)
+{
+    // After libedit is done with the key: the switch redraws the prompt.
+    if (s_instance)
+        QMetaObject::invokeMethod(s_instance, &LineEditor::nextWindowRequested,
+                                  Qt::QueuedConnection);
+    return 0;
 }
 
 void LineEditor::start(const QByteArray &prompt, bool keepHistory)

@@ -49,11 +49,14 @@ Q_SIGNALS:
     void lineEntered(const QString &line);
     // Ctrl-D on an empty line, or the terminal went away.
     void endOfInput();
+    // Ctrl-X: switch to the next room, as irssi users cycle windows.
+    void nextWindowRequested();
 
 private:
     static void lineCallback(char *line);
     static char **complete(const char *text, int start, int end);
     static char *nextCompletion(const char *text, int state);
+    static int nextWindowKey(int count, int key);
     void handleLine(char *line);
     void readAvailable();
     void install();

@@ -127,13 +127,15 @@ QString TerminalPrinter::ownName(Channel channel) const
     return paint(channel, DisplayText::neutralized(m_ownName), OwnColour, Bold);
 }
 
-void TerminalPrinter::printMessage(const ChatMessage &message, bool fromHistory)
+void TerminalPrinter::printMessage(const ChatMessage &message, bool fromHistory, bool showRoom)
 {
     Q_UNUSED(fromHistory)
     if (m_json)
         return;
     const Channel channel = Channel::Conversation;
-    const QString time = timestamp(channel, message.time) + u' ';
+    QString time = timestamp(channel, message.time) + u' ';
+    if (showRoom && !message.isPrivate())
+        time += paint(channel, DisplayText::neutralized(message.room), StatusColour, Bold) + u' ';
     const bool own =
         !m_ownName.isEmpty() && Validation::nameKey(message.from) == Validation::nameKey(m_ownName);
     const QString from = own ? ownName(channel) : coloredName(channel, message.from);
@@ -258,10 +260,13 @@ void TerminalPrinter::printTrace(const WireEvent &event)
     std::fflush(stderr);
 }
 
-QByteArray TerminalPrinter::prompt(const QString &name, const QString &state) const
+QByteArray TerminalPrinter::prompt(const QString &name, const QString &state,
+                                   const QString &room) const
 {
     const Channel channel = Channel::Status;
     QString text = paint(channel, DisplayText::neutralized(name), OwnColour, Bold);
+    if (!room.isEmpty())
+        text += u' ' + paint(channel, DisplayText::neutralized(room), StatusColour, Bold);
     if (!state.isEmpty())
         text += u' ' + paint(channel, u'(' + state + u')', StatusColour, Dim);
     return (text + QStringLiteral("> ")).toUtf8();

@@ -36,7 +36,8 @@ public:
     // --json: stdout carries only the events, one JSON object a line.
     void setJsonOutput(bool enabled) { m_json = enabled; }
 
-    void printMessage(const ChatMessage &message, bool fromHistory);
+    // showRoom: the message is from a room other than the current one, so its name goes first.
+    void printMessage(const ChatMessage &message, bool fromHistory, bool showRoom = false);
     void printOwnMessage(const QString &text, bool action);
     void printOwnPrivate(const QString &to, const QString &text);
     void printNotice(const QString &text); // from the server: presence, notices
@@ -47,8 +48,9 @@ public:
     // --trace: to stderr, never stdout; above the prompt when that is where stderr goes.
     void printTrace(const WireEvent &event);
 
-    // The prompt for name; state is shown beside it when not empty ("offline").
-    QByteArray prompt(const QString &name, const QString &state) const;
+    // The prompt for name in room (none when empty); state is shown beside it
+    // when not empty ("offline").
+    QByteArray prompt(const QString &name, const QString &state, const QString &room = {}) const;
 
     static Style styleFor(int fd);
     // SGR colour code for a name: the same name always gets the same colour.

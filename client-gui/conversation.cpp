@@ -124,3 +124,38 @@ bool Conversation::mentions(const QString &text, const QString &name)
         from = at + 1;
     }
 }
+
+void Conversation::prepend(const QList<Entry> &entries)
+{
+    setLoadingOlder(false);
+    QList<Entry> older;
+    for (Entry entry : entries) {
+        entry.time = entry.time.isValid() ? entry.time.toLocalTime() : QDateTime::currentDateTime();
+        older.append(entry);
+    }
+    const qsizetype room = m_scrollbackLimit - m_entries.size();
+    if (room <= 0)
+        return;
+    if (older.size() > room)
+        older.remove(0, older.size() - room); // the newest of them, next to what is shown
+    m_entries = older + m_entries;
+    Q_EMIT entriesChanged();
+}
+
+void Conversation::setLoadingOlder(bool loading)
+{
+    if (m_loadingOlder == loading)
+        return;
+    m_loadingOlder = loading;
+    if (loading) {
+        Entry row;
+        row.kind = Kind::Notice;
+        row.time = m_entries.isEmpty() ? QDateTime::currentDateTime() : m_entries.constFirst().time;
+        row.text = tr("Loading older messages…");
+        m_entries.prepend(row);
+    } else if (!m_entries.isEmpty() && m_entries.constFirst().kind == Kind::Notice
+               && m_entries.constFirst().text == tr("Loading older messages…")) {
+        m_entries.removeFirst();
+    }
+    Q_EMIT entriesChanged();
+}

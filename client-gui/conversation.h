@@ -42,6 +42,9 @@ public:
 
     QString peer() const { return m_peer; }
     bool isPrivate() const { return !m_peer.isEmpty(); }
+    // The room this conversation shows, as the server spells it; empty for a private one.
+    QString room() const { return m_room; }
+    void setRoom(const QString &room) { m_room = room; }
 
     // Adds a line. Message and action lines from others count as unread while
     // the conversation is not active, unless countUnread is false (old history).
@@ -52,6 +55,11 @@ public:
     bool confirmSent(quint64 sendId);
     bool markNotSent(quint64 sendId);
     void clear();
+    // Older lines (oldest first) go in front of the ones here.
+    void prepend(const QList<Entry> &entries);
+    // The "loading" row at the top while older lines are asked for.
+    void setLoadingOlder(bool loading);
+    bool isLoadingOlder() const { return m_loadingOlder; }
 
     const QList<Entry> &entries() const { return m_entries; }
     int scrollbackLimit() const { return m_scrollbackLimit; }
@@ -80,6 +88,8 @@ private:
     Entry *pendingEntry(quint64 sendId);
 
     QString m_peer;
+    QString m_room;
+    bool m_loadingOlder = false;
     QList<Entry> m_entries;
     int m_scrollbackLimit = DefaultScrollbackLimit;
     int m_unread = 0;

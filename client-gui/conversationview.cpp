@@ -24,6 +24,9 @@ ConversationView::ConversationView(Conversation *conversation, QWidget *parent)
         if (isAtBottom() && m_newLinesBelow > 0)
             m_newLinesBelow = 0;
         updateJumpButton();
+        const QScrollBar *bar = verticalScrollBar();
+        if (bar->maximum() > 0 && bar->value() == bar->minimum())
+            Q_EMIT scrolledToTop();
     });
 
     setReadOnly(true);

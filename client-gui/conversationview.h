@@ -35,6 +35,8 @@ Q_SIGNALS:
     void linkActivated(const QUrl &url);
     // Printable text typed while the view had the focus: it belongs in the input line.
     void textTyped(const QString &text);
+    // The user scrolled to the very top: older lines are wanted.
+    void scrolledToTop();
 
 protected:
     void changeEvent(QEvent *event) override;

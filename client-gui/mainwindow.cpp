@@ -8,6 +8,7 @@
 #include "findbar.h"
 #include "inputline.h"
 #include "protocol.h"
+#include "roomlistdialog.h"
 #include "userlistmodel.h"
 #include "validation.h"
 #include "wireview.h"
@@ -19,6 +20,7 @@
 #include <QDockWidget>
 #include <QLabel>
 #include <QListView>
+#include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -36,6 +38,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_client(new ChatClient(this))
     , m_room(new Conversation({}, this))
     , m_splitter(new QSplitter(Qt::Horizontal, this))
+    , m_roomList(new QListWidget(this))
+    , m_topicLabel(new QLabel(this))
     , m_tabs(new QTabWidget(this))
     , m_findBar(new FindBar(this))
     , m_input(new InputLine(this))
@@ -53,7 +57,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->setTabsClosable(true);
     m_tabs->setMovable(true);
     m_tabs->setFocusPolicy(Qt::NoFocus);
-    addConversationTab(m_room, tr("Room"));
+    m_room->setRoom(Protocol::DefaultRoom);
+    m_rooms.insert(Validation::roomKey(Protocol::DefaultRoom), m_room);
+    connect(m_room, &Conversation::unreadChanged, this, &MainWindow::updateRoomList);
+    addConversationTab(m_room, Protocol::DefaultRoom);
     m_tabs->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr);
     m_tabs->tabBar()->setTabButton(0, QTabBar::LeftSide, nullptr);
 
@@ -64,6 +71,11 @@ MainWindow::MainWindow(QWidget *parent)
     auto *chatLayout = new QVBoxLayout(chatPane);
     chatLayout->setContentsMargins(0, 0, 0, 0);
     chatLayout->setSpacing(4);
+    m_topicLabel->setWordWrap(true);
+    m_topicLabel->setTextFormat(Qt::PlainText);
+    m_topicLabel->setContentsMargins(6, 2, 6, 2);
+    m_topicLabel->setAccessibleName(tr("Topic"));
+    chatLayout->addWidget(m_topicLabel);
     chatLayout->addWidget(m_tabs, 1);
     chatLayout->addWidget(m_findBar);
     chatLayout->addWidget(m_input);
@@ -82,12 +94,27 @@ MainWindow::MainWindow(QWidget *parent)
     userLayout->addWidget(m_userHeader);
     userLayout->addWidget(m_userView, 1);
 
+    // Rooms on the left, as Quassel's and Element's side panels have them.
+    m_roomList->setFrameShape(QFrame::NoFrame);
+    m_roomList->setAccessibleName(tr("Rooms"));
+    m_roomList->setFocusPolicy(Qt::ClickFocus);
+    auto *roomHeader = new QLabel(tr("<b>Rooms</b>"), this);
+    roomHeader->setContentsMargins(6, 4, 6, 2);
+    auto *roomPane = new QWidget(this);
+    auto *roomLayout = new QVBoxLayout(roomPane);
+    roomLayout->setContentsMargins(0, 0, 0, 0);
+    roomLayout->setSpacing(0);
+    roomLayout->addWidget(roomHeader);
+    roomLayout->addWidget(m_roomList, 1);
+
+    m_splitter->addWidget(roomPane);
     m_splitter->addWidget(chatPane);
     m_splitter->addWidget(userPane);
-    m_splitter->setStretchFactor(0, 1);
-    m_splitter->setStretchFactor(1, 0);
-    m_splitter->setCollapsible(0, false);
-    m_splitter->setSizes({ 640, 160 });
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setStretchFactor(2, 0);
+    m_splitter->setCollapsible(1, false);
+    m_splitter->setSizes({ 140, 560, 160 });
     setCentralWidget(m_splitter);
     chatPane->setContentsMargins(4, 4, 0, 4);
 
@@ -110,6 +137,10 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         m_findBar->setView(viewFor(currentConversation()));
+        updateTopic();
+        updateUserList();
+        updateRoomList();
+        updateStatus();
         updateActiveConversation();
         updateInputPlaceholder();
         if (m_input->isEnabled())
@@ -130,10 +161,25 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_client, &ChatClient::messageReceived, this, &MainWindow::onMessage);
     connect(m_client, &ChatClient::userJoined, this, &MainWindow::onUserJoined);
     connect(m_client, &ChatClient::userLeft, this, &MainWindow::onUserLeft);
-    connect(m_client, &ChatClient::usersChanged, this, [this](const QStringList &users) {
-        m_users->setUsers(users);
-        m_input->setCompletionNames(users);
+    connect(m_roomList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
+        if (Conversation *conversation =
+                item ? roomConversation(item->data(Qt::UserRole).toString()) : nullptr)
+            m_tabs->setCurrentWidget(viewFor(conversation));
     });
+    connect(m_client, &ChatClient::usersChanged, this,
+            [this](const QStringList &, const QString &room) {
+                if (Validation::roomKey(room) == Validation::roomKey(currentRoom()))
+                    updateUserList();
+            });
+    connect(m_client, &ChatClient::roomEntered, this, &MainWindow::onRoomEntered);
+    connect(m_client, &ChatClient::roomLeft, this, &MainWindow::closeRoom);
+    connect(m_client, &ChatClient::topicChanged, this, &MainWindow::onTopicChanged);
+    connect(m_client, &ChatClient::historyReceived, this, &MainWindow::onHistoryReceived);
+    connect(m_client, &ChatClient::roomsListed, this,
+            [this](const QList<Wire::RoomList::Entry> &rooms) {
+                if (m_roomDialog)
+                    m_roomDialog->setRooms(rooms);
+            });
     connect(m_client, &ChatClient::noticeReceived, this,
             [this](const QString &text) { m_room->appendNotice(DisplayText::neutralized(text)); });
     connect(m_client, &ChatClient::errorReceived, this,
@@ -151,10 +197,12 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_client, &ChatClient::disconnected, this, &MainWindow::onDisconnected);
     connect(m_client, &ChatClient::messageSent, this, [this](const ChatClient::Outgoing &message) {
         // Only a line that waited is on screen as pending; one sent at once is not.
-        if (!m_room->confirmSent(message.id)) {
-            for (Conversation *conversation : std::as_const(m_privates))
-                conversation->confirmSent(message.id);
+        for (Conversation *conversation : std::as_const(m_rooms)) {
+            if (conversation->confirmSent(message.id))
+                return;
         }
+        for (Conversation *conversation : std::as_const(m_privates))
+            conversation->confirmSent(message.id);
     });
     connect(m_client, &ChatClient::sendFailed, this, &MainWindow::onSendFailed);
 
@@ -321,6 +369,13 @@ void MainWindow::closeTab(int index)
     if (!view || view->conversation() == m_room)
         return;
     Conversation *conversation = view->conversation();
+    if (!conversation->isPrivate()) {
+        // Closing a room leaves it; its tab goes when the server confirms.
+        const SendResult result = m_client->leaveRoom(conversation->room());
+        if (!result.isAccepted())
+            closeRoom(conversation->room());
+        return;
+    }
     m_privates.remove(Validation::nameKey(conversation->peer()));
     m_views.remove(conversation);
     m_tabs->removeTab(index);
@@ -432,6 +487,14 @@ void MainWindow::submitInput(const QString &line)
         // The line stays so the user can correct it.
         conversation->appendNotice(command.error, Conversation::Kind::Error);
         return;
+    case ChatCommand::Kind::Join:
+    case ChatCommand::Kind::Part:
+    case ChatCommand::Kind::Rooms:
+    case ChatCommand::Kind::Topic:
+    case ChatCommand::Kind::History:
+    case ChatCommand::Kind::Window:
+        runRoomCommand(conversation, command);
+        return;
     }
 }
 
@@ -487,9 +550,9 @@ bool MainWindow::sendText(Conversation *conversation, const QString &text, bool 
     if (conversation->isPrivate())
         result = m_client->sendPrivate(conversation->peer(), text);
     else if (action)
-        result = m_client->sendAction(text);
+        result = m_client->sendAction(conversation->room(), text);
     else
-        result = m_client->sendChat(text);
+        result = m_client->sendChat(conversation->room(), text);
     if (!result.isAccepted()) {
         // The reason the session gives, where the person is looking.
         currentConversation()->appendNotice(result.reason, Conversation::Kind::Error);
@@ -557,6 +620,10 @@ void MainWindow::connectTo(const QString &host, quint16 port, const QString &nam
     // A fresh connection: if it fails, the connect dialog says why.
     m_wasJoined = false;
     m_client->connectToServer(host, port, name);
+    // The rooms of the last session here are entered again, before anything is typed.
+    const QStringList rooms = QSettings().value(roomsSettingsKey(host, port)).toStringList();
+    for (const QString &room : rooms)
+        m_client->enterRoom(room);
     updateStatus();
 }
 
@@ -690,9 +757,9 @@ void MainWindow::onMessage(const ChatMessage &message, bool fromHistory)
     if (fromHistory)
         ++m_historyLines;
 
-    Conversation *conversation = m_room;
-    if (message.isPrivate())
-        conversation = openPrivate(own ? message.to : message.from, false);
+    Conversation *conversation = message.isPrivate()
+        ? openPrivate(own ? message.to : message.from, false)
+        : openRoom(message.room);
 
     Conversation::Entry entry;
     entry.kind = message.action ? Conversation::Kind::Action : Conversation::Kind::Message;
@@ -725,17 +792,27 @@ void MainWindow::notify(Conversation *conversation, const QString &title, const 
     Q_EMIT attentionRequested(title, text);
 }
 
-void MainWindow::onUserJoined(const QString &name)
+void MainWindow::onUserJoined(const QString &name, const QString &room)
 {
     const QString shown = DisplayText::neutralized(name);
+    if (roomConversation(room) != m_room) {
+        if (Conversation *conversation = roomConversation(room))
+            conversation->appendNotice(tr("%1 joined %2.").arg(shown, room));
+        return;
+    }
     m_room->appendNotice(tr("%1 joined the chat.").arg(shown));
     if (Conversation *conversation = privateConversation(name))
         conversation->appendNotice(tr("%1 is back online.").arg(shown));
 }
 
-void MainWindow::onUserLeft(const QString &name)
+void MainWindow::onUserLeft(const QString &name, const QString &room)
 {
     const QString shown = DisplayText::neutralized(name);
+    if (roomConversation(room) != m_room) {
+        if (Conversation *conversation = roomConversation(room))
+            conversation->appendNotice(tr("%1 left %2.").arg(shown, room));
+        return;
+    }
     m_room->appendNotice(tr("%1 left the chat.").arg(shown));
     if (Conversation *conversation = privateConversation(name))
         conversation->appendNotice(tr("%1 went offline.").arg(shown));
@@ -853,7 +930,8 @@ void MainWindow::updateStatus()
     else if (!m_client->serverSpeaksRichProtocol())
         m_userHeader->setText(tr("Online — unknown"));
     else
-        m_userHeader->setText(tr("Online — %1").arg(count));
+        m_userHeader->setText(
+            tr("%1 — %2").arg(DisplayText::neutralized(currentRoom())).arg(count));
 }
 
 void MainWindow::updateTitle()
@@ -873,8 +951,8 @@ void MainWindow::updateTab(Conversation *conversation)
     const int index = m_tabs->indexOf(viewFor(conversation));
     if (index < 0)
         return;
-    QString title =
-        conversation->isPrivate() ? DisplayText::neutralized(conversation->peer()) : tr("Room");
+    QString title = DisplayText::neutralized(conversation->isPrivate() ? conversation->peer()
+                                                                       : conversation->room());
     if (conversation->unreadCount() > 0)
         title += QStringLiteral(" (%1)").arg(conversation->unreadCount());
     m_tabs->setTabText(index, title);
@@ -886,7 +964,8 @@ void MainWindow::updateActiveConversation()
 {
     Conversation *current = currentConversation();
     const bool active = isActiveWindow() && !isMinimized();
-    m_room->setActive(active && current == m_room);
+    for (Conversation *conversation : std::as_const(m_rooms))
+        conversation->setActive(active && current == conversation);
     for (Conversation *conversation : std::as_const(m_privates))
         conversation->setActive(active && current == conversation);
 }
@@ -902,7 +981,8 @@ void MainWindow::updateInputPlaceholder()
     else if (conversation->isPrivate())
         text = tr("Message %1 privately").arg(DisplayText::neutralized(conversation->peer()));
     else
-        text = tr("Message everyone (/help for commands)");
+        text = tr("Message %1 (/help for commands)")
+                   .arg(DisplayText::neutralized(conversation->room()));
     m_input->setPlaceholderText(text);
     m_closeTabAction->setEnabled(conversation != m_room);
 }
@@ -930,4 +1010,269 @@ void MainWindow::closeEvent(QCloseEvent *event)
     if (m_tray)
         m_tray->hide();
     event->accept();
+}
+
+void MainWindow::runRoomCommand(Conversation *conversation, const ChatCommand &command)
+{
+    SendResult result;
+    switch (command.kind) {
+    case ChatCommand::Kind::Join:
+        joinRoom(command.target);
+        m_input->commit();
+        return;
+    case ChatCommand::Kind::Part:
+        result = m_client->leaveRoom(command.target.isEmpty() ? currentRoom() : command.target);
+        break;
+    case ChatCommand::Kind::Rooms:
+        openRoomDialog();
+        m_input->commit();
+        return;
+    case ChatCommand::Kind::Topic:
+        if (command.text.isEmpty()) {
+            const ChatRoom *room = m_client->room(currentRoom());
+            conversation->appendNotice(
+                room && !room->topic.isEmpty()
+                    ? tr("Topic of %1: %2").arg(room->name, DisplayText::neutralized(room->topic))
+                    : tr("%1 has no topic.").arg(currentRoom()));
+            m_input->commit();
+            return;
+        }
+        result = m_client->setTopic(currentRoom(), command.text);
+        break;
+    case ChatCommand::Kind::History:
+        loadOlder(roomConversation(currentRoom()));
+        m_input->commit();
+        return;
+    case ChatCommand::Kind::Window: {
+        const QList<ChatRoom> rooms = m_client->rooms();
+        if (command.number > rooms.size()) {
+            conversation->appendNotice(tr("There is no window %1.").arg(command.number),
+                                       Conversation::Kind::Error);
+            return;
+        }
+        m_tabs->setCurrentWidget(viewFor(roomConversation(rooms.at(command.number - 1).name)));
+        m_input->commit();
+        return;
+    }
+    default:
+        return;
+    }
+    if (!result.isAccepted()) {
+        conversation->appendNotice(result.reason, Conversation::Kind::Error);
+        return;
+    }
+    m_input->commit();
+}
+
+// --- rooms ---------------------------------------------------------------------------------
+
+QString MainWindow::roomsSettingsKey(const QString &host, quint16 port)
+{
+    return QStringLiteral("rooms/%1:%2").arg(host).arg(port);
+}
+
+Conversation *MainWindow::roomConversation(const QString &room) const
+{
+    return m_rooms.value(Validation::roomKey(room));
+}
+
+// The room of the current tab; the default room while a private one is shown.
+QString MainWindow::currentRoom() const
+{
+    const Conversation *conversation = currentConversation();
+    return conversation->isPrivate() ? m_room->room() : conversation->room();
+}
+
+void MainWindow::joinRoom(const QString &room)
+{
+    if (Conversation *conversation = roomConversation(room)) {
+        m_tabs->setCurrentWidget(viewFor(conversation));
+        return;
+    }
+    const SendResult result = m_client->enterRoom(room);
+    if (!result.isAccepted()) {
+        currentConversation()->appendNotice(result.reason, Conversation::Kind::Error);
+        return;
+    }
+    m_switchToRoom = room;
+}
+
+void MainWindow::openRoomDialog()
+{
+    if (!m_roomDialog) {
+        m_roomDialog = new RoomListDialog(this);
+        m_roomDialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_roomDialog, &RoomListDialog::joinRequested, this, &MainWindow::joinRoom);
+    }
+    const SendResult result = m_client->requestRooms();
+    if (!result.isAccepted()) {
+        currentConversation()->appendNotice(result.reason, Conversation::Kind::Error);
+        m_roomDialog->close();
+        return;
+    }
+    m_roomDialog->show();
+    m_roomDialog->raise();
+}
+
+Conversation *MainWindow::openRoom(const QString &room)
+{
+    if (Conversation *conversation = roomConversation(room))
+        return conversation;
+    auto *conversation = new Conversation({}, this);
+    conversation->setRoom(room);
+    m_rooms.insert(Validation::roomKey(room), conversation);
+    ConversationView *view = addConversationTab(conversation, room);
+    // Rooms come before the private tabs, in the order they were entered.
+    m_tabs->tabBar()->moveTab(m_tabs->indexOf(view), int(m_rooms.size()) - 1);
+    connect(view, &ConversationView::scrolledToTop, this,
+            [this, conversation] { loadOlder(conversation); });
+    connect(conversation, &Conversation::unreadChanged, this, &MainWindow::updateRoomList);
+    updateRoomList();
+    return conversation;
+}
+
+void MainWindow::closeRoom(const QString &room)
+{
+    Conversation *conversation = roomConversation(room);
+    if (!conversation || conversation == m_room)
+        return;
+    m_rooms.remove(Validation::roomKey(room));
+    ConversationView *view = viewFor(conversation);
+    m_views.remove(conversation);
+    m_tabs->removeTab(m_tabs->indexOf(view));
+    delete view;
+    delete conversation;
+    updateRoomList();
+    saveRooms();
+    updateTitle();
+}
+
+void MainWindow::onRoomEntered(const ChatRoom &room, bool afterReconnect)
+{
+    Conversation *conversation = openRoom(room.name);
+    if (!afterReconnect && !room.isDefault())
+        conversation->appendNotice(
+            room.topic.isEmpty()
+                ? tr("You are in %1.").arg(room.name)
+                : tr("You are in %1: %2").arg(room.name, DisplayText::neutralized(room.topic)));
+    if (Validation::roomKey(room.name) == Validation::roomKey(m_switchToRoom)) {
+        m_switchToRoom.clear();
+        m_tabs->setCurrentWidget(viewFor(conversation));
+    }
+    updateRoomList();
+    updateTopic();
+    updateUserList();
+    saveRooms();
+}
+
+void MainWindow::onTopicChanged(const QString &room, const QString &text, const QString &by)
+{
+    if (Conversation *conversation = roomConversation(room)) {
+        const QString who = by.isEmpty() ? tr("Someone") : DisplayText::neutralized(by);
+        conversation->appendNotice(
+            text.isEmpty() ? tr("%1 cleared the topic.").arg(who)
+                           : tr("%1 set the topic: %2").arg(who, DisplayText::neutralized(text)));
+    }
+    updateTopic();
+}
+
+void MainWindow::loadOlder(Conversation *conversation)
+{
+    if (!conversation || conversation->isLoadingOlder())
+        return;
+    const ChatRoom *room = m_client->room(conversation->room());
+    if (!room || !room->hasOlderMessages)
+        return;
+    if (m_client->requestOlderHistory(room->name).isAccepted())
+        conversation->setLoadingOlder(true);
+}
+
+void MainWindow::onHistoryReceived(const QString &room, const QList<ChatMessage> &messages,
+                                   bool more)
+{
+    Conversation *conversation = roomConversation(room);
+    if (!conversation)
+        return;
+    const QString self = Validation::nameKey(m_client->name());
+    QList<Conversation::Entry> entries;
+    for (const ChatMessage &message : messages) {
+        Conversation::Entry entry;
+        entry.kind = message.action ? Conversation::Kind::Action : Conversation::Kind::Message;
+        entry.time = message.time;
+        entry.sender = DisplayText::neutralized(message.from);
+        entry.text = DisplayText::neutralized(message.text, true);
+        entry.own = Validation::nameKey(message.from) == self;
+        entries.append(entry);
+    }
+    if (!more) {
+        Conversation::Entry start;
+        start.kind = Conversation::Kind::Notice;
+        start.time = entries.isEmpty() ? QDateTime() : entries.constFirst().time;
+        start.text = tr("This is the beginning of %1.").arg(room);
+        entries.prepend(start);
+    }
+    conversation->prepend(entries);
+}
+
+void MainWindow::updateRoomList()
+{
+    const QSignalBlocker blocker(m_roomList);
+    m_roomList->clear();
+    const Conversation *current = currentConversation();
+    for (const ChatRoom &room : m_client->rooms()) {
+        Conversation *conversation = roomConversation(room.name);
+        if (!conversation)
+            continue;
+        QString text = DisplayText::neutralized(room.name);
+        if (conversation->unreadCount() > 0)
+            text += QStringLiteral("  (%1)").arg(conversation->unreadCount());
+        auto *item = new QListWidgetItem(text, m_roomList);
+        item->setData(Qt::UserRole, room.name);
+        item->setToolTip(DisplayText::neutralized(room.topic));
+        if (conversation->hasUnreadHighlight())
+            item->setForeground(palette().color(QPalette::Link));
+        QFont font = item->font();
+        font.setBold(conversation->unreadCount() > 0);
+        item->setFont(font);
+        if (conversation == current)
+            m_roomList->setCurrentItem(item);
+    }
+}
+
+void MainWindow::updateTopic()
+{
+    const Conversation *conversation = currentConversation();
+    const ChatRoom *room =
+        conversation->isPrivate() ? nullptr : m_client->room(conversation->room());
+    m_topicLabel->setVisible(room);
+    if (!room)
+        return;
+    m_topicLabel->setText(
+        room->topic.isEmpty()
+            ? tr("%1 — no topic; /topic TEXT sets one").arg(room->name)
+            : tr("%1 — %2").arg(room->name, DisplayText::neutralized(room->topic)));
+}
+
+void MainWindow::updateUserList()
+{
+    const QStringList users = m_client->users(currentRoom());
+    m_users->setUsers(users);
+    m_input->setCompletionNames(users);
+}
+
+void MainWindow::saveRooms()
+{
+    if (m_client->host().isEmpty())
+        return;
+    QStringList rooms;
+    for (const ChatRoom &room : m_client->rooms()) {
+        if (!room.isDefault())
+            rooms.append(room.name);
+    }
+    QSettings().setValue(roomsSettingsKey(m_client->host(), m_client->port()), rooms);
+}
+
+RoomListDialog *MainWindow::roomListDialog() const
+{
+    return m_roomDialog;
 }

@@ -18,6 +18,8 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QListView;
+class QListWidget;
+class RoomListDialog;
 class QSplitter;
 class QSystemTrayIcon;
 class QTabWidget;
@@ -42,7 +44,16 @@ public:
     void openConnectDialog();
     ConnectDialog *connectDialog() const { return m_dialog; }
 
+    // The default room's conversation, always there.
     Conversation *room() const { return m_room; }
+    // The conversation of a room the session is in, or null.
+    Conversation *roomConversation(const QString &room) const;
+    // The side panel: one row per room, with its unread count.
+    QListWidget *roomList() const { return m_roomList; }
+    QLabel *topicLabel() const { return m_topicLabel; }
+    RoomListDialog *roomListDialog() const;
+    // The rooms to enter again on the next start, per server (QSettings).
+    static QString roomsSettingsKey(const QString &host, quint16 port);
     // The private conversation with name, or null.
     Conversation *privateConversation(const QString &name) const;
     Conversation *currentConversation() const;
@@ -78,6 +89,20 @@ private:
     void showUserMenu(const QPoint &position);
 
     void submitInput(const QString &line);
+    void runRoomCommand(Conversation *conversation, const ChatCommand &command);
+    void openRoomDialog();
+    void joinRoom(const QString &room);
+    QString currentRoom() const;
+    Conversation *openRoom(const QString &room);
+    void closeRoom(const QString &room);
+    void onRoomEntered(const ChatRoom &room, bool afterReconnect);
+    void onTopicChanged(const QString &room, const QString &text, const QString &by);
+    void onHistoryReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
+    void loadOlder(Conversation *conversation);
+    void updateRoomList();
+    void updateTopic();
+    void updateUserList();
+    void saveRooms();
     bool sendText(Conversation *conversation, const QString &text, bool action);
     void sendPrivateFrom(Conversation *current, const ChatCommand &command);
     void echoOwn(Conversation *conversation, const QString &text, bool action,
@@ -90,8 +115,8 @@ private:
     void onJoined(bool afterReconnect);
     void reportPresenceChanges(const QStringList &before, const QStringList &now);
     void onMessage(const ChatMessage &message, bool fromHistory);
-    void onUserJoined(const QString &name);
-    void onUserLeft(const QString &name);
+    void onUserJoined(const QString &name, const QString &room);
+    void onUserLeft(const QString &name, const QString &room);
     void onConnectionError(ChatClient::ConnectionError error, const QString &text);
     void onNameRefused(const QString &reason);
     void onReconnectScheduled(int attempt, int delayMs);
@@ -111,9 +136,14 @@ private:
     ChatClient *m_client;
     Conversation *m_room;
     QHash<QString, Conversation *> m_privates; // by Validation::nameKey
+    QHash<QString, Conversation *> m_rooms; // by Validation::roomKey, the default room too
     QHash<Conversation *, ConversationView *> m_views;
 
     QSplitter *m_splitter;
+    QListWidget *m_roomList;
+    QLabel *m_topicLabel;
+    QPointer<RoomListDialog> m_roomDialog;
+    QString m_switchToRoom; // asked for by /join or the dialog: shown once entered
     QTabWidget *m_tabs;
     FindBar *m_findBar;
     InputLine *m_input;

@@ -22,6 +22,9 @@ using namespace Protocol;
 static constexpr int DeliveredIdsLimit = 20000;
 // Own room lines remembered until a welcome's history confirms them.
 static constexpr int UnconfirmedOwnLimit = 100;
+// History pages one catch-up fetches at most: a room that said more than this
+// while we were away shows what the pages held.
+static constexpr int MaxCatchUpPages = 100;
 
 static ChatClient::ConnectionError errorFor(QAbstractSocket::SocketError error)
 {
@@ -149,6 +152,8 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
     m_lastMessageId = 0;
     m_sessionToken.clear();
     m_serverRun.clear();
+    m_rooms.clear();
+    m_pendingEnters.clear();
     m_error = ConnectionError::None;
     m_errorString.clear();
     // A retry of the old session must not fire into the new one, nor make it
@@ -169,6 +174,10 @@ void ChatClient::startConnection()
     m_welcomed = false;
     m_pingOutstanding = false;
     m_pingSent.invalidate(); // a pong from the old connection cannot come
+    // Unanswered requests die with the connection; the rejoin asks again.
+    m_enterSince.clear();
+    m_catchUps.clear();
+    m_historyRequests.clear();
     m_rejoin = m_everJoined;
     setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
     m_connectStarted.start();
@@ -202,7 +211,10 @@ void ChatClient::join(const QString &name)
         return;
     m_requestedName = name;
     // The join is the one message a seed server expects, so it goes out at once.
-    writeFrame(encode(richJoin(name, m_clientName, m_lastMessageId, m_sessionToken, m_serverRun)));
+    // The welcome is the default room's answer, so since is that room's.
+    const ChatRoom *general = room(DefaultRoom);
+    writeFrame(encode(richJoin(name, m_clientName, general ? general->lastMessageId : 0,
+                               m_sessionToken, m_serverRun)));
     setStatus(Status::Joining);
     m_welcomeTimer.start();
     traceTimeline([this, &name] {
@@ -245,20 +257,35 @@ void ChatClient::disconnectFromServer()
 
 SendResult ChatClient::sendChat(const QString &text)
 {
-    return submit({ 0, Outgoing::Kind::Chat, {}, text });
+    return sendChat(DefaultRoom, text);
+}
+
+SendResult ChatClient::sendChat(const QString &room, const QString &text)
+{
+    return submit({ 0, Outgoing::Kind::Chat, {}, text, room });
 }
 
 SendResult ChatClient::sendAction(const QString &text)
 {
-    return submit({ 0, Outgoing::Kind::Action, {}, text });
+    return sendAction(DefaultRoom, text);
+}
+
+SendResult ChatClient::sendAction(const QString &room, const QString &text)
+{
+    return submit({ 0, Outgoing::Kind::Action, {}, text, room });
 }
 
 SendResult ChatClient::sendPrivate(const QString &to, const QString &text)
 {
-    return submit({ 0, Outgoing::Kind::Private, to, text });
+    return submit({ 0, Outgoing::Kind::Private, to, text, {} });
 }
 
 SendResult ChatClient::requestUsers()
+{
+    return requestUsers(DefaultRoom);
+}
+
+SendResult ChatClient::requestUsers(const QString &roomName)
 {
     if (m_status != Status::Joined)
         return SendResult::failed(SendResult::Status::NotConnected,
@@ -268,15 +295,196 @@ SendResult ChatClient::requestUsers()
             SendResult::Status::Unsupported,
             QStringLiteral("This server does not support /who: it speaks only the seed "
                            "protocol, which has no user list."));
-    sendObject(usersRequest());
+    const ChatRoom *known = room(roomName);
+    // The default room's request stays the one without a room that older servers know.
+    if (!known || known->isDefault())
+        sendObject(usersRequest());
+    else
+        sendObject(Wire::UsersRequest { known->name }.toJson());
     return SendResult::sent(0);
+}
+
+// The room requests need Joined and a server that speaks our protocol.
+SendResult ChatClient::needsRoomsSupport() const
+{
+    if (m_status != Status::Joined)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("Not connected."));
+    if (!m_dialect->carries(Wire::Enter::Type))
+        return SendResult::failed(SendResult::Status::Unsupported,
+                                  QStringLiteral("This server speaks only the seed protocol: "
+                                                 "it has no rooms besides %1.")
+                                      .arg(DefaultRoom));
+    return SendResult::sent(0);
+}
+
+static SendResult checkRoomName(const QString &room)
+{
+    QString reason;
+    if (!Validation::isValidRoomName(room, &reason))
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("Not a room name: %1").arg(reason));
+    return SendResult::sent(0);
+}
+
+// A server from before rooms leaves the room out, or empty: it has only the default one.
+static QString orDefault(const QString &room)
+{
+    return room.isEmpty() ? QString(Protocol::DefaultRoom) : room;
+}
+
+static auto sameRoom(const QString &name)
+{
+    return [key = Validation::roomKey(name)](const QString &other) {
+        return Validation::roomKey(other) == key;
+    };
+}
+
+SendResult ChatClient::enterRoom(const QString &name)
+{
+    const QString roomName = Validation::normalizedName(name);
+    if (const SendResult valid = checkRoomName(roomName); !valid.isAccepted())
+        return valid;
+    if (isInRoom(roomName) || isEntering(roomName))
+        return SendResult::sent(0);
+    if (m_status == Status::Disconnected || m_leaving)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("Not connected."));
+    if (m_status != Status::Joined) {
+        m_pendingEnters.append(roomName); // the welcome sends it, before queued lines
+        return SendResult::queued(0);
+    }
+    if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
+        return supported;
+    m_pendingEnters.append(roomName);
+    sendEnter(roomName);
+    return SendResult::sent(0);
+}
+
+SendResult ChatClient::leaveRoom(const QString &name)
+{
+    const ChatRoom *known = room(name);
+    if (!known && m_status != Status::Joined && isEntering(name)) {
+        m_pendingEnters.removeIf(sameRoom(name)); // never sent: nothing to leave
+        return SendResult::sent(0);
+    }
+    if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
+        return supported;
+    if (!known && !isEntering(name))
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("You are not in %1.").arg(name));
+    sendObject(Wire::Leave { known ? known->name : name }.toJson());
+    return SendResult::sent(0);
+}
+
+SendResult ChatClient::requestRooms()
+{
+    if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
+        return supported;
+    sendObject(Wire::RoomsRequest {}.toJson());
+    return SendResult::sent(0);
+}
+
+SendResult ChatClient::setTopic(const QString &roomName, const QString &text)
+{
+    if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
+        return supported;
+    QString reason;
+    if (!text.trimmed().isEmpty() && !Validation::isValidText(text, DefaultMaxTextLength, &reason))
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("Not set: %1").arg(reason));
+    const ChatRoom *known = room(roomName);
+    if (!known)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("You are not in %1.").arg(roomName));
+    sendObject(Wire::Topic { known->name, text.trimmed(), {}, {} }.toJson());
+    return SendResult::sent(0);
+}
+
+SendResult ChatClient::requestHistory(const QString &roomName, qint64 before, int limit)
+{
+    if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
+        return supported;
+    const ChatRoom *known = room(roomName);
+    if (!known)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("You are not in %1.").arg(roomName));
+    sendHistoryRequest(known->name, before, limit, false);
+    return SendResult::sent(0);
+}
+
+SendResult ChatClient::requestOlderHistory(const QString &roomName, int limit)
+{
+    const ChatRoom *known = room(roomName);
+    return requestHistory(roomName, known ? known->oldestMessageId : 0, limit);
+}
+
+void ChatClient::sendHistoryRequest(const QString &room, qint64 before, int limit, bool catchUp)
+{
+    m_historyRequests.append({ Validation::roomKey(room), catchUp });
+    sendObject(Wire::HistoryRequest { room, before, limit }.toJson());
+}
+
+QStringList ChatClient::users(const QString &name) const
+{
+    const ChatRoom *known = room(name);
+    return known ? known->users : QStringList();
+}
+
+const ChatRoom *ChatClient::room(const QString &name) const
+{
+    const auto same = sameRoom(name);
+    for (const ChatRoom &known : m_rooms) {
+        if (same(known.name))
+            return &known;
+    }
+    return nullptr;
+}
+
+ChatRoom *ChatClient::findRoom(const QString &name)
+{
+    return const_cast<ChatRoom *>(std::as_const(*this).room(name));
+}
+
+bool ChatClient::isEntering(const QString &name) const
+{
+    return std::any_of(m_pendingEnters.cbegin(), m_pendingEnters.cend(), sameRoom(name));
+}
+
+void ChatClient::sendEnter(const QString &roomName)
+{
+    const ChatRoom *known = room(roomName);
+    const qint64 since = known ? known->lastMessageId : 0;
+    m_enterSince.insert(Validation::roomKey(roomName), since);
+    sendObject(Wire::Enter { known ? known->name : roomName, since }.toJson());
+}
+
+// After a welcome: every room the session was in again, then the ones asked for meanwhile.
+void ChatClient::sendPendingEnters()
+{
+    for (const ChatRoom &known : std::as_const(m_rooms)) {
+        if (!known.isDefault() && !isEntering(known.name))
+            m_pendingEnters.append(known.name);
+    }
+    for (const QString &roomName : std::as_const(m_pendingEnters))
+        sendEnter(roomName);
+}
+
+void ChatClient::failPendingEnters(const QString &reason)
+{
+    if (m_pendingEnters.isEmpty())
+        return;
+    m_pendingEnters.clear();
+    Q_EMIT errorReceived(Code::InvalidRoom, reason);
 }
 
 bool ChatClient::serverCarries(const Outgoing &message) const
 {
     switch (message.kind) {
     case Outgoing::Kind::Chat:
-        return m_dialect->carries(Wire::Chat::Type);
+        return m_dialect->carries(Wire::Chat::Type)
+            && (Validation::roomKey(message.room) == Validation::roomKey(DefaultRoom)
+                || m_dialect->carries(Wire::Enter::Type));
     case Outgoing::Kind::Action:
         return m_dialect->carriesActions();
     case Outgoing::Kind::Private:
@@ -306,11 +514,18 @@ void ChatClient::sendPing()
     writeFrame(encode(ping(m_pingId)));
 }
 
-static QString unsupportedReason(ChatClient::Outgoing::Kind kind)
+static QString unsupportedReason(const ChatClient::Outgoing &message)
 {
-    return kind == ChatClient::Outgoing::Kind::Action
-        ? QStringLiteral("This server does not support /me.")
-        : QStringLiteral("This server does not support private messages.");
+    switch (message.kind) {
+    case ChatClient::Outgoing::Kind::Chat:
+        return QStringLiteral("Not sent: this server has no rooms besides %1.")
+            .arg(Protocol::DefaultRoom);
+    case ChatClient::Outgoing::Kind::Action:
+        return QStringLiteral("This server does not support /me.");
+    case ChatClient::Outgoing::Kind::Private:
+        break;
+    }
+    return QStringLiteral("This server does not support private messages.");
 }
 
 SendResult ChatClient::submit(Outgoing message)
@@ -325,8 +540,17 @@ SendResult ChatClient::submit(Outgoing message)
     if (m_status == Status::Disconnected || m_leaving)
         return SendResult::failed(SendResult::Status::NotConnected,
                                   QStringLiteral("Not sent: not connected."));
+    if (message.kind != Outgoing::Kind::Private) {
+        if (const ChatRoom *known = room(message.room))
+            message.room = known->name;
+        else if (!isEntering(message.room)
+                 && Validation::roomKey(message.room) != Validation::roomKey(DefaultRoom))
+            return SendResult::failed(
+                SendResult::Status::NotConnected,
+                QStringLiteral("Not sent: you are not in %1; /join it first.").arg(message.room));
+    }
     if (m_status == Status::Joined && !serverCarries(message))
-        return SendResult::failed(SendResult::Status::Unsupported, unsupportedReason(message.kind));
+        return SendResult::failed(SendResult::Status::Unsupported, unsupportedReason(message));
     // In order: nothing overtakes a line that is already waiting.
     const bool sendNow = m_status == Status::Joined && m_outgoing.isEmpty() && takeSendToken();
     if (!sendNow && m_outgoing.size() >= MaxQueuedSends)
@@ -354,11 +578,15 @@ void ChatClient::transmit(const Outgoing &message)
 {
     switch (message.kind) {
     case Outgoing::Kind::Chat:
-        sendObject(chat(message.text));
+    case Outgoing::Kind::Action: {
+        // The default room's line is the seed's chat, with no room.
+        const bool inDefault =
+            Validation::roomKey(message.room) == Validation::roomKey(DefaultRoom);
+        sendObject(Wire::Chat { message.text, message.kind == Outgoing::Kind::Action,
+                                inDefault ? QString() : message.room }
+                       .toJson());
         break;
-    case Outgoing::Kind::Action:
-        sendObject(chat(message.text, true));
-        break;
+    }
     case Outgoing::Kind::Private:
         sendObject(privateMessage(message.to, message.text));
         break;
@@ -379,7 +607,7 @@ void ChatClient::sendQueued()
             const Outgoing message = m_outgoing.takeFirst();
             Q_EMIT sendFailed(message,
                               SendResult::failed(SendResult::Status::Unsupported,
-                                                 unsupportedReason(message.kind), message.id));
+                                                 unsupportedReason(message), message.id));
             continue;
         }
         if (!takeSendToken()) {
@@ -540,18 +768,7 @@ void ChatClient::handleObject(const QJsonObject &object)
     const auto decoded = Wire::decode<Wire::ToClient>(object);
     switch (decoded.status) {
     case Wire::Decoded<Wire::ToClient>::Status::Ok:
-        std::visit(
-            [this](const auto &message) {
-                using Message = std::decay_t<decltype(message)>;
-                // The room messages are not read yet: eventReceived() carries them.
-                if constexpr (
-                    !std::is_same_v<
-                        Message,
-                        Wire::
-                            RoomState> && !std::is_same_v<Message, Wire::Leave> && !std::is_same_v<Message, Wire::RoomList> && !std::is_same_v<Message, Wire::Topic> && !std::is_same_v<Message, Wire::History>)
-                    handle(message);
-            },
-            decoded.message);
+        std::visit([this](const auto &message) { handle(message); }, decoded.message);
         break;
     case Wire::Decoded<Wire::ToClient>::Status::BadField:
         if (decoded.type == ChatMessage::Type)
@@ -569,11 +786,11 @@ void ChatClient::handle(const Wire::Welcome &welcome)
     if (m_welcomed)
         return;
     m_welcomed = true;
+    m_dialect = &Dialect::rich(); // the catch-up below may ask for history already
     m_name = welcome.name.isEmpty() ? m_requestedName : welcome.name;
     m_serverName = welcome.server;
     m_serverVersion = welcome.version;
     m_sessionToken = welcome.session;
-    m_users = welcome.users;
     const bool wasJoined = m_status == Status::Joined; // as a seed server, wrongly
     traceTimeline([&welcome] {
         return QStringLiteral("welcome from %1 %2: our protocol %3, %4 online, %5 in history")
@@ -582,30 +799,134 @@ void ChatClient::handle(const Wire::Welcome &welcome)
             .arg(welcome.userCount)
             .arg(welcome.history.size());
     });
-    Q_EMIT usersChanged(m_users);
+    takeRun(welcome.run);
+    // The welcome is the default room's answer to the join.
+    const Wire::RoomState state { welcome.room.isEmpty() ? QString(DefaultRoom) : welcome.room,
+                                  welcome.topic,
+                                  welcome.users,
+                                  welcome.userCount,
+                                  welcome.history,
+                                  welcome.missed };
+    const ChatRoom *general = room(state.room);
     // Before joined(): a front end that shows the join has the history in already.
-    deliverHistory(welcome);
+    takeRoomState(state, general ? general->lastMessageId : 0, m_rejoin);
     becomeJoined(Dialect::rich());
     if (wasJoined)
         Q_EMIT joined(m_rejoin);
+    // The enters go first, so that lines queued for those rooms find us in them.
+    sendPendingEnters();
     sendQueued();
 }
 
-void ChatClient::deliverHistory(const Wire::Welcome &welcome)
+void ChatClient::takeRun(const QString &run)
 {
-    const QString &run = welcome.run;
-    if (run != m_serverRun) { // the server restarted: its ids start again
+    if (run != m_serverRun) { // a server without a database restarted: its ids start again
         m_serverRun = run;
         m_lastMessageId = 0;
+        for (ChatRoom &known : m_rooms) {
+            known.lastMessageId = 0;
+            known.oldestMessageId = 0;
+        }
     }
     if (run != m_deliveredRun) {
         m_deliveredRun = run;
         m_deliveredIds.clear();
     }
+}
+
+ChatRoom &ChatClient::updateRoom(const Wire::RoomState &state)
+{
+    ChatRoom *known = findRoom(state.room);
+    if (!known) {
+        m_rooms.append(ChatRoom {});
+        known = &m_rooms.last();
+    }
+    if (known->topic != state.topic)
+        known->topicBy.clear();
+    known->name = state.room;
+    known->topic = state.topic;
+    known->userCount = state.userCount;
+    setUsers(*known, state.users);
+    return *known;
+}
+
+void ChatClient::takeRoomState(const Wire::RoomState &state, qint64 since, bool afterReconnect)
+{
+    const QString name = updateRoom(state).name;
+    // missed: -1 for "some", or more than the answer holds: page back to since.
+    if (since > 0 && state.missed != 0) {
+        CatchUp &catchUp = m_catchUps[Validation::roomKey(name)];
+        catchUp = CatchUp {};
+        catchUp.since = since;
+        catchUp.afterReconnect = afterReconnect;
+        for (ChatMessage message : state.history) {
+            if (message.room.isEmpty())
+                message.room = name;
+            catchUp.history.append(message);
+        }
+        continueCatchUp(name);
+        return;
+    }
+    finishEnter(name, state.history, afterReconnect);
+}
+
+void ChatClient::continueCatchUp(const QString &name)
+{
+    CatchUp &catchUp = m_catchUps[Validation::roomKey(name)];
+    ++catchUp.pages;
+    const qint64 before = catchUp.history.isEmpty() ? 0 : catchUp.history.constFirst().id;
+    traceTimeline([&name, before] {
+        return QStringLiteral("%1 missed more than its answer holds: history before %2")
+            .arg(name)
+            .arg(before);
+    });
+    sendHistoryRequest(name, before, 0, true);
+}
+
+void ChatClient::finishCatchUp(const QString &key)
+{
+    const CatchUp catchUp = m_catchUps.take(key);
+    const ChatRoom *known = room(key);
+    if (!known)
+        return;
+    QList<ChatMessage> missed;
+    for (const ChatMessage &message : catchUp.history) {
+        if (message.id <= 0 || message.id > catchUp.since)
+            missed.append(message);
+    }
+    finishEnter(known->name, missed, catchUp.afterReconnect);
+    // A live line the pages held as well is shown once.
+    for (const ChatMessage &message : catchUp.live) {
+        if (message.id <= 0 || !m_deliveredIds.contains(message.id))
+            deliverLive(message);
+    }
+}
+
+void ChatClient::finishEnter(const QString &name, const QList<ChatMessage> &history,
+                             bool afterReconnect)
+{
+    deliverHistory(name, history);
+    if (const ChatRoom *entered = room(name)) {
+        const ChatRoom copy = *entered; // a slot may leave it
+        Q_EMIT roomEntered(copy, afterReconnect);
+    }
+}
+
+void ChatClient::deliverHistory(const QString &name, const QList<ChatMessage> &history)
+{
+    ChatRoom *known = findRoom(name);
+    const QString key = Validation::roomKey(name);
     const QString self = Validation::nameKey(m_name);
-    for (const ChatMessage &message : welcome.history) {
+    for (ChatMessage message : history) {
+        if (message.room.isEmpty() && !message.isPrivate())
+            message.room = name;
         if (message.id > 0) {
             m_lastMessageId = qMax(m_lastMessageId, message.id);
+            if (known) {
+                known->lastMessageId = qMax(known->lastMessageId, message.id);
+                if (known->oldestMessageId == 0 || message.id < known->oldestMessageId)
+                    known->oldestMessageId = message.id;
+            }
             if (m_deliveredIds.contains(message.id))
                 continue;
             m_deliveredIds.insert(message.id);
@@ -615,7 +936,8 @@ void ChatClient::deliverHistory(const Wire::Welcome &welcome)
             const auto own = std::find_if(
                 m_unconfirmedOwn.cbegin(), m_unconfirmedOwn.cend(), [&](const Outgoing &sent) {
                     return sent.text == message.text
-                        && (sent.kind == Outgoing::Kind::Action) == message.action;
+                        && (sent.kind == Outgoing::Kind::Action) == message.action
+                        && Validation::roomKey(sent.room) == key;
                 });
             if (own != m_unconfirmedOwn.cend()) {
                 m_unconfirmedOwn.erase(own);
@@ -626,7 +948,8 @@ void ChatClient::deliverHistory(const Wire::Welcome &welcome)
     }
     // What this history did not return, no later one will: it starts after
     // the last id we know.
-    m_unconfirmedOwn.clear();
+    m_unconfirmedOwn.removeIf(
+        [&key](const Outgoing &sent) { return Validation::roomKey(sent.room) == key; });
     if (m_deliveredIds.size() > DeliveredIdsLimit) {
         const qint64 oldest = m_lastMessageId - DeliveredIdsLimit / 2;
         m_deliveredIds.removeIf([oldest](qint64 id) { return id < oldest; });
@@ -647,46 +970,168 @@ void ChatClient::becomeJoined(const Dialect &dialect)
     const bool wasJoined = m_status == Status::Joined;
     setStatus(Status::Joined);
     m_everJoined = true;
+    if (!m_welcomed && !wasJoined) {
+        // A seed server's one room has no answer of its own.
+        if (!room(DefaultRoom))
+            m_rooms.prepend(ChatRoom { QString(DefaultRoom), {}, {}, {}, 0, 0, 0, false });
+        failPendingEnters(
+            QStringLiteral("This server speaks only the seed protocol: it has no rooms besides %1.")
+                .arg(DefaultRoom));
+        Q_EMIT roomEntered(m_rooms.constFirst(), m_rejoin);
+    }
     if (!wasJoined)
         Q_EMIT joined(m_rejoin);
     if (!m_welcomed) // a welcome sends what waited once its history is in
         sendQueued();
 }
 
-void ChatClient::handle(const ChatMessage &message)
+void ChatClient::handle(const ChatMessage &received)
 {
     if (m_status == Status::Joining && !m_welcomed) {
         traceTimeline(
             [] { return QStringLiteral("a chat message before any welcome: a seed server"); });
         becomeJoined(Dialect::seed()); // a seed server relays without welcoming first
     }
-    m_lastMessageId = qMax(m_lastMessageId, message.id);
-    if (message.id > 0)
+    ChatMessage message = received;
+    if (!message.isPrivate())
+        message.room = orDefault(message.room); // the seed's one room
+    const auto catchUp = m_catchUps.find(Validation::roomKey(message.room));
+    if (!message.isPrivate() && catchUp != m_catchUps.end()) {
+        catchUp->live.append(message); // after the missed ones, in order
+        return;
+    }
+    deliverLive(message);
+}
+
+void ChatClient::deliverLive(const ChatMessage &message)
+{
+    if (message.id > 0) {
         m_deliveredIds.insert(message.id);
+        m_lastMessageId = qMax(m_lastMessageId, message.id);
+        if (ChatRoom *known = message.isPrivate() ? nullptr : findRoom(message.room)) {
+            known->lastMessageId = qMax(known->lastMessageId, message.id);
+            if (known->oldestMessageId == 0)
+                known->oldestMessageId = message.id;
+        }
+    }
     Q_EMIT messageReceived(message, false);
 }
 
 void ChatClient::handle(const Wire::Presence &presence)
 {
-    QStringList users = m_users;
+    ChatRoom *known = findRoom(orDefault(presence.room));
+    if (!known)
+        return; // a room we left a moment ago
+    const QString name = known->name;
+    QStringList users = known->users;
     if (presence.event == Wire::Presence::Event::Joined) {
         if (users.contains(presence.name))
             return;
         users.append(presence.name);
-        setUsers(users);
-        Q_EMIT userJoined(presence.name);
+        ++known->userCount;
+        setUsers(*known, users);
+        Q_EMIT userJoined(presence.name, name);
     } else {
         if (!users.removeOne(presence.name))
             return;
-        setUsers(users);
-        Q_EMIT userLeft(presence.name);
+        known->userCount = qMax<qint64>(0, known->userCount - 1);
+        setUsers(*known, users);
+        Q_EMIT userLeft(presence.name, name);
     }
 }
 
 void ChatClient::handle(const Wire::Users &users)
 {
-    setUsers(users.names);
-    Q_EMIT usersListed(m_users);
+    ChatRoom *known = findRoom(orDefault(users.room));
+    const QString name = known ? known->name : orDefault(users.room);
+    if (known)
+        setUsers(*known, users.names);
+    Q_EMIT usersListed(users.names, name);
+}
+
+void ChatClient::handle(const Wire::RoomState &state)
+{
+    const QString key = Validation::roomKey(state.room);
+    const ChatRoom *known = room(state.room);
+    const bool wasIn = known != nullptr;
+    const qint64 since = m_enterSince.value(key, known ? known->lastMessageId : 0);
+    m_enterSince.remove(key);
+    m_pendingEnters.removeIf(
+        [&key](const QString &room) { return Validation::roomKey(room) == key; });
+    takeRoomState(state, since, wasIn && m_rejoin);
+}
+
+void ChatClient::handle(const Wire::Leave &leave)
+{
+    const QString key = Validation::roomKey(leave.room);
+    const ChatRoom *known = room(leave.room);
+    const QString name = known ? known->name : leave.room;
+    m_rooms.removeIf(
+        [&key](const ChatRoom &room) { return Validation::roomKey(room.name) == key; });
+    m_pendingEnters.removeIf(
+        [&key](const QString &room) { return Validation::roomKey(room) == key; });
+    m_catchUps.remove(key);
+    Q_EMIT roomLeft(name);
+}
+
+void ChatClient::handle(const Wire::RoomList &list)
+{
+    Q_EMIT roomsListed(list.rooms);
+}
+
+void ChatClient::handle(const Wire::Topic &topic)
+{
+    ChatRoom *known = findRoom(topic.room);
+    if (known) {
+        known->topic = topic.text;
+        known->topicBy = topic.by;
+    }
+    Q_EMIT topicChanged(known ? known->name : topic.room, topic.text, topic.by);
+}
+
+void ChatClient::handle(const Wire::History &history)
+{
+    const QString key = Validation::roomKey(history.room);
+    const auto request =
+        std::find_if(m_historyRequests.begin(), m_historyRequests.end(),
+                     [&key](const HistoryRequest &sent) { return sent.roomKey == key; });
+    const bool catchUp = request != m_historyRequests.end() && request->catchUp;
+    if (request != m_historyRequests.end())
+        m_historyRequests.erase(request);
+    ChatRoom *known = findRoom(history.room);
+    const QString name = known ? known->name : history.room;
+    QList<ChatMessage> messages;
+    for (ChatMessage message : history.messages) {
+        if (message.room.isEmpty())
+            message.room = name;
+        messages.append(message);
+    }
+    const auto pending = m_catchUps.find(key);
+    if (catchUp && pending != m_catchUps.end()) {
+        // Older than what came so far, so the pages go in front.
+        QList<ChatMessage> older;
+        for (const ChatMessage &message : std::as_const(messages)) {
+            if (pending->history.isEmpty() || message.id < pending->history.constFirst().id)
+                older.append(message);
+        }
+        pending->history = older + pending->history;
+        const bool reached = older.isEmpty() || !history.more
+            || older.constFirst().id <= pending->since || pending->pages >= MaxCatchUpPages;
+        if (reached)
+            finishCatchUp(key);
+        else
+            continueCatchUp(name);
+        return;
+    }
+    if (known) {
+        for (const ChatMessage &message : std::as_const(messages)) {
+            if (message.id > 0
+                && (known->oldestMessageId == 0 || message.id < known->oldestMessageId))
+                known->oldestMessageId = message.id;
+        }
+        known->hasOlderMessages = history.more;
+    }
+    Q_EMIT historyReceived(name, messages, history.more);
 }
 
 void ChatClient::handle(const Wire::Notice &notice)
@@ -710,10 +1155,27 @@ void ChatClient::handle(const Wire::Pong &pong)
         Q_EMIT wireEvent(WireEvent::roundTrip(m_lastRoundTripMs));
 }
 
-void ChatClient::setUsers(const QStringList &users)
+void ChatClient::setUsers(ChatRoom &known, const QStringList &users)
 {
-    m_users = users;
-    Q_EMIT usersChanged(m_users);
+    known.users = users;
+    const QString name = known.name;
+    Q_EMIT usersChanged(users, name);
+}
+
+// An error names no request; the one it answers is the oldest of its kind still open.
+void ChatClient::takeRequestError(const QString &code)
+{
+    if (code == Code::UnknownType || code == Code::NotInRoom || code == Code::BadField) {
+        if (!m_historyRequests.isEmpty() && m_historyRequests.constFirst().catchUp) {
+            const QString key = m_historyRequests.takeFirst().roomKey;
+            if (m_catchUps.contains(key))
+                finishCatchUp(key); // show what came; the server cannot page
+            return;
+        }
+    }
+    if ((code == Code::UnknownType || code == Code::InvalidRoom || code == Code::TooManyRooms)
+        && m_status == Status::Joined && !m_pendingEnters.isEmpty())
+        m_enterSince.remove(Validation::roomKey(m_pendingEnters.takeFirst()));
 }
 
 void ChatClient::handle(const Wire::Error &error)
@@ -730,6 +1192,7 @@ void ChatClient::handle(const Wire::Error &error)
         Q_EMIT nameRefused(error.text);
         return;
     }
+    takeRequestError(error.code);
     Q_EMIT errorReceived(error.code, error.text);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "chatmessage.h"
+#include "chatroom.h"
 #include "jsonframedecoder.h"
 #include "sendresult.h"
 #include "wire.h"
@@ -9,6 +10,7 @@
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
@@ -23,7 +25,7 @@ class TokenBucket;
 
 // One user's session with a PyNet Chat server, shared by the console and the
 // desktop client: connect, join, send, receive, keep the connection alive and
-// come back after it drops.
+// come back after it drops, in every room it entered.
 //
 // Against our server the session speaks the richer protocol (welcome, presence,
 // user list, private messages, ping). Against a server written literally from the
@@ -35,6 +37,12 @@ class TokenBucket;
 // may be sent now and what waits (send*() say which, with a reason), the lines
 // held until the join (MaxQueuedSends), the pace of sends (setSendRate), what a
 // reconnect re-does, and which history messages were delivered already.
+//
+// Rooms: after a join the session is in Protocol::DefaultRoom; enterRoom()
+// adds others (ChatRoom holds what is known of each). A reconnect enters each
+// again with the last id it saw there and fetches what was missed, paging back
+// with history requests when the answer does not hold it all, so that every
+// missed message is delivered once, in order, before that room's roomEntered().
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -70,6 +78,7 @@ public:
         Kind kind = Kind::Chat;
         QString to; // Private: the recipient
         QString text;
+        QString room; // Chat, Action: the room, as the server spells it once entered
     };
 
     // Lines held while connecting, joining or reconnecting (and while the send
@@ -116,11 +125,32 @@ public:
     // (messageSent), or is given up (sendFailed): /me and private lines when
     // the server turns out to speak only the seed protocol, everything when the
     // session ends. Actions and private lines need a server that speaks ours.
+    // Without a room: Protocol::DefaultRoom. A line for a room the session is
+    // neither in nor entering is refused (NotConnected: "you are not in #x").
     SendResult sendChat(const QString &text);
+    SendResult sendChat(const QString &room, const QString &text);
     SendResult sendAction(const QString &text);
+    SendResult sendAction(const QString &room, const QString &text);
     SendResult sendPrivate(const QString &to, const QString &text);
-    // Asks for the user list (usersListed() answers). Not queued: needs Joined.
+    // Asks for a room's user list (usersListed() answers). Not queued: needs Joined.
     SendResult requestUsers();
+    SendResult requestUsers(const QString &room);
+
+    // Enters room, creating it on the server when needed; roomEntered() follows.
+    // Before the join it waits (Queued) and is sent first once joined. Entering
+    // a room the session is in already sends nothing (Sent, id 0).
+    SendResult enterRoom(const QString &room);
+    // Leaves room; roomLeft() follows. Needs Joined.
+    SendResult leaveRoom(const QString &room);
+    // Asks for the server's rooms; roomsListed() answers. Needs Joined.
+    SendResult requestRooms();
+    // Sets a room's topic; every member, us too, gets topicChanged(). Needs Joined.
+    SendResult setTopic(const QString &room, const QString &text);
+    // Asks for up to limit (0: the server's default) messages of room older than
+    // before (0: the newest); historyReceived() answers. Needs Joined.
+    SendResult requestHistory(const QString &room, qint64 before, int limit = 0);
+    // The same, before the oldest message delivered in room so far (scrolling up).
+    SendResult requestOlderHistory(const QString &room, int limit = 0);
     // Measures the round trip now: sends a ping, whose pong sets
     // lastRoundTripMs() (and is a RoundTrip wireEvent()). Needs Joined and a
     // server that speaks our protocol; keep-alive pings measure it too.
@@ -142,7 +172,19 @@ public:
     bool serverSpeaksRichProtocol() const { return m_welcomed; }
     QString serverName() const { return m_serverName; }
     QString serverVersion() const { return m_serverVersion; }
-    QStringList users() const { return m_users; } // online users, self included
+    // Online users of the default room, self included.
+    QStringList users() const { return users(Protocol::DefaultRoom); }
+    QStringList users(const QString &room) const;
+    // The rooms the session is in, in the order they were entered (the default
+    // room first); empty before the first join. Rooms being re-entered after a
+    // reconnect stay listed.
+    QList<ChatRoom> rooms() const { return m_rooms; }
+    // The room of that name (case-insensitively), or null when not in it.
+    const ChatRoom *room(const QString &name) const;
+    bool isInRoom(const QString &name) const { return room(name) != nullptr; }
+    // An enter was sent or waits to be, and not yet answered.
+    bool isEntering(const QString &room) const;
+    // The newest message id seen in any room.
     qint64 lastMessageId() const { return m_lastMessageId; }
     bool hasPendingWrites() const; // queued or unwritten bytes remain
     double lastRoundTripMs() const { return m_lastRoundTripMs; } // ping to pong; -1 before one
@@ -153,21 +195,34 @@ Q_SIGNALS:
     // messageReceived(..., true): everything is in when this arrives. Queued
     // lines go out right after. afterReconnect: this is a rejoin (isRejoin()).
     void joined(bool afterReconnect);
-    // A chat message for the room or for us. fromHistory: sent in the welcome
-    // (recent history on a first join, missed messages on a rejoin), before
-    // joined(). History never repeats what this session delivered (by id, in
-    // one server run) nor own lines it sent before a drop.
+    // A chat message for a room (message.room, never empty: a seed server's
+    // lines are the default room's) or for us. fromHistory: the recent history
+    // of a welcome or room answer (missed messages on a rejoin), before its
+    // roomEntered() and, for the welcome, before joined(). History never
+    // repeats what this session delivered (by id, in one server run) nor own
+    // lines it sent before a drop.
     void messageReceived(const ChatMessage &message, bool fromHistory);
+    // The session is in room now; its history came just before. Also for the
+    // default room on every welcome (before joined()), and after a reconnect
+    // for each room entered again (afterReconnect).
+    void roomEntered(const ChatRoom &room, bool afterReconnect);
+    void roomLeft(const QString &room);
+    void roomsListed(const QList<Wire::RoomList::Entry> &rooms);
+    // by: who set it; empty when the server did not say.
+    void topicChanged(const QString &room, const QString &text, const QString &by);
+    // The answer to requestHistory(): older messages, oldest first; more: older ones exist.
+    void historyReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
     // A line went to the connection: at once (SendResult::Sent) or from the
     // queue. The protocol has no receipt, so this is as confirmed as it gets.
     void messageSent(const ChatClient::Outgoing &message);
     // A queued line will not be sent; result.reason says why.
     void sendFailed(const ChatClient::Outgoing &message, const SendResult &result);
-    void userJoined(const QString &name);
-    void userLeft(const QString &name);
-    void usersChanged(const QStringList &users);
+    // Presence and member lists, each for one room (the last argument).
+    void userJoined(const QString &name, const QString &room);
+    void userLeft(const QString &name, const QString &room);
+    void usersChanged(const QStringList &users, const QString &room);
     // The server's answer to requestUsers().
-    void usersListed(const QStringList &users);
+    void usersListed(const QStringList &users, const QString &room);
     void noticeReceived(const QString &text);
     // An error the server reported, or a protocol violation by the server
     // (codes as in docs/PROTOCOL.md). Not fatal by itself.
@@ -205,7 +260,26 @@ private:
     void handle(const Wire::Users &users);
     void handle(const Wire::Ping &ping);
     void handle(const Wire::Pong &pong);
-    void deliverHistory(const Wire::Welcome &welcome);
+    void handle(const Wire::RoomState &state);
+    void handle(const Wire::Leave &leave);
+    void handle(const Wire::RoomList &list);
+    void handle(const Wire::Topic &topic);
+    void handle(const Wire::History &history);
+    ChatRoom *findRoom(const QString &name);
+    ChatRoom &updateRoom(const Wire::RoomState &state);
+    void takeRun(const QString &run);
+    void takeRequestError(const QString &code);
+    void finishCatchUp(const QString &key);
+    void takeRoomState(const Wire::RoomState &state, qint64 since, bool afterReconnect);
+    void finishEnter(const QString &room, const QList<ChatMessage> &history, bool afterReconnect);
+    void deliverHistory(const QString &room, const QList<ChatMessage> &history);
+    void deliverLive(const ChatMessage &message);
+    void continueCatchUp(const QString &room);
+    void sendEnter(const QString &room);
+    void sendPendingEnters();
+    void failPendingEnters(const QString &reason);
+    void sendHistoryRequest(const QString &room, qint64 before, int limit, bool catchUp);
+    SendResult needsRoomsSupport() const;
     void becomeJoined(const Dialect &dialect);
     bool serverCarries(const Outgoing &message) const;
     void reportConnectionError(ConnectionError error, const QString &text);
@@ -227,7 +301,7 @@ private:
             Q_EMIT wireEvent(WireEvent::timeline(text()));
     }
     void onKeepAliveTick();
-    void setUsers(const QStringList &users);
+    void setUsers(ChatRoom &room, const QStringList &users);
 
     QTcpSocket *m_socket;
     JsonFrameDecoder m_decoder;
@@ -250,7 +324,25 @@ private:
     QString m_serverVersion;
     QString m_sessionToken;
     QString m_serverRun; // which server run m_lastMessageId counts in
-    QStringList m_users;
+    QList<ChatRoom> m_rooms; // in the order entered
+    QStringList m_pendingEnters; // enters to send once joined, or sent and unanswered
+    QHash<QString, qint64> m_enterSince; // by roomKey: the since an unanswered enter carried
+    // A room whose answer missed messages: what came so far, until the pages reach since.
+    struct CatchUp
+    {
+        qint64 since = 0;
+        bool afterReconnect = false;
+        int pages = 0;
+        QList<ChatMessage> history; // oldest first
+        QList<ChatMessage> live; // arrived meanwhile, delivered after history
+    };
+    QHash<QString, CatchUp> m_catchUps; // by roomKey
+    struct HistoryRequest
+    {
+        QString roomKey;
+        bool catchUp = false;
+    };
+    QList<HistoryRequest> m_historyRequests; // sent, in order; the server answers in order
     QList<QByteArray> m_sendQueue; // bytes spaced out for a seed server
     QList<Outgoing> m_outgoing; // lines waiting for the join or the send rate
     // Own room lines sent since the last welcome: the server does not echo

@@ -62,6 +62,27 @@ static ChatCommand parseQuery(const QString &arguments, const QStringList &known
     return command;
 }
 
+// "dev" is taken for "#dev", as irssi users type it either way.
+static QString roomArgument(const QString &argument)
+{
+    if (argument.isEmpty() || argument.startsWith(u'#'))
+        return argument;
+    return u'#' + argument;
+}
+
+static ChatCommand withNumber(ChatCommand::Kind kind, const QString &arguments, bool required,
+                              const QString &usage)
+{
+    ChatCommand command = withText(kind, {});
+    if (arguments.isEmpty() && !required)
+        return command;
+    bool ok = false;
+    command.number = arguments.toInt(&ok);
+    if (!ok || command.number < 1)
+        return invalid(usage);
+    return command;
+}
+
 ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUsers)
 {
     const QString trimmed = line.trimmed();
@@ -89,6 +110,24 @@ ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUser
             return invalid(QStringLiteral("Usage: /me TEXT"));
         return withText(Kind::Action, arguments);
     }
+    if (name == u"join" || name == u"j") {
+        if (arguments.isEmpty() || arguments.contains(u' '))
+            return invalid(QStringLiteral("Usage: /join #ROOM"));
+        return withText(Kind::Join, {}, roomArgument(arguments));
+    }
+    if (name == u"part" || name == u"leave") {
+        if (arguments.contains(u' '))
+            return invalid(QStringLiteral("Usage: /part [#ROOM]"));
+        return withText(Kind::Part, {}, roomArgument(arguments));
+    }
+    if (name == u"rooms" || name == u"list")
+        return withText(Kind::Rooms, {});
+    if (name == u"topic")
+        return withText(Kind::Topic, arguments);
+    if (name == u"history")
+        return withNumber(Kind::History, arguments, false, QStringLiteral("Usage: /history [N]"));
+    if (name == u"window" || name == u"win")
+        return withNumber(Kind::Window, arguments, true, QStringLiteral("Usage: /window N"));
     if (name == u"msg")
         return parsePrivate(arguments, knownUsers);
     if (name == u"query")
@@ -101,7 +140,13 @@ QStringList ChatCommand::helpLines()
 {
     return {
         QStringLiteral("/help              this list"),
-        QStringLiteral("/who               who is online"),
+        QStringLiteral("/who               who is in the current room"),
+        QStringLiteral("/join #ROOM        enter a room (created when new); it becomes current"),
+        QStringLiteral("/part [#ROOM]      leave a room, the current one without a name"),
+        QStringLiteral("/rooms             the rooms on the server, with topics and sizes"),
+        QStringLiteral("/topic [TEXT]      show the current room's topic, or set it"),
+        QStringLiteral("/history [N]       N older messages of the current room"),
+        QStringLiteral("/window N          switch to the Nth room you joined"),
         QStringLiteral("/msg NAME TEXT     a private message to NAME; you stay where you are"),
         QStringLiteral("/query NAME [TEXT] talk privately with NAME (a tab of its own here)"),
         QStringLiteral("/me TEXT           an action: \"* you TEXT\""),

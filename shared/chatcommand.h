@@ -15,14 +15,21 @@ struct ChatCommand
         Private, // /msg NAME TEXT: sends, and leaves you where you are
         Query, // /query NAME [TEXT]: opens the conversation with NAME (and sends TEXT)
         Who, // /who
+        Join, // /join #ROOM: enters it and makes it the current room
+        Part, // /part [#ROOM]: leaves it, or the current room
+        Rooms, // /rooms: the server's rooms with topics and sizes
+        Topic, // /topic [TEXT]: shows the current room's topic, or sets it
+        History, // /history [N]: older messages of the current room
+        Window, // /window N: the Nth room joined becomes the current one
         Help, // /help
         Quit, // /quit, or "quit" alone as in the seed's client
         Invalid, // a known command used wrongly, or an unknown one: see error
     };
 
     Kind kind = Kind::None;
-    QString target; // Private, Query: the other person
-    QString text; // Chat, Action, Private, Query: the text to send (may be empty for Query)
+    QString target; // Private, Query: the other person; Join, Part: the room (Part: may be empty)
+    QString text; // Chat, Action, Private, Query, Topic: the text (may be empty for Query, Topic)
+    int number = 0; // History: how many (0: the server's default); Window: which, from 1
     QString error; // Invalid: what to tell the user
 
     // Parses one input line. knownUsers lets "/msg Ann Lee hello" find a name with

@@ -62,16 +62,16 @@ void TestCliInteractive::typedTextSurvivesAnIncomingMessage()
 
     PtyProcess cli;
     QVERIFY(cli.start(cliArguments(server.port(), u"Alice"_s)));
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice> "; }), qPrintable(cli.text()));
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> "; }), qPrintable(cli.text()));
     cli.write("half typed");
-    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice> half typed"; }));
+    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> half typed"; }));
 
     bob.sendObject(Protocol::chat(u"hello from bob"_s));
     QVERIFY2(cli.waitFor(
                  [&] { return hasLineMatching(cli, u"^\\d\\d:\\d\\d <Bob> hello from bob$"_s); }),
              qPrintable(cli.text()));
     // The message went above; the prompt and the half-typed text are back below it.
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice> half typed"; }),
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> half typed"; }),
              qPrintable(cli.currentLine()));
 
     // Editing still works where the cursor was: left twice, insert.
@@ -95,7 +95,7 @@ void TestCliInteractive::commands()
     QVERIFY(bob.joinAs(server.port(), u"Bob"_s));
     PtyProcess cli;
     QVERIFY(cli.start(cliArguments(server.port(), u"Alice"_s)));
-    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice> "; }));
+    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> "; }));
 
     cli.write("/who\r");
     QVERIFY2(cli.waitFor([&] { return cli.text().contains(u"Online (2): Alice, Bob"_s); }),
@@ -119,7 +119,7 @@ void TestCliInteractive::commands()
     QVERIFY(!bob.receivesWithin(u"message"_s, 200)); // neither became a chat message
 
     // The entered line is replaced by the echo; the prompt stays usable.
-    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice> "; }));
+    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> "; }));
     // A message that mentions us stands out; a word that merely contains the name does not.
     bob.sendObject(Protocol::chat(u"malice aforethought"_s));
     bob.sendObject(Protocol::chat(u"hey alice, look"_s));
@@ -150,7 +150,7 @@ void TestCliInteractive::asksAgainWhenTheNameIsRefused()
              qPrintable(cli.text()));
     QCOMPARE(cli.currentLine(), u"Choose another name: "_s);
     cli.write("Carol\r");
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Carol> "; }), qPrintable(cli.text()));
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Carol #general> "; }), qPrintable(cli.text()));
 
     const QJsonObject presence = bob.waitFor(u"presence"_s);
     QCOMPARE(presence.value(u"name"_s).toString(), u"Carol"_s);
@@ -215,7 +215,7 @@ void TestCliInteractive::namesInStableColoursUnlessNoColor()
 
     PtyProcess plain;
     QVERIFY(plain.start(cliArguments(server.port(), u"Dora"_s), { u"NO_COLOR=1"_s }));
-    QVERIFY(plain.waitFor([&] { return plain.currentLine() == u"Dora> "; }));
+    QVERIFY(plain.waitFor([&] { return plain.currentLine() == u"Dora #general> "; }));
     bob.sendObject(Protocol::chat(u"no colour"_s));
     QVERIFY(plain.waitForOutput("no colour"));
     static const QRegularExpression anyColour(u"\x1b\\[[0-9;]*(3[0-7]|9[0-7])m"_s);
@@ -233,7 +233,7 @@ void TestCliInteractive::whoOnTheSeedServerSaysItIsNotSupported()
     PtyProcess cli;
     QVERIFY(cli.start(cliArguments(seed.port(), u"Alice"_s)));
     QVERIFY(seed.waitForLine(u"joined Alice"_s));
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice> "; }, 8000),
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> "; }, 8000),
              qPrintable(cli.text()));
     cli.write("/who\r");
     QVERIFY2(cli.waitFor([&] { return cli.text().contains(u"does not support /who"_s); }),

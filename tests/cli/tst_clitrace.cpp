@@ -122,16 +122,16 @@ void TestCliTrace::traceStaysAboveThePrompt()
     PtyProcess cli;
     QVERIFY(cli.start(cliArguments(server.port(), u"Alice"_s)));
     QVERIFY2(cli.waitForOutput(" B welcome {"), qPrintable(cli.text()));
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice> "_s; }),
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> "_s; }),
              qPrintable(cli.text()));
     cli.write("half typed");
-    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice> half typed"_s; }));
+    QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> half typed"_s; }));
 
     // A frame arrives while the user types: its trace goes above, the input stays.
     const qsizetype before = cli.output().size();
     bob.sendObject(Protocol::chat(u"from bob"_s));
     QVERIFY2(cli.waitForOutput(" B message {", 5000, before), qPrintable(cli.text()));
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice> half typed"_s; }),
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> half typed"_s; }),
              qPrintable(cli.currentLine()));
 
     cli.write("\x15\x04"); // clear the line, then Ctrl-D leaves

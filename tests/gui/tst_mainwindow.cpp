@@ -485,7 +485,7 @@ void TestMainWindow::unreadCountAndAttentionWhileInactive()
                      { QStringLiteral("data"), QStringLiteral("alice, look at this") } });
     QTRY_COMPARE(attention.size(), 1);
     QVERIFY(attention.at(0).at(0).toString().contains(QStringLiteral("Bob")));
-    QCOMPARE(m_window->tabs()->tabText(0), QStringLiteral("Room (2)"));
+    QCOMPARE(m_window->tabs()->tabText(0), QStringLiteral("#general (2)"));
     QCOMPARE(m_window->room()->entries().constLast().mention, true);
     QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("(2) ")));
 
@@ -498,7 +498,7 @@ void TestMainWindow::unreadCountAndAttentionWhileInactive()
     m_window->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
     // Coming back reads what is on screen, the room; the private message waits in its tab.
-    QTRY_COMPARE(m_window->tabs()->tabText(0), QStringLiteral("Room"));
+    QTRY_COMPARE(m_window->tabs()->tabText(0), QStringLiteral("#general"));
     QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("(1) ")));
 }
 

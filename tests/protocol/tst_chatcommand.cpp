@@ -13,6 +13,7 @@ private Q_SLOTS:
     void parse_data();
     void parse();
     void helpListsOnlyKnownCommands();
+    void numbers();
 };
 
 void TestChatCommand::parse_data()
@@ -119,6 +120,32 @@ void TestChatCommand::parse_data()
         << QStringLiteral("/msg Ann Lee") << online << Kind::Invalid << QString() << QString()
         << msgUsage;
 
+    QTest::newRow("/join") << QStringLiteral("/join #dev") << none << Kind::Join
+                           << QStringLiteral("#dev") << QString() << QString();
+    QTest::newRow("/join without #") << QStringLiteral("/j dev") << none << Kind::Join
+                                     << QStringLiteral("#dev") << QString() << QString();
+    QTest::newRow("/join two rooms")
+        << QStringLiteral("/join #a #b") << none << Kind::Invalid << QString() << QString()
+        << QStringLiteral("Usage: /join #ROOM");
+    QTest::newRow("/join nothing") << QStringLiteral("/join") << none << Kind::Invalid << QString()
+                                   << QString() << QStringLiteral("Usage: /join");
+    QTest::newRow("/part current")
+        << QStringLiteral("/part") << none << Kind::Part << QString() << QString() << QString();
+    QTest::newRow("/part named") << QStringLiteral("/part #Dev") << none << Kind::Part
+                                 << QStringLiteral("#Dev") << QString() << QString();
+    QTest::newRow("/rooms") << QStringLiteral("/rooms") << none << Kind::Rooms << QString()
+                            << QString() << QString();
+    QTest::newRow("/topic shown") << QStringLiteral("/topic") << none << Kind::Topic << QString()
+                                  << QString() << QString();
+    QTest::newRow("/topic set") << QStringLiteral("/topic Release on Friday") << none << Kind::Topic
+                                << QString() << QStringLiteral("Release on Friday") << QString();
+    QTest::newRow("/window without a number")
+        << QStringLiteral("/window") << none << Kind::Invalid << QString() << QString()
+        << QStringLiteral("Usage: /window N");
+    QTest::newRow("/history not a number")
+        << QStringLiteral("/history lots") << none << Kind::Invalid << QString() << QString()
+        << QStringLiteral("Usage: /history [N]");
+
     QTest::newRow("unknown command")
         << QStringLiteral("/dance wildly") << none << Kind::Invalid << QString() << QString()
         << QStringLiteral("Unknown command /dance");
@@ -155,6 +182,15 @@ void TestChatCommand::helpListsOnlyKnownCommands()
         const ChatCommand parsed = ChatCommand::parse(command);
         QVERIFY2(!parsed.error.startsWith(QStringLiteral("Unknown")), qPrintable(line));
     }
+}
+
+void TestChatCommand::numbers()
+{
+    QCOMPARE(ChatCommand::parse(QStringLiteral("/window 2")).number, 2);
+    QCOMPARE(ChatCommand::parse(QStringLiteral("/win 10")).kind, Kind::Window);
+    QCOMPARE(ChatCommand::parse(QStringLiteral("/history 50")).number, 50);
+    QCOMPARE(ChatCommand::parse(QStringLiteral("/history")).number, 0);
+    QCOMPARE(ChatCommand::parse(QStringLiteral("/window 0")).kind, Kind::Invalid);
 }
 
 QTEST_GUILESS_MAIN(TestChatCommand)
