@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "storage.h"
 
+#include "happensbefore.h"
 #include "trace.h"
 
 #include "messagestore.h"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <future>
 #include <mutex>
 
 namespace {
@@ -64,7 +66,13 @@ public Q_SLOTS:
 
 private:
     void process(std::deque<Item> *batch);
-    void store(QList<MessageStore::Write> *writes, QList<Committed> *committed);
+    // A step of Storage::then(), to run once the writes before it are done.
+    struct Step
+    {
+        qsizetype after = 0; // how many of the batch's writes come before it
+        std::function<void()> run;
+    };
+    void store(QList<MessageStore::Write> *writes, QList<Committed> *committed, QList<Step> *steps);
     void keep(QList<MessageStore::Write> *writes);
     void trimBacklog();
     void lost(const QString &error);
@@ -191,10 +199,10 @@ void Storage::Worker::process(std::deque<Item> *batch)
 {
     QList<MessageStore::Write> writes;
     QList<Committed> committed;
+    QList<Step> steps; // in the same commit as the writes around them, run in order
     for (Item &item : *batch) {
         if (item.then) {
-            store(&writes, &committed); // it runs after everything queued before it
-            item.then();
+            steps.append({ writes.size(), std::move(item.then) });
             continue;
         }
         if (!item.isHistory) {
@@ -203,7 +211,7 @@ void Storage::Worker::process(std::deque<Item> *batch)
             continue;
         }
         // A page sees every write queued before it.
-        store(&writes, &committed);
+        store(&writes, &committed, &steps);
         QList<ChatMessage> messages;
         bool more = false;
         QString error;
@@ -213,13 +221,22 @@ void Storage::Worker::process(std::deque<Item> *batch)
         if (item.page)
             item.page(messages, more);
     }
-    store(&writes, &committed);
+    store(&writes, &committed, &steps);
 }
 
-void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed> *committed)
+void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed> *committed,
+                            QList<Step> *steps)
 {
-    if (writes->isEmpty())
+    qsizetype step = 0;
+    const auto runStepsUpTo = [steps, &step](qsizetype done) {
+        for (; step < steps->size() && steps->at(step).after <= done; ++step)
+            steps->at(step).run();
+    };
+    if (writes->isEmpty()) {
+        runStepsUpTo(0);
+        steps->clear();
         return;
+    }
     QString error;
     QElapsedTimer timer;
     timer.start();
@@ -234,6 +251,7 @@ void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed>
     }
     // In id order, after the commit (or once kept in the backlog).
     for (qsizetype i = 0; i < writes->size(); ++i) {
+        runStepsUpTo(i);
         const MessageStore::Write &write = writes->at(i);
         if (write.kind == MessageStore::Write::Kind::Room)
             m_rooms.insert(write.key);
@@ -243,8 +261,10 @@ void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed>
         if (committed->at(i))
             committed->at(i)(write.message);
     }
+    runStepsUpTo(writes->size());
     writes->clear();
     committed->clear();
+    steps->clear();
 }
 
 void Storage::Worker::keep(QList<MessageStore::Write> *writes)
@@ -413,6 +433,7 @@ void Storage::Worker::shutdown()
                        .arg(error);
     }
     m_store.reset();
+    thread()->quit(); // after this call returns to the loop
 }
 
 Storage::Storage() = default;
@@ -424,16 +445,27 @@ std::unique_ptr<Storage> Storage::open(const Settings &settings, Loaded *loaded,
     storage->m_thread->setObjectName(QStringLiteral("storage"));
     storage->m_worker = new Worker(settings);
     storage->m_worker->moveToThread(storage->m_thread.get());
-    storage->m_thread->start();
-    bool ok = false;
     Worker *worker = storage->m_worker;
-    QMetaObject::invokeMethod(
-        worker,
-        [&] {
+    QThread *thread = storage->m_thread.get();
+    // Its last work happens before ~Storage deletes what it used (see happensbefore.h).
+    QObject::connect(
+        thread, &QThread::finished, thread, [thread] { HappensBefore::publish(thread); },
+        Qt::DirectConnection);
+    // Opened as the thread starts, with what it needs set before: unlike a
+    // queued call, the thread's start and the promise are hand-offs that
+    // ThreadSanitizer sees.
+    std::promise<bool> opened;
+    std::future<bool> result = opened.get_future();
+    const QMetaObject::Connection onStart = QObject::connect(
+        thread, &QThread::started, worker,
+        [worker, loaded, error, &opened] {
             Trace::nameThisThread("storage"); // in ps -L, top -H and the trace
-            ok = worker->open(loaded, error);
+            opened.set_value(worker->open(loaded, error));
         },
-        Qt::BlockingQueuedConnection);
+        Qt::DirectConnection);
+    thread->start();
+    const bool ok = result.get();
+    QObject::disconnect(onStart);
     if (!ok)
         return nullptr;
     return storage;
@@ -441,10 +473,13 @@ std::unique_ptr<Storage> Storage::open(const Settings &settings, Loaded *loaded,
 
 Storage::~Storage()
 {
-    if (m_worker)
-        QMetaObject::invokeMethod(m_worker, "shutdown", Qt::BlockingQueuedConnection);
-    m_thread->quit();
+    if (!m_worker)
+        return;
+    // The worker ends its own thread: a quit() from here would wake a loop
+    // that may be closing its wake-up descriptor.
+    QMetaObject::invokeMethod(m_worker, "shutdown", Qt::BlockingQueuedConnection);
     m_thread->wait();
+    HappensBefore::receive(m_thread.get());
     delete m_worker;
 }
 
