@@ -8,6 +8,7 @@
 #include "trace.h"
 #include "wire.h"
 
+#include <QRandomGenerator>
 #include <QThread>
 
 #include <sys/socket.h>
@@ -18,22 +19,31 @@ constexpr int ShutdownDeadlineMs = 1500; // then threads are stopped without wai
 constexpr int IdleSweepMs = 100; // how often a quiet server checks whether it became busy
 } // namespace
 
-static Hub::Settings hubSettings(const ServerConfig &config)
+static Hub::Settings hubSettings(const ServerConfig &config, const Storage *storage,
+                                 const Storage::Loaded &loaded)
 {
     Hub::Settings settings;
     settings.serverName = config.serverName;
-    settings.historySize = config.historySize;
-    settings.welcomeHistoryBytes =
-        config.maxUnsentBytes / 2; // a welcome must not get its reader dropped
-    settings.presenceLimit = config.presenceLimit;
-    settings.logRetainBytes = config.maxUnsentBytes;
-    settings.coalesceAbove = config.coalesceAbove;
-    settings.coalesceInterval = std::chrono::milliseconds(config.coalesceMs);
+    settings.room.historySize = config.historySize;
+    // An answer with history must not get its reader dropped.
+    settings.room.answerHistoryBytes = config.maxUnsentBytes / 2;
+    settings.room.presenceLimit = config.presenceLimit;
+    settings.room.logRetainBytes = config.maxUnsentBytes;
+    settings.room.coalesceAbove = config.coalesceAbove;
+    settings.room.coalesceInterval = std::chrono::milliseconds(config.coalesceMs);
+    settings.maxRooms = config.maxRooms;
+    settings.maxRoomsPerClient = config.maxRoomsPerClient;
+    // Stored ids count in the database; without one, ids start again each run.
+    settings.run =
+        storage ? loaded.identity : QString::number(QRandomGenerator::system()->generate64(), 16);
     return settings;
 }
 
-ChatServer::ChatServer(const ServerConfig &config, QObject *parent)
-    : QTcpServer(parent), m_config(config), m_hub(hubSettings(config))
+ChatServer::ChatServer(const ServerConfig &config, Storage *storage, const Storage::Loaded &loaded,
+                       QObject *parent)
+    : QTcpServer(parent)
+    , m_config(config)
+    , m_hub(hubSettings(config, storage, loaded), storage, loaded.rooms)
 {
     m_shutdownDeadline.setSingleShot(true);
     connect(&m_shutdownDeadline, &QTimer::timeout, this, &ChatServer::stopRemainingThreads);

@@ -18,7 +18,9 @@ class ChatServer : public QTcpServer
 {
     Q_OBJECT
 public:
-    explicit ChatServer(const ServerConfig &config, QObject *parent = nullptr);
+    // storage may be null (--database none); loaded is what it held at start.
+    ChatServer(const ServerConfig &config, Storage *storage, const Storage::Loaded &loaded,
+               QObject *parent = nullptr);
     ~ChatServer() override;
 
     bool start(QString *error);

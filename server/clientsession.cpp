@@ -156,18 +156,19 @@ void ClientSession::handle(const Wire::Join &join)
     request.resumeToken = join.resume;
     request.outbox = m_transport->outbox();
     request.connection = this;
-    const Hub::JoinResult result = m_hub->join(request);
-    if (!result.errorCode.isEmpty()) {
+    const Hub::Result result = m_hub->join(request);
+    if (!result.ok()) {
         refuseJoin(request.name, result);
         return;
     }
     m_name = request.name;
     m_dialect = request.dialect;
+    m_rooms.insert(result.room->key(), result.room);
     onJoined(join);
 }
 
 // Logged, so that a join the client never follows up is not a silent one.
-void ClientSession::refuseJoin(const QString &name, const Hub::JoinResult &result)
+void ClientSession::refuseJoin(const QString &name, const Hub::Result &result)
 {
     qCInfo(lcConnection).noquote()
         << m_transport->peer() << "join as" << name << "refused:" << result.errorCode;
@@ -209,8 +210,11 @@ bool ClientSession::acceptLine(const QString &text)
 
 void ClientSession::handle(const Wire::Chat &chat)
 {
-    if (acceptLine(chat.text))
-        m_hub->broadcastChat(m_name, m_transport->outbox().get(), chat.text, chat.action);
+    if (!acceptLine(chat.text))
+        return;
+    // Never relayed to a room the sender is not in.
+    if (const std::shared_ptr<Room> room = joinedRoom(chat.room))
+        m_hub->chat(room, m_name, m_transport->outbox(), chat.text, chat.action);
 }
 
 void ClientSession::handle(const Wire::PrivateChat &chat)
@@ -222,36 +226,85 @@ void ClientSession::handle(const Wire::PrivateChat &chat)
                   QStringLiteral("Nobody called \"%1\" is online.").arg(chat.to.left(64)));
 }
 
-void ClientSession::handle(const Wire::UsersRequest &)
+void ClientSession::handle(const Wire::UsersRequest &request)
 {
-    if (requireJoined())
-        send(Wire::encode(m_hub->users()));
+    if (const std::shared_ptr<Room> room = joinedRoom(request.room))
+        send(Wire::encode(room->users()));
 }
 
-// Rooms are not served yet: these are unknown types, as before.
-void ClientSession::handle(const Wire::Enter &)
+std::shared_ptr<Room> ClientSession::joinedRoom(const QString &name)
 {
-    sendUnknownType(Wire::Enter::Type);
+    if (!requireJoined())
+        return {};
+    const QString room = name.isEmpty() ? QString(DefaultRoom) : Validation::normalizedName(name);
+    const std::shared_ptr<Room> joined = m_rooms.value(Validation::roomKey(room));
+    if (!joined)
+        sendError(Code::NotInRoom, QStringLiteral("You are not in %1.").arg(room.left(64)));
+    return joined;
 }
 
-void ClientSession::handle(const Wire::Leave &)
+void ClientSession::handle(const Wire::Enter &enter)
 {
-    sendUnknownType(Wire::Leave::Type);
+    if (!requireJoined())
+        return;
+    if (!m_dialect->carries(Wire::RoomState::Type)) {
+        sendUnknownType(Wire::Enter::Type); // the seed's protocol has one room
+        return;
+    }
+    const QString name = Validation::normalizedName(enter.room);
+    QString reason;
+    if (!Validation::isValidRoomName(name, &reason)) {
+        sendError(Code::InvalidRoom, reason);
+        return;
+    }
+    const Hub::Result result = m_hub->enter(m_name, m_transport->outbox().get(), name, enter.since);
+    if (!result.ok()) {
+        sendError(result.errorCode, result.errorText);
+        return;
+    }
+    m_rooms.insert(result.room->key(), result.room);
+}
+
+void ClientSession::handle(const Wire::Leave &leave)
+{
+    const std::shared_ptr<Room> room = joinedRoom(leave.room);
+    if (!room)
+        return;
+    m_rooms.remove(room->key());
+    m_hub->leaveRoom(m_name, m_transport->outbox().get(), room);
+    send(Wire::encode(Wire::Leave { room->name() }));
 }
 
 void ClientSession::handle(const Wire::RoomsRequest &)
 {
-    sendUnknownType(Wire::RoomsRequest::Type);
+    if (requireJoined())
+        send(Wire::encode(m_hub->rooms()));
 }
 
-void ClientSession::handle(const Wire::Topic &)
+void ClientSession::handle(const Wire::Topic &topic)
 {
-    sendUnknownType(Wire::Topic::Type);
+    const std::shared_ptr<Room> room = joinedRoom(topic.room);
+    if (!room)
+        return;
+    QString reason;
+    // An empty topic clears it.
+    if (!topic.text.isEmpty()
+        && !Validation::isValidText(topic.text, m_config->maxTopicLength, &reason)) {
+        sendError(Code::InvalidText, reason);
+        return;
+    }
+    m_hub->setTopic(room, m_name, topic.text);
 }
 
-void ClientSession::handle(const Wire::HistoryRequest &)
+void ClientSession::handle(const Wire::HistoryRequest &request)
 {
-    sendUnknownType(Wire::HistoryRequest::Type);
+    constexpr int DefaultPage = 50;
+    const std::shared_ptr<Room> room = joinedRoom(request.room);
+    if (!room)
+        return;
+    const int limit =
+        qMin(request.limit > 0 ? request.limit : DefaultPage, m_config->historyPageLimit);
+    m_hub->history(room, m_transport->outbox(), request.before, limit);
 }
 
 void ClientSession::send(const QByteArray &bytes)
@@ -346,6 +399,7 @@ void ClientSession::leaveRoom()
     if (m_state != State::Joined)
         return;
     m_hub->leave(m_name, m_transport->outbox().get());
+    m_rooms.clear();
     qCInfo(lcConnection).noquote() << m_transport->peer() << m_name << "left";
 }
 

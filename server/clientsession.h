@@ -9,6 +9,7 @@
 
 #include <QBasicTimer>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QLatin1StringView>
 
 #include <memory>
@@ -57,10 +58,13 @@ private:
     void handle(const Wire::Ping &ping);
     void handle(const Wire::Pong &pong);
     bool requireJoined();
+    // The room a request names (empty: #general) if the client is in it;
+    // otherwise sends why not and returns null.
+    std::shared_ptr<Room> joinedRoom(const QString &name);
     bool acceptLine(const QString &text);
     void onJoined(const Wire::Join &join);
     void sendUnknownType(const QString &type);
-    void refuseJoin(const QString &name, const Hub::JoinResult &result);
+    void refuseJoin(const QString &name, const Hub::Result &result);
     void sendAlreadyJoined();
     void send(const QByteArray &bytes);
     void sendError(QLatin1StringView code, const QString &text);
@@ -77,6 +81,9 @@ private:
     QBasicTimer m_timer; // join timeout, then keepalive
     QElapsedTimer m_sinceReceive;
     QString m_name;
+    // The rooms this client is in, by Validation::roomKey: only this thread
+    // changes them, so a chat finds its room without the hub's lock.
+    QHash<QString, std::shared_ptr<Room>> m_rooms;
     State m_state = State::Connected;
     bool m_pingOutstanding = false;
     bool m_rateLimitReported = false;

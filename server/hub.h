@@ -1,155 +1,129 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "chatmessage.h"
-#include "roomlog.h"
+#include "room.h"
+#include "storage.h"
 #include "wire.h"
 
-#include <QJsonObject>
 #include <QLatin1StringView>
+#include <QList>
 #include <QMap>
 #include <QString>
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
-#include <vector>
 
 class ConnectionControl;
 class Dialect;
 class Outbox;
 
-// The room: who has joined, the recent history, the message ids and the log
-// of broadcasts. Any connection thread calls it.
+// Who is online and which rooms exist. Any connection thread calls it. A user
+// joins once (and is put in #general), then enters and leaves rooms; room
+// messages go through storage, when there is one, before the room delivers
+// them (Room has the words for how a message travels).
 //
-// The words for how a room message travels, used alike in code and docs: it is
-// *appended* once to the RoomLog (numbered and serialised under the hub's lock);
-// the hub *delivers* what is new in the log to every member (one *walk* over the
-// members at a time, each Outbox taking its share from its cursor); and what a
-// socket could not take is *written* later by the member's own thread.
-//
-// Lock order: Hub::m_mutex, then Outbox::m_mutex, then RoomLog::m_mutex. A
-// thread holding a later one never takes an earlier one.
+// Lock order: Hub::m_mutex first (see Room).
 class Hub
 {
 public:
+    struct Settings
+    {
+        QString serverName;
+        Room::Settings room;
+        int maxRooms = 0;
+        int maxRoomsPerClient = 0;
+        QString run; // what ids count in: the database's identity, or random per start
+    };
+
+    // storage may be null (--database none); stored are the rooms it loaded.
+    Hub(const Settings &settings, Storage *storage, const QList<Storage::Room> &stored = {});
+
     struct JoinRequest
     {
         QString name; // normalised
         const Dialect *dialect = nullptr;
         qint64 since = 0;
-        QString run; // the server run that since counts in
+        QString run; // what since counts in
         QString resumeToken;
         std::shared_ptr<Outbox> outbox;
         ConnectionControl *connection = nullptr; // replaced if a resume takes its name
     };
 
-    struct JoinResult
+    // An error code and text, or the room the request was about.
+    struct Result
     {
         QLatin1StringView errorCode; // empty on success
         QString errorText;
+        std::shared_ptr<Room> room;
+
+        bool ok() const { return errorCode.isEmpty(); }
     };
 
-    struct Settings
-    {
-        QString serverName;
-        int historySize = 0;
-        // History beyond this is counted as missed: a welcome larger than a client
-        // may owe (--max-unsent-bytes) would get it dropped before it can read.
-        qsizetype welcomeHistoryBytes = 0;
-        int presenceLimit = 0;
-        // How much recent traffic the room log keeps: a member further behind
-        // owes more than it may (--max-unsent-bytes) and is dropped.
-        qsizetype logRetainBytes = 0;
-        double coalesceAbove = 0; // deliveries per second; 0: never coalesce
-        std::chrono::milliseconds coalesceInterval {};
-    };
-    explicit Hub(const Settings &settings);
+    // Registers the client and puts it in #general, whose answer (the welcome)
+    // reaches it before any broadcast can. Refuses a name in use, unless
+    // resumeToken proves it is the same user reconnecting, whose old
+    // connection is replaced.
+    Result join(const JoinRequest &request);
 
-    // Registers the client and sends it its welcome before any broadcast can
-    // reach it; tells the others while the room is within the presence limit. Refuses a name in
-    // use, unless resumeToken proves it is the same user reconnecting, whose old connection is
-    // replaced.
-    JoinResult join(const JoinRequest &request);
-
-    // Removes the client if outbox is still the one registered under name.
+    // Removes the client from every room if outbox is still the one registered
+    // under name.
     void leave(const QString &name, const Outbox *outbox);
 
-    // Relays a chat message to everyone joined except the sender.
-    void broadcastChat(const QString &from, const Outbox *sender, const QString &text, bool action);
+    // Enters the room (normalised and valid name), creating it if it does not
+    // exist; its answer (a RoomState with history after since) is posted.
+    Result enter(const QString &name, const Outbox *outbox, const QString &room, qint64 since);
+    // Leaves the room; false if the client was not in it.
+    bool leaveRoom(const QString &name, const Outbox *outbox, const std::shared_ptr<Room> &room);
+
+    // Stores (if anything stores) and then relays a room message to everyone
+    // in the room except the sender.
+    void chat(const std::shared_ptr<Room> &room, const QString &from,
+              const std::shared_ptr<Outbox> &sender, const QString &text, bool action);
+    void setTopic(const std::shared_ptr<Room> &room, const QString &by, const QString &text);
+    // Posts the room's messages before `before` (0: the newest) to outbox.
+    void history(const std::shared_ptr<Room> &room, const std::shared_ptr<Outbox> &outbox,
+                 qint64 before, int limit);
 
     // Sends a private message; false when nobody of that name is online.
     bool sendPrivate(const QString &from, const QString &to, const QString &text);
 
-    // The user list, in name order.
-    Wire::Users users() const;
+    Wire::RoomList rooms() const;
 
     // Sends a notice to everyone (shutdown); returns how many were told.
     int broadcastNotice(const QString &text, QLatin1StringView code);
 
-    int memberCount() const;
+    int memberCount() const; // users online
 
-    // How long writes to one client are held back to coalesce them: zero while
-    // the room delivers fewer than coalesceAbove messages a second.
+    // The longest any room holds writes back to coalesce them.
     std::chrono::nanoseconds coalescing() const;
-    // Delivers what coalescing held back and is now due. The server calls it on
-    // a timer, so a message is never held longer than the interval plus a tick.
+    // Delivers what coalescing held back and is now due, in every room that
+    // coalesces. The server calls it on a timer.
     void deliverCoalesced();
 
 private:
-    struct Member
+    struct User
     {
         QString name;
         std::shared_ptr<Outbox> outbox;
         const Dialect *dialect = nullptr;
         QString session;
         ConnectionControl *connection = nullptr;
-        bool announced = false; // its join was announced, so its leave will be
+        QList<std::shared_ptr<Room>> rooms; // the rooms it is in
     };
-    using Recipients = std::vector<std::shared_ptr<Outbox>>;
 
-    // Removes the member; true when its leave was announced (to be delivered).
-    bool leaveLocked(QMap<QString, Member>::iterator member);
-    void addRecipientLocked(const Member &member);
-    void removeRecipientLocked(const Outbox *outbox);
-    void detachRecipientsLocked();
-    void releaseRecipients(std::shared_ptr<const Recipients> &recipients);
-    bool announcesPresenceLocked() const;
-    QStringList sortedNamesLocked() const;
-    Wire::Welcome welcomeLocked(const Member &member, qint64 since) const;
+    // Removes the user; returns the rooms whose leave announcements await delivery.
+    QList<std::shared_ptr<Room>> leaveLocked(QMap<QString, User>::iterator user);
+    std::shared_ptr<Room> createRoomLocked(const QString &name);
     qint64 sinceInThisRun(const JoinRequest &request) const;
-    void appendPresenceLocked(Wire::Presence::Event event, const QString &name,
-                              const Outbox *except);
-    void deliver();
-    void walk();
-    void tracedWalk(const Recipients &recipients, std::chrono::nanoseconds coalesce,
-                    std::chrono::steady_clock::time_point now);
+    static void deliverAll(const QList<std::shared_ptr<Room>> &rooms);
 
-    const QString m_serverName;
-    const QString m_run; // random per start: message ids count within one run
-    const std::size_t m_historySize;
-    const qsizetype m_welcomeHistoryBytes;
-    const int m_presenceLimit;
+    const Settings m_settings;
+    Storage *const m_storage;
     mutable std::mutex m_mutex;
-    QMap<QString, Member> m_members; // by Validation::nameKey, so listed in name order
-    // Copy-on-write: a broadcast takes a reference and sends without the lock;
-    // a join or leave changes it in place unless some broadcast still holds it.
-    std::shared_ptr<Recipients> m_recipients;
-    std::deque<ChatMessage> m_history;
-    qint64 m_lastId = 0;
-    // Appended under m_mutex, in id order: without one order a quick reply,
-    // relayed by another thread, could reach someone before what it answers.
-    RoomLog m_log;
-    std::atomic<bool> m_walking { false }; // a thread is in walk()
-    std::atomic<bool> m_walkRequested { false }; // something new since that walk began
-
-    // The delivery rate, measured under m_mutex over windows of 100 ms.
-    void measureLoadLocked(qsizetype deliveries);
-    const double m_coalesceAbove;
-    const std::chrono::nanoseconds m_coalesceInterval;
-    std::chrono::steady_clock::time_point m_windowStart;
-    qsizetype m_windowDeliveries = 0;
-    std::atomic<qint64> m_coalescingNs { 0 };
+    QMap<QString, User> m_users; // by Validation::nameKey
+    QMap<QString, std::shared_ptr<Room>> m_rooms; // by Validation::roomKey, so listed in order
+    std::shared_ptr<Room> m_general;
+    std::atomic<qint64> m_lastId { 0 }; // without storage: ids count within this run
 };

@@ -7,6 +7,7 @@
 #include "openfilelimit.h"
 #include "serverconfig.h"
 #include "signalwatcher.h"
+#include "storage.h"
 #include "trace.h"
 
 #include <QCommandLineParser>
@@ -94,7 +95,28 @@ int main(int argc, char *argv[])
     trace.types = config.traceTypes;
     Trace::configure(trace);
 
-    ChatServer server(config);
+    // Before the server: it relays through storage until its own end.
+    std::unique_ptr<Storage> storage;
+    Storage::Loaded loaded;
+    if (config.databaseUrl() != QLatin1StringView("none")) {
+        Storage::Settings settings;
+        settings.url = config.databaseUrl();
+        settings.retainDays = config.retainDays;
+        settings.retainMessages = config.retainMessages;
+        settings.backlog = config.storageBacklog;
+        settings.recentPerRoom = config.historySize;
+        storage = Storage::open(settings, &loaded, &error);
+        if (!storage) {
+            std::fprintf(stderr, "pynet-server: %s\n", qPrintable(error));
+            return 3;
+        }
+        qCInfo(lcServer).noquote()
+            << "history in" << storage->displayName() << "with" << loaded.rooms.size() << "rooms";
+    } else {
+        qCInfo(lcServer) << "history in memory only (--database none)";
+    }
+
+    ChatServer server(config, storage.get(), loaded);
     ConfigReloader reloader(
         [read, allowed](ServerConfig *fresh, QString *error) {
             if (!read(fresh, error))

@@ -54,17 +54,49 @@ bool Outbox::mayWriteNowLocked(Clock::time_point now) const
 void Outbox::attach(const RoomLog *log, const Dialect &dialect)
 {
     std::lock_guard lock(m_mutex);
-    m_log = log;
-    const RoomLog::Position end = log->end();
-    m_cursor = end.seq;
-    m_cursorOffset = end.offset;
     m_dialectSlot = std::size_t(dialect.slot());
+    if (m_overflowed || m_socket < 0)
+        return;
+    const RoomLog::Position end = log->end();
+    for (Subscription &room : m_rooms) {
+        if (room.log == log) {
+            room.cursor = end.seq;
+            room.cursorOffset = end.offset;
+            return;
+        }
+    }
+    m_rooms.push_back({ log, end.seq, end.offset });
 }
 
-void Outbox::detach()
+void Outbox::detach(const RoomLog *log)
 {
     std::lock_guard lock(m_mutex);
-    m_log = nullptr;
+    for (auto it = m_rooms.begin(); it != m_rooms.end(); ++it) {
+        if (it->log == log) {
+            *it = m_rooms.back(); // order does not matter
+            m_rooms.pop_back();
+            return;
+        }
+    }
+}
+
+qint64 Outbox::cursorIn(const RoomLog *log) const
+{
+    std::lock_guard lock(m_mutex);
+    for (const Subscription &room : m_rooms) {
+        if (room.log == log)
+            return room.cursor;
+    }
+    return 0;
+}
+
+bool Outbox::behindLocked() const
+{
+    for (const Subscription &room : m_rooms) {
+        if (room.cursor != room.log->lastSeq())
+            return true;
+    }
+    return false;
 }
 
 void Outbox::post(const QByteArray &bytes)
@@ -87,7 +119,7 @@ Outbox::Posted Outbox::postLocked(const QByteArray &bytes)
 {
     if (m_socket < 0 || m_overflowed)
         return Posted::Dropped;
-    pullRoomLocked();
+    pullRoomsLocked();
     if (m_overflowed) {
         wakeOwnerLocked();
         return Posted::Dropped;
@@ -115,15 +147,19 @@ Outbox::Posted Outbox::postLocked(const QByteArray &bytes)
 Outbox::Delivery Outbox::deliver(std::chrono::nanoseconds coalesce, Clock::time_point now)
 {
     std::lock_guard lock(m_mutex);
-    if (m_socket < 0 || m_overflowed || !m_log)
+    if (m_socket < 0 || m_overflowed || m_rooms.empty())
         return Delivery::Nothing;
-    if (m_cursor == m_log->lastSeq() && m_queue.isEmpty())
+    if (m_queue.isEmpty() && !behindLocked())
         return Delivery::Nothing;
-    // Held back unless far behind: the log must not drop what this client is owed.
-    if (coalesce.count() > 0 && m_headOffset == 0 && now - m_lastObjectSent < coalesce
-        && m_log->appendedBytes() - m_cursorOffset < m_maxUnsentBytes / 2)
-        return Delivery::HeldBack;
-    pullRoomLocked();
+    // Held back unless far behind: a log must not drop what this client is owed.
+    if (coalesce.count() > 0 && m_headOffset == 0 && now - m_lastObjectSent < coalesce) {
+        qint64 owed = 0;
+        for (const Subscription &room : m_rooms)
+            owed = qMax(owed, room.log->appendedBytes() - room.cursorOffset);
+        if (owed < m_maxUnsentBytes / 2)
+            return Delivery::HeldBack;
+    }
+    pullRoomsLocked();
     if (m_queue.isEmpty() && !m_overflowed)
         return Delivery::Nothing; // only its own messages: its cursor moved past them
     writeOrWakeLocked();
@@ -132,21 +168,25 @@ Outbox::Delivery Outbox::deliver(std::chrono::nanoseconds coalesce, Clock::time_
     return m_queue.isEmpty() ? Delivery::Written : Delivery::LeftToOwner;
 }
 
-// Takes what the room said since this client's cursor: references to the
+// Takes what the rooms said since this client's cursors: references to the
 // shared bytes, nothing copied.
-void Outbox::pullRoomLocked()
+void Outbox::pullRoomsLocked()
 {
-    if (!m_log || m_cursor == m_log->lastSeq())
-        return;
-    const bool caughtUp = m_log->readAfter(m_cursor, [this](const RoomLog::Entry &entry) {
-        m_cursor = entry.seq;
-        m_cursorOffset = entry.endOffset;
-        if (entry.except == this || m_overflowed)
-            return;
-        appendLocked(entry.bytes[m_dialectSlot], 0);
-    });
-    if (!caughtUp) // the log no longer holds what this client still owes
-        overflowLocked();
+    for (std::size_t i = 0; i < m_rooms.size() && !m_overflowed; ++i) {
+        Subscription &room = m_rooms[i];
+        if (room.cursor == room.log->lastSeq())
+            continue;
+        const bool caughtUp =
+            room.log->readAfter(room.cursor, [this, &room](const RoomLog::Entry &entry) {
+                room.cursor = entry.seq;
+                room.cursorOffset = entry.endOffset;
+                if (entry.except == this || m_overflowed)
+                    return;
+                appendLocked(entry.bytes[m_dialectSlot], 0);
+            });
+        if (!caughtUp) // the log no longer holds what this client still owes
+            overflowLocked();
+    }
 }
 
 void Outbox::appendLocked(const QByteArray &bytes, qsizetype alreadySent)
@@ -162,7 +202,7 @@ void Outbox::appendLocked(const QByteArray &bytes, qsizetype alreadySent)
 void Outbox::overflowLocked()
 {
     m_overflowed = true;
-    m_log = nullptr;
+    m_rooms.clear();
     m_queue = {};
     m_unsentBytes = 0;
 }
@@ -194,7 +234,7 @@ Outbox::WriteState Outbox::write(std::chrono::milliseconds *delay)
     std::lock_guard lock(m_mutex);
     m_wakePending = false;
     m_socketFull = false; // called when the socket became writable, or to find out
-    pullRoomLocked();
+    pullRoomsLocked();
     if (m_overflowed) {
         wakeOwnerLocked(); // what was just taken from the log went over the cap
         return WriteState::Drained;
@@ -269,10 +309,10 @@ Outbox::WriteState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
 void Outbox::discardQueued()
 {
     std::lock_guard lock(m_mutex);
-    if (m_log) {
-        const RoomLog::Position end = m_log->end();
-        m_cursor = end.seq;
-        m_cursorOffset = end.offset;
+    for (Subscription &room : m_rooms) {
+        const RoomLog::Position end = room.log->end();
+        room.cursor = end.seq;
+        room.cursorOffset = end.offset;
     }
     if (m_headOffset > 0) {
         const QByteArray head = m_queue.first();
@@ -293,7 +333,7 @@ void Outbox::close()
     }
     m_socket = -1;
     m_owner = nullptr;
-    m_log = nullptr;
+    m_rooms.clear();
     m_queue = {};
     m_unsentBytes = 0;
 }

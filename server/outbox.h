@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <vector>
 
 class Dialect;
 class OutboxOwner;
@@ -13,10 +14,11 @@ class RoomLog;
 
 // The bytes owed to one client, shared by every thread that sends to it.
 //
-// Two streams meet here: the room's broadcasts, read from the RoomLog at this
-// client's cursor, and what is meant for this client alone (replies, private
-// messages, notices). Whatever is new in the log is always taken before a
-// private message is queued, so nothing overtakes what was said before it.
+// Two streams meet here: the broadcasts of the rooms the client is in, read
+// from each room's RoomLog at this client's cursor in it, and what is meant for
+// this client alone (replies, private messages, notices). Whatever is new in
+// the logs is always taken before a private message is queued, so nothing
+// overtakes what was said before it.
 // Writes go straight into the socket from whichever thread has something to
 // send, with no thread switch; what the kernel refuses stays queued here and
 // the owner (the connection's transport) is woken once to write it when the
@@ -42,27 +44,31 @@ public:
     // Owner thread: from now on send one object per gap (zero: no pacing).
     void setPacing(std::chrono::milliseconds gap);
 
-    // Under the hub's lock: from now on the room's broadcasts appended after
+    // Under the room's lock: from now on the broadcasts appended to log after
     // this call are this client's too, in its dialect's form.
     void attach(const RoomLog *log, const Dialect &dialect);
-    // Under the hub's lock: no more broadcasts (the client left the room).
-    void detach();
+    // Under the room's lock: no more of log's broadcasts (the client left the room).
+    void detach(const RoomLog *log);
 
     // Any thread: sends bytes (one whole object) or queues them behind earlier ones.
     void post(const QByteArray &bytes);
 
-    // Any thread (the hub's walk): sends what is new in the room log. Under load
+    // Any thread (a room's walk): sends what is new in the room logs. Under load
     // (coalesce > 0) a client written to less than coalesce before now is left
     // to a later walk or the hub's sweep, so that several messages share one
     // packet instead of one packet each.
     using Clock = std::chrono::steady_clock;
     enum class Delivery {
-        Nothing, // nothing new, or not in the room
+        Nothing, // nothing new, or in no room
         HeldBack, // coalescing: left for a later walk
         Written, // into the socket, by the calling thread
         LeftToOwner, // socket full or paced: the owner's thread writes the rest
     };
     Delivery deliver(std::chrono::nanoseconds coalesce, Clock::time_point now);
+
+    // The last entry of log this client has taken (0: not in that room); a
+    // room's log may forget what every member has taken.
+    qint64 cursorIn(const RoomLog *log) const;
 
     enum class WriteState {
         Drained, // nothing left
@@ -92,7 +98,8 @@ private:
     enum class Posted { Written, Queued, Dropped };
     Posted postLocked(const QByteArray &bytes);
     void wakeOwnerLocked();
-    void pullRoomLocked();
+    void pullRoomsLocked();
+    bool behindLocked() const;
     void appendLocked(const QByteArray &bytes, qsizetype alreadySent);
     void overflowLocked();
     void writeOrWakeLocked();
@@ -108,9 +115,13 @@ private:
     Clock::duration m_gap {}; // pacing for seed clients
     Clock::time_point m_lastObjectSent;
     OutboxOwner *m_owner = nullptr;
-    const RoomLog *m_log = nullptr; // set while the client is in the room
-    qint64 m_cursor = 0; // the last log entry taken
-    qint64 m_cursorOffset = 0; // its RoomLog::Entry::endOffset
+    struct Subscription
+    {
+        const RoomLog *log = nullptr;
+        qint64 cursor = 0; // the last log entry taken
+        qint64 cursorOffset = 0; // its RoomLog::Entry::endOffset
+    };
+    std::vector<Subscription> m_rooms; // one per room the client is in
     std::size_t m_dialectSlot = 0; // which of a log entry's forms this client reads
     bool m_wakePending = false;
     bool m_socketFull = false; // the owner waits for the socket to drain

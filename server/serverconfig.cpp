@@ -233,6 +233,11 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.maxRoomsPerClient = int(v);
           } },
+        { "max-topic", "Longest room topic in characters.", 1, 1e5,
+          [](const ServerConfig &c) { return c.maxTopicLength; },
+          [](ServerConfig &c, double v) {
+              c.maxTopicLength = int(v);
+          } },
         { "history-limit", "Most messages one history request returns.", 1, 1e5,
           [](const ServerConfig &c) { return c.historyPageLimit; },
           [](ServerConfig &c, double v) {

@@ -31,6 +31,7 @@ struct ServerConfig
     int maxRooms = 10000; // rooms on the server
     int maxRoomsPerClient = 100; // rooms one client may be in at once
     int historyPageLimit = 500; // messages in one answer to a history request
+    int maxTopicLength = 300; // code points of a room's topic
     int presenceLimit = 1000; // rooms larger than this do not announce joins and leaves
     qsizetype maxFrameBytes = Protocol::DefaultMaxFrameBytes; // one incoming message, unparsed
     int maxDepth = 64; // nesting levels of one incoming message

@@ -33,3 +33,11 @@ Dialect::Bytes Dialect::presenceForAll(const Wire::Presence &presence)
         bytes[std::size_t(slot)] = at(slot).presence(presence);
     return bytes;
 }
+
+Dialect::Bytes Dialect::topicForAll(const Wire::Topic &topic)
+{
+    Bytes bytes;
+    for (int slot = 0; slot < Count; ++slot)
+        bytes[std::size_t(slot)] = at(slot).topic(topic);
+    return bytes;
+}

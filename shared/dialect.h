@@ -49,9 +49,11 @@ public:
     virtual QByteArray welcome(const Wire::Welcome &welcome) const = 0;
     virtual QByteArray presence(const Wire::Presence &presence) const = 0;
     virtual QByteArray privateMessage(const ChatMessage &message) const = 0;
+    virtual QByteArray topic(const Wire::Topic &topic) const = 0;
 
     // One message in every dialect's form, for the room log.
     static Bytes presenceForAll(const Wire::Presence &presence);
+    static Bytes topicForAll(const Wire::Topic &topic);
 
 protected:
     explicit Dialect(int slot) : m_slot(slot) { }

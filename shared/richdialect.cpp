@@ -20,3 +20,8 @@ QByteArray RichDialect::privateMessage(const ChatMessage &message) const
 {
     return Wire::encode(message);
 }
+
+QByteArray RichDialect::topic(const Wire::Topic &topic) const
+{
+    return Wire::encode(topic);
+}

@@ -17,4 +17,5 @@ public:
     QByteArray welcome(const Wire::Welcome &welcome) const override;
     QByteArray presence(const Wire::Presence &presence) const override;
     QByteArray privateMessage(const ChatMessage &message) const override;
+    QByteArray topic(const Wire::Topic &topic) const override;
 };

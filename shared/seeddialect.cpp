@@ -42,3 +42,17 @@ QByteArray SeedDialect::privateMessage(const ChatMessage &message) const
     shown.text = QStringLiteral("(private) ") + message.text;
     return Wire::encode(shown);
 }
+
+// A notice, shortened to what one recv() of a seed client holds.
+QByteArray SeedDialect::topic(const Wire::Topic &topic) const
+{
+    QString text = QStringLiteral("%1 set the topic: %2").arg(topic.by, topic.text);
+    QByteArray bytes = Wire::encode(Wire::Notice { text });
+    while (bytes.size() > ReadSize && text.size() > 1) {
+        text.chop(qMax<qsizetype>(1, (bytes.size() - ReadSize) / 3));
+        if (text.back().isHighSurrogate())
+            text.chop(1);
+        bytes = Wire::encode(Wire::Notice { text + QStringLiteral("...") });
+    }
+    return bytes;
+}

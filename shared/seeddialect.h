@@ -25,4 +25,5 @@ public:
     QByteArray presence(const Wire::Presence &presence) const override;
     // A seed client shows no "to": the text says that it is private.
     QByteArray privateMessage(const ChatMessage &message) const override;
+    QByteArray topic(const Wire::Topic &topic) const override;
 };

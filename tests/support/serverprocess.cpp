@@ -9,6 +9,11 @@ ServerProcess::ServerProcess(const QStringList &extraArguments)
                                 QStringLiteral("--port"), QStringLiteral("0") }
                   + extraArguments)
 {
+    if (!m_arguments.contains(QStringLiteral("--database")))
+        m_arguments << QStringLiteral("--database") << QStringLiteral("none");
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("XDG_DATA_HOME"), m_dataDirectory.path());
+    m_process.setProcessEnvironment(environment);
     m_process.setProcessChannelMode(QProcess::MergedChannels);
 }
 

@@ -3,8 +3,12 @@
 
 #include <QProcess>
 #include <QStringList>
+#include <QTemporaryDir>
 
 // A real pynet-server child process on 127.0.0.1 and a free port, for tests.
+// Unless the arguments name a --database, it keeps its history in a fresh
+// SQLite file of its own, the product's default; its data directory is a
+// temporary one either way, never the user's.
 class ServerProcess
 {
 public:
@@ -22,12 +26,15 @@ public:
     quint16 port() const { return m_port; }
     qint64 pid() const { return m_process.processId(); }
     QProcess &process() { return m_process; }
+    // The temporary directory the server's data (its default database) goes in.
+    QString dataDirectory() const { return m_dataDirectory.path(); }
     // Everything the server logged so far.
     QString output();
     // Waits until the log contains text.
     bool waitForOutput(const QString &text, int timeoutMs = 10000);
 
 private:
+    QTemporaryDir m_dataDirectory;
     QProcess m_process;
     QStringList m_arguments;
     QString m_output;

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "chatmessage.h"
+#include "roomlog.h"
+#include "wire.h"
+
+#include <QHash>
+#include <QList>
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+class Dialect;
+class Outbox;
+
+// One room: who is in it, its topic, its recent messages and the log of its
+// broadcasts. Any connection thread calls it, and the storage thread appends
+// the messages it has committed.
+//
+// The words for how a room message travels, used alike in code and docs: it is
+// *appended* once to the RoomLog (in id order, under the room's lock); the room
+// *delivers* what is new in the log to every member (one *walk* over the
+// members at a time, each Outbox taking its share from its cursor); and what a
+// socket could not take is *written* later by the member's own thread.
+//
+// Lock order: Hub::m_mutex, then Room::m_mutex, then Outbox::m_mutex, then
+// RoomLog::m_mutex. A thread holding a later one never takes an earlier one.
+class Room
+{
+public:
+    struct Settings
+    {
+        int historySize = 0; // recent messages kept in memory
+        // History beyond this is counted as missed: an answer larger than a client
+        // may owe (--max-unsent-bytes) would get it dropped before it can read.
+        qsizetype answerHistoryBytes = 0;
+        int presenceLimit = 0;
+        // How much recent traffic the log keeps: a member further behind owes
+        // more than it may (--max-unsent-bytes) and is dropped.
+        qsizetype logRetainBytes = 0;
+        double coalesceAbove = 0; // deliveries per second; 0: never coalesce
+        std::chrono::milliseconds coalesceInterval {};
+    };
+
+    struct Member
+    {
+        QString name;
+        std::shared_ptr<Outbox> outbox;
+        const Dialect *dialect = nullptr;
+    };
+
+    Room(const QString &name, const Settings &settings);
+    Room(const Room &) = delete;
+    Room &operator=(const Room &) = delete;
+
+    QString name() const { return m_name; } // as first entered
+    QString key() const { return m_key; } // Validation::roomKey(name)
+
+    // Loads what storage kept: the topic and the newest messages, oldest first.
+    void restore(const Wire::Topic &topic, const QList<ChatMessage> &recent, bool olderStored);
+
+    // Adds the member and posts the answer that makeAnswer() builds from the
+    // room as it finds it (a welcome or a RoomState), before any broadcast can
+    // reach it; announces it while the room is within the presence limit,
+    // unless quietly (a resumed connection taking over its own place). Returns
+    // true when an announcement awaits deliver(), which the caller calls once
+    // it holds no lock.
+    using MakeAnswer = std::function<QByteArray(const Wire::RoomState &state)>;
+    bool enter(const Member &member, qint64 since, const MakeAnswer &makeAnswer, bool quietly);
+    // Removes the member if outbox is one; its leave is announced if its join
+    // was, unless quietly. Returns true as enter() does.
+    bool leave(const Outbox *outbox, bool quietly = false);
+    bool hasMember(const Outbox *outbox) const;
+
+    // Appends a message that has its id (and is stored, if anything stores)
+    // and delivers it to every member but the sender.
+    void append(const ChatMessage &message, const Outbox *sender);
+    // Numbers the message from ids and appends it, in one step under the
+    // room's lock so that ids increase in the log: for a server without storage.
+    void numberAndAppend(ChatMessage message, std::atomic<qint64> *ids, const Outbox *sender);
+
+    // Sets the topic and tells every member, the setter too.
+    void setTopic(const Wire::Topic &topic);
+    Wire::Topic topic() const;
+
+    // The members, in name order.
+    Wire::Users users() const;
+    Wire::RoomList::Entry summary() const;
+    int memberCount() const;
+
+    // The kept messages before id `before` (0: the newest), at most limit; for a
+    // server without storage, whose history is what the room keeps.
+    Wire::History page(qint64 before, int limit) const;
+    // Retention deleted the stored messages up to throughId.
+    void expire(qint64 throughId);
+
+    // Sends bytes to every member; returns how many were told.
+    int postToAll(const QByteArray &bytes);
+
+    // How long writes to one member are held back to coalesce them: zero while
+    // the room delivers fewer than coalesceAbove messages a second.
+    std::chrono::nanoseconds coalescing() const;
+    // Delivers what is new, coalescing held back included. The server calls it
+    // on a timer, so a message is never held longer than the interval plus a tick.
+    void deliver();
+    // Coalescing, or a walk was asked for and nobody took it (under saturation
+    // a walker stops after a while): the sweep must deliver.
+    bool owesWalk() const;
+
+private:
+    struct Entry
+    {
+        Member member;
+        bool announced = false; // its join was announced, so its leave will be
+    };
+    using Recipients = std::vector<std::shared_ptr<Outbox>>;
+
+    void appendLocked(const ChatMessage &message, const Outbox *sender);
+    void addRecipientLocked(const std::shared_ptr<Outbox> &outbox);
+    void removeRecipientLocked(const Outbox *outbox);
+    void detachRecipientsLocked();
+    void releaseRecipients(std::shared_ptr<const Recipients> &recipients);
+    bool announcesPresenceLocked() const;
+    QStringList sortedNamesLocked() const;
+    Wire::RoomState stateLocked(qint64 since) const;
+    void appendPresenceLocked(Wire::Presence::Event event, const QString &name,
+                              const Outbox *except);
+    void walk();
+    void tracedWalk(const Recipients &recipients, std::chrono::nanoseconds coalesce,
+                    std::chrono::steady_clock::time_point now);
+    void measureLoadLocked(qsizetype deliveries);
+
+    const QString m_name;
+    const QString m_key;
+    const Settings m_settings;
+    mutable std::mutex m_mutex;
+    QHash<const Outbox *, Entry> m_members;
+    // Copy-on-write: a walk takes a reference and sends without the lock; an
+    // enter or leave changes it in place unless some walk still holds it.
+    std::shared_ptr<Recipients> m_recipients;
+    std::deque<ChatMessage> m_history; // the newest, oldest first
+    // The newest id known to be older than what m_history holds and no longer
+    // in it (dropped, or only in storage): a since at or after it is counted.
+    qint64 m_lastDroppedId = 0;
+    Wire::Topic m_topic;
+    // Appended under m_mutex, in id order: without one order a quick reply,
+    // relayed by another thread, could reach someone before what it answers.
+    RoomLog m_log;
+    std::atomic<bool> m_walking { false }; // a thread is in walk()
+    std::atomic<bool> m_walkRequested { false }; // something new since that walk began
+
+    // The delivery rate, measured under m_mutex over windows of 100 ms.
+    std::chrono::steady_clock::time_point m_windowStart;
+    qsizetype m_windowDeliveries = 0;
+    std::atomic<qint64> m_coalescingNs { 0 };
+};
