@@ -288,6 +288,7 @@ database_for() {
 
 # start_server NAME PIN_PREFIX [DATABASE]: starts a fresh server, sets SERVER_PID,
 # PORT and (pynet) DATABASE; a DATABASE given is reused, as H1's restart does.
+# False (its log shown) when the server does not start: that run is left out.
 start_server() {
     local name="$1" pin="$2" log="$WORK/$1.log"
     : >"$log"
@@ -300,7 +301,8 @@ start_server() {
             --burst 100000 --idle-timeout 86400 --join-timeout 600 ${database_args[@]+"${database_args[@]}"} \
             2>"$log" >&2 &
         SERVER_PID=$!
-        PORT="$(wait_for_log "$log" 'listening on 127\.0\.0\.1:[0-9]+' | sed -E 's/.*:([0-9]+).*/\1/')"
+        PORT="$(wait_for_log "$log" 'listening on 127\.0\.0\.1:[0-9]+' | sed -E 's/.*:([0-9]+).*/\1/')" ||
+            return 1
     elif [[ $name == inspircd ]]; then
         PORT="$(free_port)"
         sed -E "s/(<bind address=\"127\.0\.0\.1\" port=)\"[0-9]+\"/\1\"$PORT\"/" \
@@ -311,7 +313,7 @@ start_server() {
         setsid $pin inspircd --nofork --nopid ${as_root[@]+"${as_root[@]}"} \
             --config "$WORK/inspircd.conf" >"$log" 2>&1 &
         SERVER_PID=$!
-        wait_for_log "$log" 'is now running' >/dev/null
+        wait_for_log "$log" 'is now running' >/dev/null || return 1
         # It logs "running" before it listens; its listener is not logged at level sparse.
         for _ in $(seq 100); do
             ss -Hltn "sport = :$PORT" | grep -q . && break
@@ -323,7 +325,7 @@ start_server() {
             >"$WORK/ngircd.conf"
         setsid $pin ngircd --nodaemon --config "$WORK/ngircd.conf" >"$log" 2>&1 &
         SERVER_PID=$!
-        wait_for_log "$log" 'Now listening on' >/dev/null
+        wait_for_log "$log" 'Now listening on' >/dev/null || return 1
     fi
 }
 
@@ -373,6 +375,13 @@ run_bench() {
     fi
 }
 
+# server_failed LABEL SERVER: a row saying so, and the run's status.
+server_failed() {
+    printf '%-22s %-13s server did not start (its log is above)\n' "$1" "$2" >>"$TABLE"
+    STATUS=1
+    stop_server
+}
+
 # file_bytes FILE: its size, 0 when it does not exist.
 file_bytes() { if [[ -e $1 ]]; then stat -c %s "$1"; else echo 0; fi; }
 
@@ -381,7 +390,7 @@ file_bytes() { if [[ -e $1 ]]; then stat -c %s "$1"; else echo 0; fi; }
 # again on the same file and measures history pages.
 scrollback() {
     local label="$1" server="$2" path first last
-    start_server "$server" "$SERVER_PIN"
+    start_server "$server" "$SERVER_PIN" || { server_failed "$label" "$server"; return 0; }
     if [[ $DATABASE != sqlite:* ]]; then
         echo "$label: $server has no SQLite database, no H1" >&2
         stop_server
@@ -404,7 +413,7 @@ scrollback() {
         "$label" "$server" "$((db + wal))" "$db" "$wal" "$stored" "$per_message" >>"$TABLE"
     sed -i -E "\$s/\}\$/,\"disk_bytes\":{\"database\":$db,\"wal\":$wal,\"shm\":$shm,\"per_message\":$per_message}}/" \
         "$WORK/run.jsonl"
-    start_server "$server" "$SERVER_PIN" "$DATABASE"
+    start_server "$server" "$SERVER_PIN" "$DATABASE" || { server_failed "$label" "$server"; return 0; }
     run_bench "$label" "$server" --scrollback-read --clients 1 --room '#history' \
         --history-requests 2000 --history-limit 50 --first-id "$first" --last-id "$last" || true
     stop_server
@@ -433,10 +442,13 @@ for pinning in ${PINNING//,/ }; do
                 else
                     protocol=chat
                     [[ $server == ngircd || $server == inspircd ]] && protocol=irc
-                    start_server "$server" "$SERVER_PIN"
-                    # shellcheck disable=SC2046
-                    run_bench "$label" "$server" --protocol "$protocol" \
-                        $(scenario_args "$scenario" "$server") || true
+                    if start_server "$server" "$SERVER_PIN"; then
+                        # shellcheck disable=SC2046
+                        run_bench "$label" "$server" --protocol "$protocol" \
+                            $(scenario_args "$scenario" "$server") || true
+                    else
+                        server_failed "$label" "$server"
+                    fi
                     stop_server
                 fi
                 if [[ -s $WORK/run.jsonl ]]; then
