@@ -275,10 +275,11 @@ is_pynet() { [[ $1 == pynet || $1 == pynet-nodb || $1 == pynet@* ]]; }
 # database_for NAME: the --database a fresh pynet-server NAME gets (none, or a
 # new SQLite file under $WORK), or nothing for a revision that has no --database.
 database_for() {
-    local binary="${SERVER_BINS[$1]}"
-    if ! "$binary" --help 2>/dev/null | grep -q -- '--database'; then
-        return 0
-    fi
+    # Read all of --help: grep -q would leave early and, with pipefail, the
+    # server's SIGPIPE would read as "no --database" and start it on its default path.
+    local help
+    help="$("${SERVER_BINS[$1]}" --help 2>&1 || true)"
+    [[ $help == *--database* ]] || return 0
     if [[ $1 == pynet-nodb ]]; then
         echo none
     else
