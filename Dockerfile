@@ -21,8 +21,9 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PRE
 
 FROM debian:bookworm-slim
 # Exactly the packages of the libraries pynet-server links that the slim image
-# lacks; tests/packaging/runtime-packages.sh checks this list against the binary.
-ARG RUNTIME_PACKAGES="libqt6core6 libqt6network6"
+# lacks, and of the SQL drivers Qt loads as plugins (SQLite, PostgreSQL);
+# tests/packaging/runtime-packages.sh checks this list against the binary.
+ARG RUNTIME_PACKAGES="libqt6core6 libqt6network6 libqt6sql6 libqt6sql6-psql libqt6sql6-sqlite"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
     && rm -rf /var/lib/apt/lists/* \
@@ -33,7 +34,8 @@ COPY --from=build /staging/etc/pynet/pynet-server.conf /etc/pynet/pynet-server.c
 
 USER pynet
 WORKDIR /var/lib/pynet
-# The database, once rooms and history are stored.
+# The SQLite database goes to the data directory: /var/lib/pynet/pynet-server/pynet.db.
+ENV XDG_DATA_HOME=/var/lib/pynet
 VOLUME ["/var/lib/pynet"]
 EXPOSE 5050
 # A ping that never joins: not a user, and no join in the log.

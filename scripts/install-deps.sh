@@ -4,8 +4,11 @@
 # Run as root, or as a user who may use sudo.
 set -eu
 
+# The SQL drivers are what the server stores history with; PostgreSQL's server
+# programs are for the tests, which start a throwaway cluster.
 packages="build-essential cmake ninja-build pkg-config python3 help2man
-qt6-base-dev qt6-base-dev-tools libqt6svg6 libgl-dev libedit-dev"
+qt6-base-dev qt6-base-dev-tools libqt6svg6 libgl-dev libedit-dev
+libqt6sql6-sqlite libqt6sql6-psql postgresql"
 # Extra tools for the sanitizer and fuzzing builds that CI runs, the check of
 # the systemd unit (systemd-analyze) and the Dockerfile's linter (from npm).
 if [ "${1:-}" = "--ci" ]; then

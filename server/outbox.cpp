@@ -87,7 +87,7 @@ qint64 Outbox::cursorIn(const RoomLog *log) const
         if (room.log == log)
             return room.cursor;
     }
-    return 0;
+    return -1;
 }
 
 bool Outbox::behindLocked() const

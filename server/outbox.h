@@ -66,8 +66,8 @@ public:
     };
     Delivery deliver(std::chrono::nanoseconds coalesce, Clock::time_point now);
 
-    // The last entry of log this client has taken (0: not in that room); a
-    // room's log may forget what every member has taken.
+    // The last entry of log this client has taken (-1: not in that room, or
+    // dropped); a room's log may forget what every member has taken.
     qint64 cursorIn(const RoomLog *log) const;
 
     enum class WriteState {

@@ -64,9 +64,11 @@ bool Room::leave(const Outbox *outbox, bool quietly)
     it->member.outbox->detach(&m_log);
     m_members.erase(it);
     removeRecipientLocked(outbox);
-    if (announce)
+    if (m_members.isEmpty())
+        m_log.dropThrough(m_log.lastSeq()); // an empty room owes nobody anything
+    else if (announce)
         appendPresenceLocked(Wire::Presence::Event::Left, name, outbox);
-    return announce;
+    return announce && !m_members.isEmpty();
 }
 
 bool Room::hasMember(const Outbox *outbox) const
@@ -242,7 +244,25 @@ void Room::walk()
         for (const std::shared_ptr<Outbox> &outbox : *recipients)
             outbox->deliver(coalesce, now);
     }
+    trimLog(*recipients, now);
     releaseRecipients(recipients);
+}
+
+// Now and then, not on every walk (it asks every member once more): with
+// thousands of rooms, logs holding their whole retainBytes would add up.
+void Room::trimLog(const Recipients &recipients, std::chrono::steady_clock::time_point now)
+{
+    constexpr auto TrimInterval = std::chrono::seconds(1);
+    if (now < m_nextTrim)
+        return;
+    m_nextTrim = now + TrimInterval;
+    qint64 taken = m_log.lastSeq();
+    for (const std::shared_ptr<Outbox> &outbox : recipients) {
+        const qint64 cursor = outbox->cursorIn(&m_log);
+        if (cursor >= 0)
+            taken = qMin(taken, cursor);
+    }
+    m_log.dropThrough(taken);
 }
 
 // The same walk, counting what became of each member's share for the trace;

@@ -136,6 +136,7 @@ private:
     void tracedWalk(const Recipients &recipients, std::chrono::nanoseconds coalesce,
                     std::chrono::steady_clock::time_point now);
     void measureLoadLocked(qsizetype deliveries);
+    void trimLog(const Recipients &recipients, std::chrono::steady_clock::time_point now);
 
     const QString m_name;
     const QString m_key;
@@ -155,6 +156,7 @@ private:
     RoomLog m_log;
     std::atomic<bool> m_walking { false }; // a thread is in walk()
     std::atomic<bool> m_walkRequested { false }; // something new since that walk began
+    std::chrono::steady_clock::time_point m_nextTrim; // only the walking thread uses it
 
     // The delivery rate, measured under m_mutex over windows of 100 ms.
     std::chrono::steady_clock::time_point m_windowStart;

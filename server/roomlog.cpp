@@ -30,3 +30,12 @@ RoomLog::Position RoomLog::end() const
     return { m_lastSeq.load(std::memory_order_relaxed),
              m_appendedBytes.load(std::memory_order_relaxed) };
 }
+
+void RoomLog::dropThrough(qint64 seq)
+{
+    std::lock_guard lock(m_mutex);
+    while (!m_entries.empty() && m_entries.front().seq <= seq) {
+        m_bytes -= sizeOf(m_entries.front().bytes);
+        m_entries.pop_front();
+    }
+}

@@ -19,7 +19,8 @@ class Outbox;
 // only step that must be ordered, so the ordering lock covers one append, not a
 // queue operation per member (docs/BENCHMARKS.md has the measurements).
 //
-// The log keeps the newest retainBytes of traffic. A member whose cursor falls
+// The log keeps at most the newest retainBytes of traffic, and forgets what
+// every member has taken (the room tells it). A member whose cursor falls
 // behind the oldest entry kept owes more than that and is treated as a reader
 // that has stopped.
 class RoomLog
@@ -54,6 +55,9 @@ public:
     };
     // Where the next reader starts to see nothing of the past.
     Position end() const;
+
+    // Forgets the entries up to and including seq, which every reader has taken.
+    void dropThrough(qint64 seq);
 
     // Calls visit(entry) for every entry after seq `after`, oldest first, under
     // the log's lock (visit must not call back into the log). Returns false,

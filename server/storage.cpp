@@ -1,24 +1,485 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the SQL backends land: every database is refused, so the
-// server runs only with --database none.
 #include "storage.h"
 
-#include <QThread>
+#include "messagestore.h"
+#include "validation.h"
 
-std::unique_ptr<Storage> Storage::open(const Settings &settings, Loaded *, QString *error)
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QSet>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <deque>
+#include <mutex>
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcStorage, "pynet.storage")
+
+constexpr int MaxBatch = 1000; // writes in one transaction
+constexpr int RetentionBatch = 500; // rows deleted in one transaction
+constexpr int RetentionRoomsPerStep = 50;
+constexpr int RetentionIdleMs = 60 * 1000;
+constexpr int RetentionStartMs = 1000; // unless the listener comes first
+constexpr int RetryFirstMs = 1000;
+constexpr int RetryLastMs = 30 * 1000;
+constexpr qint64 DayMs = 24 * 60 * 60 * 1000;
+
+} // namespace
+
+// Everything that touches the database, on the storage thread. Callers only
+// queue work under m_mutex and wake the thread when the queue was empty.
+class Storage::Worker : public QObject
 {
-    *error = QStringLiteral("%1: storage is not built yet; use --database none").arg(settings.url);
-    return nullptr;
+    Q_OBJECT
+public:
+    struct Item
+    {
+        MessageStore::Write write;
+        Committed committed;
+        bool isHistory = false;
+        qint64 before = 0;
+        int limit = 0;
+        Page page;
+    };
+
+    explicit Worker(const Settings &settings);
+
+    bool open(Loaded *loaded, QString *error);
+    void enqueue(Item item);
+    void setExpiredListener(Expired expired);
+
+    QString displayName; // set by open(), then only read
+
+public Q_SLOTS:
+    void drain();
+    void startRetention();
+    void shutdown();
+
+private:
+    void process(std::deque<Item> *batch);
+    void store(QList<MessageStore::Write> *writes, QList<Committed> *committed);
+    void keep(QList<MessageStore::Write> *writes);
+    void trimBacklog();
+    void lost(const QString &error);
+    void retry();
+    bool flushBacklog(QString *error);
+    void retentionStep();
+    bool retains() const { return m_settings.retainDays > 0 || m_settings.retainMessages > 0; }
+
+    const Settings m_settings;
+    std::unique_ptr<MessageStore> m_store;
+
+    std::mutex m_mutex; // guards m_queue and m_expired
+    std::deque<Item> m_queue;
+    Expired m_expired;
+
+    // The storage thread's own.
+    qint64 m_lastId = 0;
+    bool m_down = false;
+    std::deque<MessageStore::Write> m_backlog; // in order, with their ids
+    int m_backlogMessages = 0;
+    qint64 m_notStored = 0; // messages the full backlog let go, this outage
+    QString m_lostReason;
+    int m_retryMs = RetryFirstMs;
+    QTimer m_retry { this };
+    QTimer m_retention { this };
+    QStringList m_retentionPass; // the rooms of the current pass, and where it is
+    int m_retentionNext = 0;
+    bool m_retentionDeleted = false;
+    QSet<QString> m_rooms;
+    QSet<QString> m_grown; // rooms with new messages since their count was checked
+};
+
+Storage::Worker::Worker(const Settings &settings) : m_settings(settings)
+{
+    m_retry.setSingleShot(true);
+    m_retention.setSingleShot(true);
+    QObject::connect(&m_retry, &QTimer::timeout, this, &Worker::retry);
+    QObject::connect(&m_retention, &QTimer::timeout, this, &Worker::retentionStep);
+}
+
+bool Storage::Worker::open(Loaded *loaded, QString *error)
+{
+    m_store = MessageStore::create(m_settings.url, m_settings.createDirectory, error);
+    if (!m_store)
+        return false;
+    displayName = m_store->displayName();
+    if (!m_store->open(error)) {
+        m_store.reset();
+        return false;
+    }
+    loaded->identity = m_store->identity();
+    loaded->rooms.clear();
+    for (const MessageStore::StoredRoom &stored : m_store->rooms()) {
+        Room room;
+        room.key = stored.key;
+        room.name = stored.name;
+        room.topic = stored.topic;
+        room.topicBy = stored.topicBy;
+        room.topicTime = stored.topicTime;
+        QString reason;
+        if (!m_store->page(room.key, 0, m_settings.recentPerRoom, &room.recent, &room.olderStored,
+                           &reason)) {
+            *error = QStringLiteral("%1: %2").arg(displayName, reason);
+            m_store.reset();
+            return false;
+        }
+        loaded->rooms.append(room);
+        m_rooms.insert(room.key);
+    }
+    m_grown = m_rooms;
+    m_lastId = m_store->lastId();
+    if (retains())
+        m_retention.start(RetentionStartMs);
+    return true;
+}
+
+void Storage::Worker::enqueue(Item item)
+{
+    bool wasEmpty = false;
+    {
+        std::lock_guard lock(m_mutex);
+        wasEmpty = m_queue.empty();
+        m_queue.push_back(std::move(item));
+    }
+    // One wake-up per burst: drain() takes everything queued meanwhile.
+    if (wasEmpty)
+        QMetaObject::invokeMethod(this, "drain", Qt::QueuedConnection);
+}
+
+void Storage::Worker::setExpiredListener(Expired expired)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_expired = std::move(expired);
+    }
+    // Whoever caches the loaded messages hears of every deletion.
+    QMetaObject::invokeMethod(this, "startRetention", Qt::QueuedConnection);
+}
+
+void Storage::Worker::startRetention()
+{
+    if (retains() && m_retentionPass.isEmpty() && m_retention.isActive())
+        m_retention.start(0);
+}
+
+void Storage::Worker::drain()
+{
+    std::deque<Item> batch;
+    bool more = false;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto end = m_queue.begin() + std::min<std::size_t>(m_queue.size(), MaxBatch);
+        std::move(m_queue.begin(), end, std::back_inserter(batch));
+        m_queue.erase(m_queue.begin(), end);
+        more = !m_queue.empty();
+    }
+    // The queue is not empty, so nobody else wakes us for the rest.
+    if (more)
+        QMetaObject::invokeMethod(this, "drain", Qt::QueuedConnection);
+    process(&batch);
+}
+
+void Storage::Worker::process(std::deque<Item> *batch)
+{
+    QList<MessageStore::Write> writes;
+    QList<Committed> committed;
+    for (Item &item : *batch) {
+        if (!item.isHistory) {
+            writes.append(std::move(item.write));
+            committed.append(std::move(item.committed));
+            continue;
+        }
+        // A page sees every write queued before it.
+        store(&writes, &committed);
+        QList<ChatMessage> messages;
+        bool more = false;
+        QString error;
+        if (m_store
+            && !m_store->page(item.write.key, item.before, item.limit, &messages, &more, &error))
+            qCDebug(lcStorage) << "history of" << item.write.key << "failed:" << error;
+        if (item.page)
+            item.page(messages, more);
+    }
+    store(&writes, &committed);
+}
+
+void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed> *committed)
+{
+    if (writes->isEmpty())
+        return;
+    QString error;
+    if (!m_down && m_store && m_store->append(writes, &error)) {
+        m_lastId = std::max(m_lastId, m_store->lastId());
+    } else {
+        if (!m_down)
+            lost(error);
+        keep(writes);
+    }
+    // In id order, after the commit (or once kept in the backlog).
+    for (qsizetype i = 0; i < writes->size(); ++i) {
+        const MessageStore::Write &write = writes->at(i);
+        if (write.kind == MessageStore::Write::Kind::Room)
+            m_rooms.insert(write.key);
+        if (write.kind != MessageStore::Write::Kind::Message)
+            continue;
+        m_grown.insert(write.key);
+        if (committed->at(i))
+            committed->at(i)(write.message);
+    }
+    writes->clear();
+    committed->clear();
+}
+
+void Storage::Worker::keep(QList<MessageStore::Write> *writes)
+{
+    for (MessageStore::Write &write : *writes) {
+        if (write.kind == MessageStore::Write::Kind::Message) {
+            if (write.key.isEmpty())
+                write.key = Validation::roomKey(write.message.room);
+            // Ids a failed transaction received stay theirs: its commit may have happened.
+            if (write.message.id == 0)
+                write.message.id = ++m_lastId;
+            m_lastId = std::max(m_lastId, write.message.id);
+            ++m_backlogMessages;
+        }
+        m_backlog.push_back(write);
+    }
+    trimBacklog();
+}
+
+void Storage::Worker::trimBacklog()
+{
+    const qint64 before = m_notStored;
+    while (m_backlogMessages > std::max(0, m_settings.backlog)) {
+        const auto oldest = std::find_if(m_backlog.begin(), m_backlog.end(), [](const auto &w) {
+            return w.kind == MessageStore::Write::Kind::Message;
+        });
+        m_backlog.erase(oldest);
+        --m_backlogMessages;
+        ++m_notStored;
+    }
+    if (before == 0 && m_notStored > 0)
+        qCWarning(lcStorage).noquote()
+            << QStringLiteral("%1: the backlog of %2 messages is full; older ones will not "
+                              "be stored")
+                   .arg(displayName)
+                   .arg(m_settings.backlog);
+}
+
+void Storage::Worker::lost(const QString &error)
+{
+    m_down = true;
+    m_lostReason = error;
+    qCWarning(lcStorage).noquote()
+        << QStringLiteral("%1: cannot store messages (%2); the chat goes on, and up to %3 "
+                          "messages are kept until the database is back")
+               .arg(displayName, error)
+               .arg(m_settings.backlog);
+    m_retryMs = RetryFirstMs;
+    m_retry.start(m_retryMs);
+}
+
+bool Storage::Worker::flushBacklog(QString *error)
+{
+    if (!m_store->reconnect(error))
+        return false;
+    while (!m_backlog.empty()) {
+        const auto end = m_backlog.begin() + std::min<std::size_t>(m_backlog.size(), MaxBatch);
+        QList<MessageStore::Write> chunk(m_backlog.begin(), end);
+        if (!m_store->append(&chunk, error))
+            return false;
+        for (const MessageStore::Write &write : chunk)
+            m_backlogMessages -= write.kind == MessageStore::Write::Kind::Message;
+        m_backlog.erase(m_backlog.begin(), end);
+    }
+    return true;
+}
+
+void Storage::Worker::retry()
+{
+    const int kept = m_backlogMessages;
+    QString error;
+    if (!flushBacklog(&error)) {
+        m_retryMs = std::min(m_retryMs * 2, RetryLastMs);
+        m_retry.start(m_retryMs);
+        qCDebug(lcStorage) << displayName << "still unavailable:" << error;
+        return;
+    }
+    m_down = false;
+    m_lastId = std::max(m_lastId, m_store->lastId());
+    qCInfo(lcStorage).noquote() << QStringLiteral(
+                                       "%1 is back: stored the %2 messages kept meanwhile%3")
+                                       .arg(displayName)
+                                       .arg(kept)
+                                       .arg(m_notStored ? QStringLiteral(
+                                                              ", %1 older ones were not kept (the "
+                                                              "backlog was full)")
+                                                              .arg(m_notStored)
+                                                        : QString());
+    m_notStored = 0;
+}
+
+void Storage::Worker::retentionStep()
+{
+    if (m_down || !m_store) {
+        m_retention.start(RetentionIdleMs);
+        return;
+    }
+    if (m_retentionNext >= m_retentionPass.size()) {
+        m_retentionPass = m_rooms.values();
+        m_retentionNext = 0;
+        m_retentionDeleted = false;
+    }
+    const qint64 olderThan = m_settings.retainDays > 0
+        ? QDateTime::currentMSecsSinceEpoch() - m_settings.retainDays * DayMs
+        : 0;
+    Expired listener;
+    {
+        std::lock_guard lock(m_mutex);
+        listener = m_expired;
+    }
+    int deleted = 0;
+    for (int examined = 0; examined < RetentionRoomsPerStep && deleted < RetentionBatch
+         && m_retentionNext < m_retentionPass.size();
+         ++examined) {
+        const QString &key = m_retentionPass.at(m_retentionNext++);
+        // Counting walks the room's newest rows: only where messages came.
+        const int keep = m_grown.contains(key) ? m_settings.retainMessages : 0;
+        if (keep == 0 && m_settings.retainDays <= 0)
+            continue;
+        MessageStore::Expired expired;
+        QString error;
+        if (!m_store->expire(key, olderThan, keep, RetentionBatch, &expired, &error)) {
+            qCWarning(lcStorage).noquote()
+                << QStringLiteral("%1: retention failed: %2").arg(displayName, error);
+            break;
+        }
+        if (expired.rows < RetentionBatch)
+            m_grown.remove(key);
+        if (expired.rows == 0)
+            continue;
+        deleted += expired.rows;
+        m_retentionDeleted = true;
+        if (listener)
+            listener(key, expired.throughId);
+    }
+    if (deleted > 0)
+        m_store->reclaim();
+    const bool passDone = m_retentionNext >= m_retentionPass.size();
+    // Soon while there is work (other queued work runs in between), else once a minute.
+    m_retention.start(passDone && !m_retentionDeleted ? RetentionIdleMs : 0);
+}
+
+void Storage::Worker::shutdown()
+{
+    m_retention.stop();
+    m_retry.stop();
+    for (;;) {
+        std::deque<Item> batch;
+        {
+            std::lock_guard lock(m_mutex);
+            batch.swap(m_queue);
+        }
+        if (batch.empty())
+            break;
+        process(&batch);
+    }
+    if (m_down && m_store) {
+        QString error;
+        if (flushBacklog(&error))
+            m_down = false;
+        else
+            qCWarning(lcStorage).noquote()
+                << QStringLiteral("%1: %2 messages kept while it was away are lost (%3)")
+                       .arg(displayName)
+                       .arg(m_backlogMessages)
+                       .arg(error);
+    }
+    m_store.reset();
 }
 
 Storage::Storage() = default;
-Storage::~Storage() = default;
-void Storage::submit(const ChatMessage &, Committed) { }
-void Storage::saveRoom(const QString &, const QString &) { }
-void Storage::saveTopic(const QString &, const QString &, const QString &, const QString &) { }
-void Storage::history(const QString &, qint64, int, Page) { }
-void Storage::setExpiredListener(Expired) { }
+
+std::unique_ptr<Storage> Storage::open(const Settings &settings, Loaded *loaded, QString *error)
+{
+    std::unique_ptr<Storage> storage(new Storage);
+    storage->m_thread = std::make_unique<QThread>();
+    storage->m_thread->setObjectName(QStringLiteral("storage"));
+    storage->m_worker = new Worker(settings);
+    storage->m_worker->moveToThread(storage->m_thread.get());
+    storage->m_thread->start();
+    bool ok = false;
+    Worker *worker = storage->m_worker;
+    QMetaObject::invokeMethod(
+        worker, [&] { ok = worker->open(loaded, error); }, Qt::BlockingQueuedConnection);
+    if (!ok)
+        return nullptr;
+    return storage;
+}
+
+Storage::~Storage()
+{
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, "shutdown", Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    delete m_worker;
+}
+
+void Storage::submit(const ChatMessage &message, Committed committed)
+{
+    Worker::Item item;
+    item.write.kind = MessageStore::Write::Kind::Message;
+    item.write.message = message;
+    item.write.message.id = 0;
+    item.committed = std::move(committed);
+    m_worker->enqueue(std::move(item));
+}
+
+void Storage::saveRoom(const QString &key, const QString &name)
+{
+    Worker::Item item;
+    item.write.kind = MessageStore::Write::Kind::Room;
+    item.write.key = key;
+    item.write.name = name;
+    m_worker->enqueue(std::move(item));
+}
+
+void Storage::saveTopic(const QString &key, const QString &text, const QString &by,
+                        const QString &time)
+{
+    Worker::Item item;
+    item.write.kind = MessageStore::Write::Kind::Topic;
+    item.write.key = key;
+    item.write.text = text;
+    item.write.by = by;
+    item.write.time = time;
+    m_worker->enqueue(std::move(item));
+}
+
+void Storage::history(const QString &key, qint64 before, int limit, Page page)
+{
+    Worker::Item item;
+    item.isHistory = true;
+    item.write.key = key;
+    item.before = before;
+    item.limit = limit;
+    item.page = std::move(page);
+    m_worker->enqueue(std::move(item));
+}
+
+void Storage::setExpiredListener(Expired expired)
+{
+    m_worker->setExpiredListener(std::move(expired));
+}
+
 QString Storage::displayName() const
 {
-    return {};
+    return m_worker->displayName;
 }
+
+#include "storage.moc"

@@ -36,6 +36,9 @@ public:
         int retainMessages = 0; // per room; 0: no limit
         int backlog = 10000; // messages kept while the database is unreachable
         int recentPerRoom = 100; // loaded at start for welcomes and catch-up
+        // The default path (in the data directory) may be made; a directory
+        // someone named must exist, or open() says so.
+        bool createDirectory = false;
     };
 
     struct Room
@@ -82,6 +85,7 @@ public:
 
     // Called on the storage thread when retention has deleted a room's
     // messages up to and including throughId, so that caches drop them too.
+    // Set it right after open(): retention starts then (or a second after open()).
     using Expired = std::function<void(const QString &key, qint64 throughId)>;
     void setExpiredListener(Expired expired);
 

@@ -52,6 +52,14 @@ expect((server?.volumes ?? []).some((v) => String(v).endsWith(':/var/lib/pynet')
        'the pynet-server service keeps /var/lib/pynet on a volume');
 expect(Object.values(services).some((s) => String(s.image ?? '').startsWith('postgres')),
        'compose.yaml has a PostgreSQL service');
+const command = (server?.command ?? []).map(String);
+const database = command[command.indexOf('--database') + 1] ?? '';
+expect(command.includes('--database') && database.startsWith('postgresql://'),
+       'the pynet-server service keeps its history in PostgreSQL (--database postgresql://...)');
+expect(!/:[^@/]*@/.test(database.replace('postgresql://', '')),
+       'no password in the --database URL: it would be on a command line');
+expect(server?.environment?.PGPASSWORD !== undefined,
+       'the pynet-server service gets the database password through PGPASSWORD');
 for (const [name, service] of Object.entries(services)) {
     for (const volume of service.volumes ?? []) {
         const source = String(volume).split(':')[0];

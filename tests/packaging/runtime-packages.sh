@@ -4,10 +4,13 @@
 # libraries pynet-server links (ldd, then dpkg -S), less those the slim base
 # image has already: one missing and the container cannot start, one too many
 # and every image carries it for nothing.
-# Usage: runtime-packages.sh PYNET_SERVER_BINARY DOCKERFILE
+# Plugins it loads with dlopen (the SQL drivers) are invisible to ldd: each
+# PLUGIN named after the Dockerfile is needed as well, by the package holding it.
+# Usage: runtime-packages.sh PYNET_SERVER_BINARY DOCKERFILE [PLUGIN...]
 set -eu
 binary=$1
 dockerfile=$2
+shift 2
 
 # debian:bookworm-slim holds apt, which needs these.
 in_base_image="libc6 libgcc-s1 libstdc++6 zlib1g"
@@ -36,6 +39,10 @@ for soname in $needed; do
         substr($1, 1, 1) == "/" && substr($1, length($1) - length(name)) == "/" name { print $1; exit }')
     [ -n "$path" ] || { echo "runtime-packages: ldd cannot find $soname" >&2; exit 1; }
     packages="$packages $(owner "$path")"
+done
+for plugin in "$@"; do
+    [ -f "$plugin" ] || { echo "runtime-packages: no plugin $plugin" >&2; exit 1; }
+    packages="$packages $(owner "$plugin")"
 done
 expected=$(for package in $packages; do
     case " $in_base_image " in *" $package "*) ;; *) echo "$package" ;; esac

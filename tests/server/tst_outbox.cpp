@@ -65,7 +65,49 @@ private Q_SLOTS:
     void privateMessagesQueueBehindTheRoom();
     void eachClientReadsItsDialectsForm();
     void ownerIsWokenWhenItsOwnWriteGoesOverTheCap();
+    void oneOutboxFollowsEveryRoomItIsIn();
+    void aLogForgetsWhatEveryoneHasTaken();
 };
+
+void TestOutbox::oneOutboxFollowsEveryRoomItIsIn()
+{
+    SocketPair sockets;
+    QVERIFY(sockets.server >= 0);
+    RoomLog general(Cap);
+    RoomLog dev(Cap);
+    general.append(same("before it entered\n"), nullptr);
+    Outbox outbox(sockets.server, Cap);
+    outbox.attach(&general, Dialect::rich());
+    outbox.attach(&dev, Dialect::rich());
+    general.append(same("general 1\n"), nullptr);
+    dev.append(same("dev 1\n"), nullptr);
+    QCOMPARE(outbox.deliver({}, Outbox::Clock::now()), Outbox::Delivery::Written);
+    const QByteArray both = TestSupport::receiveAvailable(sockets.client);
+    QVERIFY(both.contains("general 1\n") && both.contains("dev 1\n"));
+    QVERIFY(!both.contains("before it entered"));
+    QCOMPARE(outbox.cursorIn(&dev), dev.lastSeq());
+
+    outbox.detach(&dev); // left #dev
+    dev.append(same("dev 2\n"), nullptr);
+    general.append(same("general 2\n"), nullptr);
+    outbox.deliver({}, Outbox::Clock::now());
+    QCOMPARE(TestSupport::receiveAvailable(sockets.client), QByteArray("general 2\n"));
+    QCOMPARE(outbox.cursorIn(&dev), -1);
+}
+
+void TestOutbox::aLogForgetsWhatEveryoneHasTaken()
+{
+    RoomLog log(Cap);
+    for (int i = 0; i < 5; ++i)
+        log.append(same("line\n"), nullptr);
+    log.dropThrough(3);
+    int visited = 0;
+    QVERIFY(log.readAfter(3, [&visited](const RoomLog::Entry &) { ++visited; }));
+    QCOMPARE(visited, 2);
+    // What was forgotten cannot be read: a reader that far behind is dropped.
+    QVERIFY(!log.readAfter(1, [](const RoomLog::Entry &) {}));
+    QCOMPARE(log.end().seq, 5);
+}
 
 void TestOutbox::privateMessagesQueueBehindTheRoom()
 {
