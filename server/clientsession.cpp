@@ -119,7 +119,11 @@ bool ClientSession::requireJoined()
 
 void ClientSession::handle(const Wire::Ping &ping)
 {
-    send(Wire::encode(Wire::Pong { ping.id }));
+    // Before a join there is nothing to wait for.
+    if (m_state == State::Joined)
+        m_hub->postInOrder(m_transport->outbox(), Wire::encode(Wire::Pong { ping.id }));
+    else
+        send(Wire::encode(Wire::Pong { ping.id }));
 }
 
 void ClientSession::handle(const Wire::Pong &)
@@ -270,9 +274,8 @@ void ClientSession::handle(const Wire::Leave &leave)
     const std::shared_ptr<Room> room = joinedRoom(leave.room);
     if (!room)
         return;
-    m_rooms.remove(room->key());
-    m_hub->leaveRoom(m_name, m_transport->outbox().get(), room);
-    send(Wire::encode(Wire::Leave { room->name() }));
+    m_rooms.remove(room->key()); // nothing more from this client reaches it
+    m_hub->leaveRoom(m_name, m_transport->outbox(), room);
 }
 
 void ClientSession::handle(const Wire::RoomsRequest &)

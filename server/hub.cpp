@@ -130,6 +130,24 @@ Hub::Result Hub::join(const JoinRequest &request)
 
 void Hub::leave(const QString &name, const Outbox *outbox)
 {
+    if (m_storage) {
+        // After the leaver's last words, which wait for their commit.
+        std::shared_ptr<Outbox> kept; // so that its address means this client till then
+        {
+            std::lock_guard lock(m_mutex);
+            const auto it = m_users.constFind(Validation::nameKey(name));
+            if (it == m_users.constEnd() || it->outbox.get() != outbox)
+                return;
+            kept = it->outbox;
+        }
+        m_storage->then([this, name, kept] { leaveNow(name, kept.get()); });
+        return;
+    }
+    leaveNow(name, outbox);
+}
+
+void Hub::leaveNow(const QString &name, const Outbox *outbox)
+{
     QList<std::shared_ptr<Room>> toDeliver;
     {
         std::lock_guard lock(m_mutex);
@@ -198,19 +216,26 @@ Hub::Result Hub::enter(const QString &name, const Outbox *outbox, const QString 
     return { {}, {}, room };
 }
 
-bool Hub::leaveRoom(const QString &name, const Outbox *outbox, const std::shared_ptr<Room> &room)
+void Hub::leaveRoom(const QString &name, const std::shared_ptr<Outbox> &outbox,
+                    const std::shared_ptr<Room> &room)
 {
-    bool announced = false;
-    {
-        std::lock_guard lock(m_mutex);
-        const auto user = m_users.find(Validation::nameKey(name));
-        if (user == m_users.end() || user->outbox.get() != outbox || !user->rooms.removeOne(room))
-            return false;
-        announced = room->leave(outbox);
-    }
-    if (announced)
-        room->deliver();
-    return true;
+    const auto leave = [this, name, outbox, room] {
+        bool announced = false;
+        {
+            std::lock_guard lock(m_mutex);
+            const auto user = m_users.find(Validation::nameKey(name));
+            if (user == m_users.end() || user->outbox != outbox || !user->rooms.removeOne(room))
+                return;
+            announced = room->leave(outbox.get());
+        }
+        outbox->post(Wire::encode(Wire::Leave { room->name() }));
+        if (announced)
+            room->deliver();
+    };
+    if (m_storage)
+        m_storage->then(leave); // after what the leaver said there, which awaits its commit
+    else
+        leave();
 }
 
 void Hub::chat(const std::shared_ptr<Room> &room, const QString &from,
@@ -234,9 +259,13 @@ void Hub::chat(const std::shared_ptr<Room> &room, const QString &from,
 void Hub::setTopic(const std::shared_ptr<Room> &room, const QString &by, const QString &text)
 {
     const Wire::Topic topic { room->name(), text, by, timestampNow() };
-    if (m_storage)
-        m_storage->saveTopic(room->key(), topic.text, topic.by, topic.time);
-    room->setTopic(topic);
+    if (!m_storage) {
+        room->setTopic(topic);
+        return;
+    }
+    // Shown once stored, and after what its setter said before it.
+    m_storage->saveTopic(room->key(), topic.text, topic.by, topic.time);
+    m_storage->then([room, topic] { room->setTopic(topic); });
 }
 
 void Hub::history(const std::shared_ptr<Room> &room, const std::shared_ptr<Outbox> &outbox,
@@ -251,6 +280,14 @@ void Hub::history(const std::shared_ptr<Room> &room, const std::shared_ptr<Outbo
                        [name, outbox](const QList<ChatMessage> &messages, bool more) {
                            outbox->post(Wire::encode(Wire::History { name, messages, more }));
                        });
+}
+
+void Hub::postInOrder(const std::shared_ptr<Outbox> &outbox, const QByteArray &bytes)
+{
+    if (m_storage)
+        m_storage->then([outbox, bytes] { outbox->post(bytes); });
+    else
+        outbox->post(bytes);
 }
 
 bool Hub::sendPrivate(const QString &from, const QString &to, const QString &text)
@@ -270,7 +307,8 @@ bool Hub::sendPrivate(const QString &from, const QString &to, const QString &tex
         outbox = it->outbox;
         dialect = it->dialect;
     }
-    outbox->post(dialect->privateMessage(message));
+    // Room messages wait for their commit: this must not overtake the sender's.
+    postInOrder(outbox, dialect->privateMessage(message));
     return true;
 }
 

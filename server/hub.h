@@ -68,14 +68,15 @@ public:
     Result join(const JoinRequest &request);
 
     // Removes the client from every room if outbox is still the one registered
-    // under name.
+    // under name (with storage, once what it said before is delivered).
     void leave(const QString &name, const Outbox *outbox);
 
     // Enters the room (normalised and valid name), creating it if it does not
     // exist; its answer (a RoomState with history after since) is posted.
     Result enter(const QString &name, const Outbox *outbox, const QString &room, qint64 since);
-    // Leaves the room; false if the client was not in it.
-    bool leaveRoom(const QString &name, const Outbox *outbox, const std::shared_ptr<Room> &room);
+    // Leaves the room, and confirms it to the client.
+    void leaveRoom(const QString &name, const std::shared_ptr<Outbox> &outbox,
+                   const std::shared_ptr<Room> &room);
 
     // Stores (if anything stores) and then relays a room message to everyone
     // in the room except the sender.
@@ -85,6 +86,11 @@ public:
     // Posts the room's messages before `before` (0: the newest) to outbox.
     void history(const std::shared_ptr<Room> &room, const std::shared_ptr<Outbox> &outbox,
                  qint64 before, int limit);
+
+    // Posts bytes to outbox once everything said before has been delivered
+    // (with storage, room messages wait for their commit): a pong then means
+    // that all the client sent before its ping has been handled.
+    void postInOrder(const std::shared_ptr<Outbox> &outbox, const QByteArray &bytes);
 
     // Sends a private message; false when nobody of that name is online.
     bool sendPrivate(const QString &from, const QString &to, const QString &text);
@@ -113,6 +119,7 @@ private:
         QList<std::shared_ptr<Room>> rooms; // the rooms it is in
     };
 
+    void leaveNow(const QString &name, const Outbox *outbox);
     // Removes the user; returns the rooms whose leave announcements await delivery.
     QList<std::shared_ptr<Room>> leaveLocked(QMap<QString, User>::iterator user);
     std::shared_ptr<Room> createRoomLocked(const QString &name);

@@ -105,6 +105,7 @@ int main(int argc, char *argv[])
         settings.retainMessages = config.retainMessages;
         settings.backlog = config.storageBacklog;
         settings.recentPerRoom = config.historySize;
+        settings.createDirectory = config.database.isEmpty(); // only the default's
         storage = Storage::open(settings, &loaded, &error);
         if (!storage) {
             std::fprintf(stderr, "pynet-server: %s\n", qPrintable(error));
@@ -141,5 +142,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit);
-    return app.exec();
+    const int status = app.exec();
+    // While the hub still exists: the last commits still deliver to its rooms.
+    storage.reset();
+    return status;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "storage.h"
 
+#include "trace.h"
+
 #include "messagestore.h"
 #include "validation.h"
 
@@ -43,6 +45,7 @@ public:
         qint64 before = 0;
         int limit = 0;
         Page page;
+        std::function<void()> then; // an ordered step (Storage::then()), no write
     };
 
     explicit Worker(const Settings &settings);
@@ -188,6 +191,11 @@ void Storage::Worker::process(std::deque<Item> *batch)
     QList<MessageStore::Write> writes;
     QList<Committed> committed;
     for (Item &item : *batch) {
+        if (item.then) {
+            store(&writes, &committed); // it runs after everything queued before it
+            item.then();
+            continue;
+        }
         if (!item.isHistory) {
             writes.append(std::move(item.write));
             committed.append(std::move(item.committed));
@@ -415,7 +423,12 @@ std::unique_ptr<Storage> Storage::open(const Settings &settings, Loaded *loaded,
     bool ok = false;
     Worker *worker = storage->m_worker;
     QMetaObject::invokeMethod(
-        worker, [&] { ok = worker->open(loaded, error); }, Qt::BlockingQueuedConnection);
+        worker,
+        [&] {
+            Trace::nameThisThread("storage"); // in ps -L, top -H and the trace
+            ok = worker->open(loaded, error);
+        },
+        Qt::BlockingQueuedConnection);
     if (!ok)
         return nullptr;
     return storage;
@@ -469,6 +482,13 @@ void Storage::history(const QString &key, qint64 before, int limit, Page page)
     item.before = before;
     item.limit = limit;
     item.page = std::move(page);
+    m_worker->enqueue(std::move(item));
+}
+
+void Storage::then(std::function<void()> step)
+{
+    Worker::Item item;
+    item.then = std::move(step);
     m_worker->enqueue(std::move(item));
 }
 

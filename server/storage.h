@@ -83,6 +83,12 @@ public:
     using Page = std::function<void(const QList<ChatMessage> &messages, bool more)>;
     void history(const QString &key, qint64 before, int limit, Page page);
 
+    // Any thread. Runs step on the storage thread once everything queued
+    // before it is committed and its callbacks have run: what a client says
+    // besides room messages (a private message, a topic) is then shown in the
+    // order it was said.
+    void then(std::function<void()> step);
+
     // Called on the storage thread when retention has deleted a room's
     // messages up to and including throughId, so that caches drop them too.
     // Set it right after open(): retention starts then (or a second after open()).

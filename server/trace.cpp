@@ -230,6 +230,13 @@ void Trace::nameThisThread(quint64 connection)
     ::pthread_setname_np(::pthread_self(), t_threadName);
 }
 
+void Trace::nameThisThread(const char *name)
+{
+    t_connection = 0;
+    qstrncpy(t_threadName, name, sizeof(t_threadName));
+    ::pthread_setname_np(::pthread_self(), t_threadName);
+}
+
 Q_NEVER_INLINE void Trace::threadStarted(quint64 connection, int live)
 {
     if (wants(connection))

@@ -34,6 +34,8 @@ public:
     // Always, in each connection's thread: names it conn-N for top -H and ps -L
     // (one prctl at start) and for the trace lines it writes.
     static void nameThisThread(quint64 connection);
+    // For a thread that serves no one connection, e.g. "storage".
+    static void nameThisThread(const char *name);
 
     // The events. connection 0 is the server itself (the main thread's sweep).
     static void threadStarted(quint64 connection, int live);

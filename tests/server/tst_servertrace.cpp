@@ -129,8 +129,8 @@ void TestServerTrace::readsFramesAndThreads()
     QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [conn-2] in type=chat bytes=%1 data=%2")
                             .arg(TwoInOne.size())
                             .arg(QString::fromLatin1(TwoInOne))));
-    // Its fan-out: one recipient (Bob), written by the sender's thread itself.
-    QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [conn-2] fanout type=message id=1 recipients=1")));
+    // Its fan-out: one recipient (Bob), by the storage thread once it is committed.
+    QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [storage] fanout type=message id=1 recipients=1")));
     QTRY_VERIFY(hasLine(QStringLiteral(
         "conn-2 [conn-2] walk members=2 written=1 left-to-owner=0 held-back=0 coalesce-us=0")));
     QCOMPARE(stringOf(bob.waitFor(QStringLiteral("message")), "data"),
@@ -151,15 +151,16 @@ void TestServerTrace::readsFramesAndThreads()
     QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [conn-2] in type=chat bytes=%1 data=%2")
                             .arg(Split.size())
                             .arg(QString::fromLatin1(Split))));
-    QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [conn-2] fanout type=message id=2 recipients=1")));
+    QTRY_VERIFY(hasLine(QStringLiteral("conn-2 [storage] fanout type=message id=2 recipients=1")));
     QCOMPARE(stringOf(bob.waitFor(QStringLiteral("message")), "data"),
              QStringLiteral("one object, three reads"));
 
-    // A direct reply is a frame out, written at once; its newline is shown escaped.
+    // A pong is a frame out, written once what came before it is stored (by the
+    // storage thread); its newline is shown escaped.
     bob.send(R"({"type":"ping","id":7})"
              "\n");
     QTRY_VERIFY(hasLine(QStringLiteral(
-        R"(conn-1 [conn-1] out type=pong how=written bytes=23 data={"id":7,"type":"pong"}\x0a)")));
+        R"(conn-1 [storage] out type=pong how=written bytes=23 data={"id":7,"type":"pong"}\x0a)")));
 
     seed.socket().disconnectFromHost();
     QTRY_VERIFY(hasLine(QStringLiteral(R"(conn-2 [conn-2] closed reason="disconnected")")));

@@ -10,7 +10,8 @@ ServerProcess::ServerProcess(const QStringList &extraArguments)
                   + extraArguments)
 {
     if (!m_arguments.contains(QStringLiteral("--database")))
-        m_arguments << QStringLiteral("--database") << QStringLiteral("none");
+        m_arguments << QStringLiteral("--database")
+                    << QStringLiteral("sqlite:%1/pynet.db").arg(m_dataDirectory.path());
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("XDG_DATA_HOME"), m_dataDirectory.path());
     m_process.setProcessEnvironment(environment);
