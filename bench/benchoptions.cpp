@@ -34,6 +34,7 @@ enum Option {
     Label,
     ServerName,
     Clients,
+    Rooms,
     ConnectRate,
     MaxPending,
     SourceAddresses,
@@ -55,6 +56,14 @@ enum Option {
     TableHeader,
     PrintHeader,
     Quick,
+    ScrollbackFill,
+    FillMaxSeconds,
+    ScrollbackRead,
+    Room,
+    HistoryRequests,
+    HistoryLimit,
+    FirstId,
+    LastId,
     Help,
 };
 
@@ -71,6 +80,9 @@ const char *BenchOptions::usage()
            "  --label TEXT           scenario name in the report\n"
            "  --server-name TEXT     server name in the report\n"
            "  --clients N            members to connect and join (20)\n"
+           "  --rooms N              spread the members over rooms #r0 .. #r(N-1), member i\n"
+           "                         in #r(i % N), entered after the join (IRC: JOIN after\n"
+           "                         001); everyone chats in their own room (0: one room)\n"
            "  --connect-rate N       connections started per second (1000)\n"
            "  --max-pending N        connects not yet joined at once (0: no limit)\n"
            "  --source-addresses N   bind clients to 127.0.0.2 .. 127.0.0.(N+1) (0: no bind)\n"
@@ -92,7 +104,19 @@ const char *BenchOptions::usage()
            "  --json FILE            append the run's results as one JSON object\n"
            "  --table-header         print the table header before the result rows\n"
            "  --print-header         print the table header and exit\n"
-           "  --quick                self-check: 20 clients, 2 s at 5 msg/s, must lose nothing\n";
+           "  --quick                self-check: 20 clients, 2 s at 5 msg/s, must lose nothing\n"
+           "\nStored history (PyNet only; the run is one of these instead of the steps):\n"
+           "  --scrollback-fill N    --clients senders store N messages in --room as fast as\n"
+           "                         the server stores them; a member that only reads counts\n"
+           "                         them (a message is relayed once it is stored)\n"
+           "  --fill-max-seconds S   stop filling after S seconds (600)\n"
+           "  --scrollback-read      --clients members request --history-requests pages,\n"
+           "                         one at a time each, before random ids in\n"
+           "                         --first-id..--last-id, and time the answers\n"
+           "  --room NAME            the room (#history)\n"
+           "  --history-requests N   pages to request (2000)\n"
+           "  --history-limit N      messages per page (50)\n"
+           "  --first-id N, --last-id N  the ids the fill stored\n";
 }
 
 bool BenchOptions::parse(int argc, char **argv, std::string *error)
@@ -104,6 +128,7 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         { "label", required_argument, nullptr, Label },
         { "server-name", required_argument, nullptr, ServerName },
         { "clients", required_argument, nullptr, Clients },
+        { "rooms", required_argument, nullptr, Rooms },
         { "connect-rate", required_argument, nullptr, ConnectRate },
         { "max-pending", required_argument, nullptr, MaxPending },
         { "source-addresses", required_argument, nullptr, SourceAddresses },
@@ -125,6 +150,14 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         { "table-header", no_argument, nullptr, TableHeader },
         { "print-header", no_argument, nullptr, PrintHeader },
         { "quick", no_argument, nullptr, Quick },
+        { "scrollback-fill", required_argument, nullptr, ScrollbackFill },
+        { "fill-max-seconds", required_argument, nullptr, FillMaxSeconds },
+        { "scrollback-read", no_argument, nullptr, ScrollbackRead },
+        { "room", required_argument, nullptr, Room },
+        { "history-requests", required_argument, nullptr, HistoryRequests },
+        { "history-limit", required_argument, nullptr, HistoryLimit },
+        { "first-id", required_argument, nullptr, FirstId },
+        { "last-id", required_argument, nullptr, LastId },
         { "help", no_argument, nullptr, Help },
         { nullptr, 0, nullptr, 0 },
     };
@@ -157,6 +190,9 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         case Clients:
             ok = toInt(optarg, 1, 1000000, &clients);
             clientsGiven = true;
+            break;
+        case Rooms:
+            ok = toInt(optarg, 0, 1000000, &rooms);
             break;
         case ConnectRate:
             ok = toNumber(optarg, 1, 1e6, &connectRate);
@@ -232,6 +268,32 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         case Quick:
             quick = true;
             break;
+        case ScrollbackFill:
+            ok = toInt(optarg, 1, 1000000000, &scrollbackFill);
+            break;
+        case FillMaxSeconds:
+            ok = toNumber(optarg, 1, 86400, &fillMaxSeconds);
+            break;
+        case ScrollbackRead:
+            scrollbackRead = true;
+            break;
+        case Room:
+            room = optarg;
+            ok = room.size() > 1 && room[0] == '#' && room.find_first_of("\"\\ ") == room.npos;
+            break;
+        case HistoryRequests:
+            ok = toInt(optarg, 1, 100000000, &historyRequests);
+            break;
+        case HistoryLimit:
+            ok = toInt(optarg, 1, 100000, &historyLimit);
+            break;
+        case FirstId:
+        case LastId: {
+            double id = 0;
+            ok = toNumber(optarg, 0, 9e15, &id);
+            (code == FirstId ? firstId : lastId) = int64_t(id);
+            break;
+        }
         case Help:
             error->clear();
             return false;
@@ -262,6 +324,18 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         if (!durationGiven)
             duration = 2;
         label = label == "run" ? "quick" : label;
+    }
+    if (scrollbackFill > 0 && scrollbackRead) {
+        *error = "--scrollback-fill and --scrollback-read are two runs";
+        return false;
+    }
+    if (scrollbackRead && lastId < firstId) {
+        *error = "--last-id below --first-id";
+        return false;
+    }
+    if (rooms > clients) {
+        *error = "--rooms: more rooms than --clients";
+        return false;
     }
     if (senders < 0 || senders > clients)
         senders = clients;

@@ -18,6 +18,7 @@ struct BenchOptions
     std::string serverName; // shown in the report: "pynet", "ngircd", ...
 
     int clients = 20;
+    int rooms = 0; // >0: member i enters room #r<i % rooms> after joining; 0: one room
     double connectRate = 1000; // new connections per second
     int maxPending = 0; // >0: connects not yet joined that may be outstanding at once
     int sourceAddresses = 0; // >0: bind to 127.0.0.2, 127.0.0.3, ... in turn
@@ -43,6 +44,16 @@ struct BenchOptions
     bool tableHeader = false; // print the table's header line before the rows
     bool headerOnly = false; // print the table's header line and nothing else
     bool quick = false; // self-check: a small run that must deliver everything
+
+    // Stored history (ScrollbackBench): fill a room, or read pages of it.
+    int scrollbackFill = 0; // >0: store this many messages in --room
+    double fillMaxSeconds = 600; // stop filling after this long, whatever is stored
+    bool scrollbackRead = false; // request pages before random ids in --first-id..--last-id
+    std::string room = "#history";
+    int historyRequests = 2000;
+    int historyLimit = 50;
+    int64_t firstId = 0;
+    int64_t lastId = 0;
 
     // Parses argv; on failure returns false and sets *error (empty for --help).
     bool parse(int argc, char **argv, std::string *error);

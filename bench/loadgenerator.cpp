@@ -54,8 +54,17 @@ LoadGenerator::LoadGenerator(const BenchOptions &options)
 {
     const int total = options.clients + (options.slowConsumer ? 1 : 0);
     m_members.resize(size_t(total));
-    for (int i = 0; i < options.clients; ++i)
+    if (options.rooms > 0) {
+        for (int room = 0; room < options.rooms; ++room)
+            m_roomNames.push_back("#r" + std::to_string(room));
+    } else {
+        // PyNet's chat without a room goes to its default room.
+        m_roomNames.push_back(IrcChannel);
+    }
+    for (int i = 0; i < options.clients; ++i) {
         m_members[size_t(i)].name = "u" + std::to_string(i);
+        m_members[size_t(i)].room = options.rooms > 0 ? i % options.rooms : 0;
+    }
     if (options.slowConsumer) {
         m_slowIndex = options.clients;
         m_members[size_t(m_slowIndex)].name = SlowName;
@@ -162,6 +171,8 @@ void LoadGenerator::connectPhase(RunReport *report)
             closeMember(i, "timeout while connecting");
         else if (state == State::Registering || state == State::Joining)
             closeMember(i, "timeout while joining");
+        else if (state == State::Entering)
+            closeMember(i, "timeout while entering the room");
     }
     const int64_t end = monotonicNs();
     const ProcessStats serverAfter = ProcessStats::read(m_options.serverPid);
@@ -231,6 +242,7 @@ StepReport LoadGenerator::runStep(double rate)
     m_stepDeliveredInWindow = 0;
     m_stepOutOfOrder = 0;
     m_stepGaps = 0;
+    m_stepMisrouted = 0;
     const uint64_t readsBefore = m_reads;
     m_stepLate = 0;
     m_stepDisconnects = 0;
@@ -293,6 +305,8 @@ StepReport LoadGenerator::runStep(double rate)
     step.deliveredInWindow = m_stepDeliveredInWindow;
     step.outOfOrder = m_stepOutOfOrder;
     step.gaps = m_stepGaps;
+    step.misrouted = m_stepMisrouted;
+    step.offeredPerSecond = offeredPerSecond(rate);
     step.reads = m_reads - readsBefore;
     step.late = m_stepLate;
     step.latencyP50Ns = m_latency.percentile(0.50);
@@ -331,9 +345,12 @@ StepReport LoadGenerator::runStep(double rate)
 
 uint64_t LoadGenerator::expectedDeliveries(int *receivers) const
 {
-    uint64_t sentTotal = 0;
-    for (int sender = 0; sender < m_senders; ++sender)
-        sentTotal += m_nextSequence[size_t(sender)] - m_stepFirstSequence[size_t(sender)];
+    // A message is owed to every other reading member of its sender's room.
+    std::vector<uint64_t> sentToRoom(m_roomNames.size(), 0);
+    for (int sender = 0; sender < m_senders; ++sender) {
+        sentToRoom[size_t(m_members[size_t(sender)].room)] +=
+            m_nextSequence[size_t(sender)] - m_stepFirstSequence[size_t(sender)];
+    }
     uint64_t expected = 0;
     *receivers = 0;
     for (size_t i = 0; i < m_members.size(); ++i) {
@@ -342,9 +359,25 @@ uint64_t LoadGenerator::expectedDeliveries(int *receivers) const
             continue;
         ++*receivers;
         const uint64_t own = int(i) < m_senders ? m_nextSequence[i] - m_stepFirstSequence[i] : 0;
-        expected += sentTotal - own;
+        expected += sentToRoom[size_t(member.room)] - own;
     }
     return expected;
+}
+
+double LoadGenerator::offeredPerSecond(double rate) const
+{
+    std::vector<int> readers(m_roomNames.size(), 0);
+    for (const Member &member : m_members) {
+        if (!member.slow && member.state == State::Joined)
+            ++readers[size_t(member.room)];
+    }
+    double offered = 0;
+    for (int sender = 0; sender < m_senders; ++sender) {
+        const Member &member = m_members[size_t(sender)];
+        if (member.state == State::Joined)
+            offered += rate * std::max(0, readers[size_t(member.room)] - 1);
+    }
+    return offered;
 }
 
 uint64_t LoadGenerator::deliveredToLiveReceivers() const
@@ -564,7 +597,15 @@ void LoadGenerator::handleChatLine(int index, std::string_view line, int64_t now
         if (WireScan::topLevelString(line, "event") == "leave")
             onMemberLeft(WireScan::topLevelString(line, "name"), nowNs);
     } else if (type == "welcome") {
-        if (member.state == State::Joining)
+        if (member.state == State::Joining && m_options.rooms > 0) {
+            member.state = State::Entering;
+            send(index,
+                 "{\"type\":\"enter\",\"room\":\"" + m_roomNames[size_t(member.room)] + "\"}\n");
+        } else if (member.state == State::Joining) {
+            onJoined(index, nowNs);
+        }
+    } else if (type == "room") {
+        if (member.state == State::Entering)
             onJoined(index, nowNs);
     } else if (type == "ping") {
         send(index,
@@ -574,7 +615,7 @@ void LoadGenerator::handleChatLine(int index, std::string_view line, int64_t now
         const std::string code(WireScan::topLevelString(line, "code"));
         ++m_serverErrors[code.empty() ? std::string("error") : code];
         member.lastError = code;
-        if (member.state == State::Joining)
+        if (member.state == State::Joining || member.state == State::Entering)
             closeMember(index, "join refused: " + code);
     }
 }
@@ -597,7 +638,8 @@ void LoadGenerator::handleIrcLine(int index, std::string_view line, int64_t nowN
     } else if (parsed.command == "001") {
         if (member.state == State::Registering) {
             member.state = State::Joining;
-            send(index, std::string("JOIN ") + IrcChannel + "\r\n");
+            // InspIRCd ignores a JOIN sent before registration completes.
+            send(index, "JOIN " + m_roomNames[size_t(member.room)] + "\r\n");
         }
     } else if (parsed.command == "366") {
         if (member.state == State::Joining)
@@ -642,6 +684,10 @@ void LoadGenerator::onDelivery(int index, std::string_view text, int64_t nowNs)
     WireScan::Stamp stamp;
     if (!m_stepActive || !WireScan::parseStamp(text, &stamp)
         || stamp.sender >= uint32_t(m_senders)) {
+        return;
+    }
+    if (m_members[stamp.sender].room != m_members[size_t(index)].room) {
+        ++m_stepMisrouted; // relayed into a room its sender is not in
         return;
     }
     uint32_t &highest = m_highestSeen[size_t(index) * size_t(m_senders) + stamp.sender];
@@ -696,6 +742,7 @@ void LoadGenerator::closeMember(int index, const std::string &reason)
     case State::Connecting:
     case State::Registering:
     case State::Joining:
+    case State::Entering:
     case State::Idle:
         member.state = State::Failed;
         ++m_failures[why];
@@ -742,13 +789,19 @@ void LoadGenerator::sendMeasured(int sender)
     const int stampLength = std::snprintf(stamp, sizeof stamp, "b %d %u %lld ", sender, sequence,
                                           static_cast<long long>(monotonicNs()));
     const size_t padding = size_t(std::max(0, m_options.payloadBytes - stampLength));
+    const std::string &room = m_roomNames[size_t(m_members[size_t(sender)].room)];
     m_line.clear();
     if (m_options.dialect == Dialect::Irc)
-        m_line.append("PRIVMSG ").append(IrcChannel).append(" :");
+        m_line.append("PRIVMSG ").append(room).append(" :");
     else
         m_line.append("{\"type\":\"chat\",\"data\":\"");
     m_line.append(stamp, size_t(stampLength)).append(m_padding, 0, padding);
-    m_line.append(m_options.dialect == Dialect::Irc ? "\r\n" : "\"}\n");
+    if (m_options.dialect == Dialect::Irc)
+        m_line.append("\r\n");
+    else if (m_options.rooms > 0)
+        m_line.append("\",\"room\":\"").append(room).append("\"}\n");
+    else
+        m_line.append("\"}\n");
     send(sender, m_line);
 }
 

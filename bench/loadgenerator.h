@@ -26,13 +26,23 @@ public:
     bool run(RunReport *report, std::string *error);
 
 private:
-    enum class State : uint8_t { Idle, Connecting, Registering, Joining, Joined, Failed, Closed };
+    enum class State : uint8_t {
+        Idle,
+        Connecting,
+        Registering,
+        Joining,
+        Entering, // joined, waiting for the answer to entering its room
+        Joined,
+        Failed,
+        Closed
+    };
 
     struct Member
     {
         int fd = -1;
         State state = State::Idle;
         bool slow = false;
+        int room = 0; // index into m_roomNames
         bool registered = false; // known to epoll
         uint32_t events = 0; // what epoll watches now
         int64_t connectStartNs = 0;
@@ -73,6 +83,7 @@ private:
     void watch(int index, uint32_t events);
 
     uint64_t expectedDeliveries(int *receivers) const;
+    double offeredPerSecond(double rate) const;
     uint64_t deliveredToLiveReceivers() const;
     int membersIn(State state) const;
     bool connectPhaseDone() const;
@@ -83,6 +94,7 @@ private:
     std::vector<char> m_readBuffer;
     std::string m_padding;
     std::string m_line;
+    std::vector<std::string> m_roomNames; // IRC channel or PyNet room; one without --rooms
 
     // Connect phase.
     int m_connectsStarted = 0;
@@ -110,6 +122,7 @@ private:
     uint64_t m_stepDeliveredInWindow = 0;
     uint64_t m_stepOutOfOrder = 0;
     uint64_t m_stepGaps = 0;
+    uint64_t m_stepMisrouted = 0;
     uint64_t m_stepLate = 0;
     LatencyHistogram m_latency;
     LatencyHistogram m_sendLag;

@@ -3,6 +3,7 @@
 #include "benchoptions.h"
 #include "loadgenerator.h"
 #include "runreport.h"
+#include "scrollbackbench.h"
 
 #include <csignal>
 #include <cstdio>
@@ -35,6 +36,34 @@ bool quickCheckPassed(const RunReport &report)
     return passed;
 }
 
+bool appendJson(const std::string &path, const std::string &json)
+{
+    if (path.empty())
+        return true;
+    FILE *file = std::fopen(path.c_str(), "a");
+    if (!file) {
+        std::fprintf(stderr, "pynet-bench: cannot write %s\n", path.c_str());
+        return false;
+    }
+    std::fprintf(file, "%s\n", json.c_str());
+    std::fclose(file);
+    return true;
+}
+
+int runScrollback(const BenchOptions &options)
+{
+    ScrollbackBench bench(options);
+    std::string json;
+    std::string row;
+    std::string error;
+    const bool ran = bench.run(&json, &row, &error);
+    std::fputs(row.c_str(), stdout);
+    std::fflush(stdout);
+    if (!ran)
+        std::fprintf(stderr, "pynet-bench: %s\n", error.c_str());
+    return appendJson(options.jsonPath, json) && ran ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -55,6 +84,8 @@ int main(int argc, char **argv)
     }
     std::signal(SIGPIPE, SIG_IGN);
     raiseDescriptorLimit(options.clients + 1);
+    if (options.scrollbackFill > 0 || options.scrollbackRead)
+        return runScrollback(options);
 
     RunReport report;
     for (int i = 0; i < argc; ++i)
@@ -68,15 +99,8 @@ int main(int argc, char **argv)
         std::fputs(RunReport::tableHeader().c_str(), stdout);
     std::fputs(report.tableRows().c_str(), stdout);
     std::fflush(stdout);
-    if (!options.jsonPath.empty()) {
-        if (FILE *file = std::fopen(options.jsonPath.c_str(), "a")) {
-            std::fprintf(file, "%s\n", report.toJson().c_str());
-            std::fclose(file);
-        } else {
-            std::fprintf(stderr, "pynet-bench: cannot write %s\n", options.jsonPath.c_str());
-            return 2;
-        }
-    }
+    if (!appendJson(options.jsonPath, report.toJson()))
+        return 2;
     if (options.quick) {
         const bool passed = quickCheckPassed(report);
         std::fprintf(stderr, "quick self-check: %s\n", passed ? "PASS" : "FAIL");

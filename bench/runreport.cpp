@@ -54,15 +54,15 @@ std::string stepJson(const StepReport &s)
     return std::string("{") + "\"rate\":" + number(s.rate) + ",\"senders\":"
         + std::to_string(s.senders) + ",\"receivers\":" + std::to_string(s.receivers)
         + ",\"seconds\":" + number(s.seconds) + ",\"drain_seconds\":" + number(s.drainSeconds)
-        + ",\"catch_up_seconds\":" + number(s.catchUpSeconds)
-        + ",\"sent\":" + std::to_string(s.sent) + ",\"offered_deliveries_per_s\":"
-        + number(s.rate * s.senders * std::max(0, s.receivers - 1)) + ",\"expected\":"
-        + std::to_string(s.expected) + ",\"delivered\":" + std::to_string(s.delivered)
-        + ",\"delivered_in_window\":" + std::to_string(s.deliveredInWindow)
-        + ",\"deliveries_per_s\":"
+        + ",\"catch_up_seconds\":" + number(s.catchUpSeconds) + ",\"sent\":"
+        + std::to_string(s.sent) + ",\"offered_deliveries_per_s\":" + number(s.offeredPerSecond)
+        + ",\"expected\":" + std::to_string(s.expected)
+        + ",\"delivered\":" + std::to_string(s.delivered) + ",\"delivered_in_window\":"
+        + std::to_string(s.deliveredInWindow) + ",\"deliveries_per_s\":"
         + number(s.seconds > 0 ? double(s.deliveredInWindow) / s.seconds : 0)
         + ",\"lost\":" + std::to_string(s.lost()) + ",\"loss_fraction\":" + number(lossFraction)
-        + ",\"gaps\":" + std::to_string(s.gaps) + ",\"reads\":" + std::to_string(s.reads)
+        + ",\"gaps\":" + std::to_string(s.gaps) + ",\"misrouted\":" + std::to_string(s.misrouted)
+        + ",\"reads\":" + std::to_string(s.reads)
         + ",\"deliveries_per_read\":" + number(s.reads ? double(s.delivered) / double(s.reads) : 0)
         + ",\"out_of_order\":" + std::to_string(s.outOfOrder) + ",\"late_from_earlier_step\":"
         + std::to_string(s.late) + ",\"latency_ms\":{\"p50\":" + millis(s.latencyP50Ns)
@@ -131,6 +131,10 @@ std::string RunReport::tableRows() const
         std::string notes;
         if (failed)
             notes += "failed=" + std::to_string(failed) + " ";
+        if (s && s->misrouted)
+            notes += "misrouted=" + std::to_string(s->misrouted) + " ";
+        if (s && s->gaps)
+            notes += "gaps=" + std::to_string(s->gaps) + " ";
         if (s && s->disconnects)
             notes += "disconnects=" + std::to_string(s->disconnects) + " ";
         if (s && s->slowDropped) {
@@ -181,7 +185,7 @@ std::string RunReport::tableRows() const
             "%-22s %-13s %6d %6d %8.1f %6.2f %9.0f %9.0f %7.3f %8.2f %8.2f %8.2f %8.1f %8.1f "
             "%7lld %5.2f %5.2f %s\n",
             label.c_str(), serverName.c_str(), clients, joined, double(joinP99Ns) / 1e6,
-            s ? s->rate : 0.0, s ? s->rate * s->senders * std::max(0, s->receivers - 1) : 0.0,
+            s ? s->rate : 0.0, s ? s->offeredPerSecond : 0.0,
             s && s->seconds > 0 ? double(s->deliveredInWindow) / s->seconds : 0.0, loss,
             s ? double(s->latencyP50Ns) / 1e6 : 0.0, s ? double(s->latencyP99Ns) / 1e6 : 0.0,
             s ? double(s->latencyP999Ns) / 1e6 : 0.0, s ? double(s->latencyMaxNs) / 1e6 : 0.0,

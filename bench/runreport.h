@@ -23,6 +23,8 @@ struct StepReport
     uint64_t deliveredInWindow = 0;
     uint64_t reads = 0; // read() calls with data: deliveries / reads shows the server's batching
     uint64_t gaps = 0; // sequence numbers a receiver skipped: messages dropped mid-stream
+    uint64_t misrouted = 0; // deliveries from a sender in another room
+    double offeredPerSecond = 0; // rate x the other reading members of each sender's room
     uint64_t outOfOrder = 0; // a sequence number below one already seen from that sender
     uint64_t late = 0; // deliveries of an earlier step's messages
     int64_t latencyP50Ns = 0;
