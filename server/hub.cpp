@@ -9,6 +9,8 @@
 
 #include <QRandomGenerator>
 
+#include <algorithm>
+
 using namespace Protocol;
 
 static QString randomToken()
@@ -30,6 +32,12 @@ Hub::Hub(const Settings &settings, Storage *storage, const QList<Storage::Room> 
     if (!m_general)
         m_general = createRoomLocked(Protocol::DefaultRoom);
     if (m_storage) {
+        // One walk per room for each group commit, however many it held for it.
+        m_storage->setGroupDoneListener([this] {
+            for (const std::shared_ptr<Room> &room : m_committedTo)
+                room->deliver();
+            m_committedTo.clear();
+        });
         m_storage->setExpiredListener([this](const QString &key, qint64 throughId) {
             std::shared_ptr<Room> room;
             {

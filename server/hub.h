@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 class ConnectionControl;
 class Dialect;
@@ -133,4 +134,6 @@ private:
     QMap<QString, std::shared_ptr<Room>> m_rooms; // by Validation::roomKey, so listed in order
     std::shared_ptr<Room> m_general;
     std::atomic<qint64> m_lastId { 0 }; // without storage: ids count within this run
+    // Rooms with committed messages not yet delivered: the storage thread's only.
+    std::vector<std::shared_ptr<Room>> m_committedTo;
 };

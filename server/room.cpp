@@ -79,6 +79,12 @@ bool Room::hasMember(const Outbox *outbox) const
 
 void Room::append(const ChatMessage &message, const Outbox *sender)
 {
+    appendOnly(message, sender);
+    deliver();
+}
+
+void Room::appendOnly(const ChatMessage &message, const Outbox *sender)
+{
     qsizetype recipients = 0;
     {
         std::lock_guard lock(m_mutex);
@@ -87,7 +93,6 @@ void Room::append(const ChatMessage &message, const Outbox *sender)
     }
     if (Q_UNLIKELY(Trace::enabled()) && sender)
         Trace::fanOut(sender->connectionId(), "message", message.id, recipients - 1);
-    deliver();
 }
 
 void Room::numberAndAppend(ChatMessage message, std::atomic<qint64> *ids, const Outbox *sender)

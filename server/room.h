@@ -82,6 +82,9 @@ public:
     // Appends a message that has its id (and is stored, if anything stores)
     // and delivers it to every member but the sender.
     void append(const ChatMessage &message, const Outbox *sender);
+    // The same without the delivery, which the caller asks for once it has
+    // appended all it has (deliver()).
+    void appendOnly(const ChatMessage &message, const Outbox *sender);
     // Numbers the message from ids and appends it, in one step under the
     // room's lock so that ids increase in the log: for a server without storage.
     void numberAndAppend(ChatMessage message, std::atomic<qint64> *ids, const Outbox *sender);

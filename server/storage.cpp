@@ -56,6 +56,7 @@ public:
     bool open(Loaded *loaded, QString *error);
     void enqueue(Item item);
     void setExpiredListener(Expired expired);
+    void setGroupDoneListener(GroupDone done);
 
     QString displayName; // set by open(), then only read
 
@@ -87,6 +88,7 @@ private:
     std::mutex m_mutex; // guards m_queue and m_expired
     std::deque<Item> m_queue;
     Expired m_expired;
+    GroupDone m_groupDone;
 
     // The storage thread's own.
     qint64 m_lastId = 0;
@@ -160,6 +162,12 @@ void Storage::Worker::enqueue(Item item)
     // One wake-up per burst: drain() takes everything queued meanwhile.
     if (wasEmpty)
         QMetaObject::invokeMethod(this, "drain", Qt::QueuedConnection);
+}
+
+void Storage::Worker::setGroupDoneListener(GroupDone done)
+{
+    std::lock_guard lock(m_mutex);
+    m_groupDone = std::move(done);
 }
 
 void Storage::Worker::setExpiredListener(Expired expired)
@@ -261,6 +269,13 @@ void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed>
         if (committed->at(i))
             committed->at(i)(write.message);
     }
+    GroupDone groupDone;
+    {
+        std::lock_guard lock(m_mutex);
+        groupDone = m_groupDone;
+    }
+    if (groupDone)
+        groupDone();
     runStepsUpTo(writes->size());
     writes->clear();
     committed->clear();
@@ -530,6 +545,11 @@ void Storage::then(std::function<void()> step)
     Worker::Item item;
     item.then = std::move(step);
     m_worker->enqueue(std::move(item));
+}
+
+void Storage::setGroupDoneListener(GroupDone done)
+{
+    m_worker->setGroupDoneListener(std::move(done));
 }
 
 void Storage::setExpiredListener(Expired expired)

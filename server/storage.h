@@ -83,6 +83,12 @@ public:
     using Page = std::function<void(const QList<ChatMessage> &messages, bool more)>;
     void history(const QString &key, qint64 before, int limit, Page page);
 
+    // Called on the storage thread after the committed() callbacks of each
+    // group commit: the hub delivers each room once per group, not once per
+    // message. Set it before the first submit().
+    using GroupDone = std::function<void()>;
+    void setGroupDoneListener(GroupDone done);
+
     // Any thread. Runs step on the storage thread once everything queued
     // before it is committed and its callbacks have run: what a client says
     // besides room messages (a private message, a topic) is then shown in the
