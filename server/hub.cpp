@@ -32,10 +32,16 @@ Hub::Hub(const Settings &settings, Storage *storage, const QList<Storage::Room> 
     if (!m_general)
         m_general = createRoomLocked(Protocol::DefaultRoom);
     if (m_storage) {
-        // One walk per room for each group commit, however many it held for it.
+        // One walk per room for each group commit, however many it held for it,
+        // by a sender's thread: the storage thread stays free to commit, and a
+        // thread that is busy walking would wait its turn behind every idle
+        // connection thread the kernel wakes first.
         m_storage->setGroupDoneListener([this] {
-            for (const std::shared_ptr<Room> &room : m_committedTo)
-                room->deliver();
+            for (const auto &[room, sender] : m_committedTo) {
+                room->oweWalk();
+                if (!sender->requestWalk(room))
+                    room->deliver();
+            }
             m_committedTo.clear();
         });
         m_storage->setExpiredListener([this](const QString &key, qint64 throughId) {

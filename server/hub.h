@@ -134,6 +134,7 @@ private:
     QMap<QString, std::shared_ptr<Room>> m_rooms; // by Validation::roomKey, so listed in order
     std::shared_ptr<Room> m_general;
     std::atomic<qint64> m_lastId { 0 }; // without storage: ids count within this run
-    // Rooms with committed messages not yet delivered: the storage thread's only.
-    std::vector<std::shared_ptr<Room>> m_committedTo;
+    // Rooms with committed messages not yet delivered, each with the sender of
+    // the last of them, whose thread is asked to walk: the storage thread's only.
+    std::vector<std::pair<std::shared_ptr<Room>, std::shared_ptr<Outbox>>> m_committedTo;
 };

@@ -5,6 +5,9 @@
 #include "outboxowner.h"
 #include "roomlog.h"
 #include "trace.h"
+#include "walker.h"
+
+#include <algorithm>
 
 #include <cerrno>
 #include <poll.h>
@@ -83,6 +86,28 @@ void Outbox::detach(const RoomLog *log)
             return;
         }
     }
+}
+
+bool Outbox::requestWalk(const std::shared_ptr<Walker> &walker)
+{
+    std::lock_guard lock(m_mutex);
+    if (!m_owner || m_socket < 0)
+        return false;
+    if (std::find(m_walks.begin(), m_walks.end(), walker) == m_walks.end())
+        m_walks.push_back(walker);
+    wakeOwnerLocked();
+    return true;
+}
+
+void Outbox::runRequestedWalks()
+{
+    std::vector<std::shared_ptr<Walker>> walks;
+    {
+        std::lock_guard lock(m_mutex);
+        walks.swap(m_walks);
+    }
+    for (const std::shared_ptr<Walker> &walker : walks)
+        walker->deliver(); // without our lock: the walk takes every member's
 }
 
 qint64 Outbox::cursorIn(const RoomLog *log) const

@@ -5,12 +5,14 @@
 #include <QList>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 class Dialect;
 class OutboxOwner;
 class RoomLog;
+class Walker;
 
 // The bytes owed to one client, shared by every thread that sends to it.
 //
@@ -66,6 +68,12 @@ public:
         LeftToOwner, // socket full or paced: the owner's thread writes the rest
     };
     Delivery deliver(std::chrono::nanoseconds coalesce, Clock::time_point now);
+
+    // Any thread: asks the owner's thread to run walker's deliver() soon.
+    // False when there is no owner to ask (closed): the caller walks itself.
+    bool requestWalk(const std::shared_ptr<Walker> &walker);
+    // Owner thread: runs the walks asked for.
+    void runRequestedWalks();
 
     // The last entry of log this client has taken (-1: not in that room, or
     // dropped); a room's log may forget what every member has taken.
@@ -123,6 +131,7 @@ private:
         qint64 cursorOffset = 0; // its RoomLog::Entry::endOffset
     };
     std::vector<Subscription> m_rooms; // one per room the client is in
+    std::vector<std::shared_ptr<Walker>> m_walks; // asked for, not yet run
     std::size_t m_dialectSlot = 0; // which of a log entry's forms this client reads
     bool m_wakePending = false;
     bool m_socketFull = false; // the owner waits for the socket to drain

@@ -3,6 +3,7 @@
 
 #include "chatmessage.h"
 #include "roomlog.h"
+#include "walker.h"
 #include "wire.h"
 
 #include <QHash>
@@ -32,7 +33,7 @@ class Outbox;
 //
 // Lock order: Hub::m_mutex, then Room::m_mutex, then Outbox::m_mutex, then
 // RoomLog::m_mutex. A thread holding a later one never takes an earlier one.
-class Room
+class Room final : public Walker
 {
 public:
     struct Settings
@@ -112,7 +113,9 @@ public:
     std::chrono::nanoseconds coalescing() const;
     // Delivers what is new, coalescing held back included. The server calls it
     // on a timer, so a message is never held longer than the interval plus a tick.
-    void deliver();
+    void deliver() override;
+    // A walk is owed: the sweep delivers it if the thread asked to does not.
+    void oweWalk() { m_walkRequested.store(true, std::memory_order_release); }
     // Coalescing, or a walk was asked for and nobody took it (under saturation
     // a walker stops after a while): the sweep must deliver.
     bool owesWalk() const;

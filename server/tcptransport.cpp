@@ -202,6 +202,8 @@ void TcpTransport::watchWritable(bool enabled)
 
 void TcpTransport::outboxReady()
 {
+    // Walks the storage thread asked this thread for, closing or not.
+    m_outbox->runRequestedWalks();
     if (m_socket < 0)
         return;
     if (m_outbox->hasOverflowed()) {
