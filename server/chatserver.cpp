@@ -4,6 +4,7 @@
 #include "clientsession.h"
 #include "happensbefore.h"
 #include "logging.h"
+#include "metrics.h"
 #include "tcptransport.h"
 #include "trace.h"
 #include "wire.h"
@@ -113,6 +114,7 @@ void ChatServer::refuse(qintptr socketDescriptor)
            MSG_DONTWAIT | MSG_NOSIGNAL);
     ::shutdown(int(socketDescriptor), SHUT_WR);
     ::close(int(socketDescriptor));
+    Metrics::instance().countClose(Metrics::Close::ServerFull);
     qCWarning(lcServer) << "refused a connection: server full at" << m_config.maxClients
                         << "clients";
 }

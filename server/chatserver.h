@@ -25,6 +25,8 @@ public:
 
     bool start(QString *error);
     int connectionCount() const { return int(m_connections.size()); }
+    int userCount() const { return m_hub.memberCount(); }
+    int roomCount() const { return int(m_hub.rooms().rooms.size()); }
     // From a reload: applies from the next accept; connections over a lowered limit stay.
     void setMaxClients(int maxClients) { m_config.maxClients = maxClients; }
 

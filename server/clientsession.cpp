@@ -5,6 +5,8 @@
 #include "displaytext.h"
 #include "hub.h"
 #include "logging.h"
+#include "metrics.h"
+#include "outbox.h"
 #include "serverconfig.h"
 #include "trace.h"
 #include "validation.h"
@@ -65,7 +67,9 @@ void ClientSession::transportReceived()
         case JsonFrameDecoder::Result::Frame:
             break;
         }
+        Metrics::instance().add(Metrics::Counter::MessagesReceived);
         if (!m_bucket.take()) {
+            Metrics::instance().add(Metrics::Counter::RateLimited);
             if (Q_UNLIKELY(Trace::enabled()))
                 Trace::drop(connectionId(), Code::RateLimited, frame);
             if (!m_rateLimitReported) {
@@ -187,6 +191,7 @@ void ClientSession::sendAlreadyJoined()
 void ClientSession::onJoined(const Wire::Join &join)
 {
     m_state = State::Joined;
+    Metrics::instance().add(Metrics::Counter::Joins);
     if (!m_dialect->readsOneObjectPerReceive())
         m_transport->setPacing(std::chrono::milliseconds::zero());
     m_timer.stop();
@@ -325,6 +330,8 @@ void ClientSession::closeWithError(QLatin1StringView code, const QString &text)
     if (Q_UNLIKELY(Trace::enabled()))
         Trace::drop(connectionId(), code);
     qCWarning(lcConnection).noquote() << m_transport->peer() << m_name << "closed:" << text;
+    if (m_state != State::Closing)
+        Metrics::instance().countClose(Metrics::closeFor(code));
     sendError(code, text);
     beginClosing(LingerMs);
 }
@@ -354,6 +361,8 @@ void ClientSession::replace()
     if (Q_UNLIKELY(Trace::enabled()))
         Trace::drop(connectionId(), Code::Replaced);
     m_name.clear(); // the name now belongs to the new connection
+    if (m_state != State::Closing)
+        Metrics::instance().countClose(Metrics::Close::Replaced);
     m_state = State::Closing;
     m_transport->close(QStringLiteral("replaced by a new connection of the same user"));
 }
@@ -364,6 +373,8 @@ void ClientSession::shutdown()
         return;
     // Whatever a slow or paced client still owes would delay the news past our exit.
     m_transport->discardQueued();
+    if (m_state != State::Closing) // else closing already, for a reason counted then
+        Metrics::instance().countClose(Metrics::Close::Shutdown);
     send(Wire::encode(
         Wire::Notice { QStringLiteral("The server is shutting down."), Code::Shutdown }));
     beginClosing(ShutdownLingerMs);
@@ -408,6 +419,15 @@ void ClientSession::leaveRoom()
 
 void ClientSession::transportClosing(const QString &reason)
 {
+    // Not closing yet: the client went, or its outbox overflowed (transportOverflowed).
+    if (m_state != State::Closing) {
+        if (m_transport->outbox()->hasOverflowed()) {
+            Metrics::instance().add(Metrics::Counter::SlowReadersDropped);
+            Metrics::instance().countClose(Metrics::Close::SlowReader);
+        } else {
+            Metrics::instance().countClose(Metrics::Close::Disconnected);
+        }
+    }
     leaveRoom();
     m_state = State::Closing;
     m_timer.stop();

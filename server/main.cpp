@@ -4,6 +4,7 @@
 #include "glibctunables.h"
 #include "healthcheck.h"
 #include "logging.h"
+#include "metricsserver.h"
 #include "openfilelimit.h"
 #include "serverconfig.h"
 #include "signalwatcher.h"
@@ -137,6 +138,18 @@ int main(int argc, char *argv[])
         else
             server.shutdown();
     });
+    // Before the chat port: whoever sees "listening on" may scrape at once.
+    std::unique_ptr<MetricsServer> metrics;
+    if (config.metrics) {
+        metrics = std::make_unique<MetricsServer>(&server);
+        if (!metrics->listen(config.metricsHost, config.metricsPort, &error)) {
+            std::fprintf(stderr, "pynet-server: cannot listen for --metrics on %s port %u: %s\n",
+                         qPrintable(config.metricsHost.toString()), unsigned(config.metricsPort),
+                         qPrintable(error));
+            return 1;
+        }
+        qCInfo(lcServer).noquote() << "metrics at" << metrics->url();
+    }
     if (!server.start(&error)) {
         std::fprintf(stderr, "pynet-server: cannot listen: %s\n", qPrintable(error));
         return 1;

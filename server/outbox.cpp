@@ -2,6 +2,7 @@
 #include "outbox.h"
 
 #include "dialect.h"
+#include "metrics.h"
 #include "outboxowner.h"
 #include "roomlog.h"
 #include "trace.h"
@@ -35,8 +36,10 @@ static qsizetype sendSome(int socket, const char *data, qsizetype size)
 {
     for (;;) {
         const ssize_t written = ::send(socket, data, size_t(size), MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (written >= 0)
+        if (written >= 0) {
+            Metrics::instance().add(Metrics::Counter::BytesSent, quint64(written));
             return written;
+        }
         if (errno == EINTR)
             continue;
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
@@ -314,6 +317,7 @@ Outbox::WriteState Outbox::writeQueueLocked(std::chrono::milliseconds *delay)
         }
         if (m_headOffset == 0 && written > 0)
             m_lastObjectSent = now;
+        Metrics::instance().add(Metrics::Counter::BytesSent, quint64(written));
         m_unsentBytes -= written;
         qsizetype remaining = written;
         while (remaining > 0) {

@@ -2,6 +2,7 @@
 #include "room.h"
 
 #include "dialect.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "protocol.h"
 #include "trace.h"
@@ -86,11 +87,14 @@ void Room::append(const ChatMessage &message, const Outbox *sender)
 void Room::appendOnly(const ChatMessage &message, const Outbox *sender)
 {
     qsizetype recipients = 0;
+    qsizetype deliveries = 0; // every member but the sender
     {
         std::lock_guard lock(m_mutex);
         appendLocked(message, sender);
         recipients = qsizetype(m_recipients->size());
+        deliveries = recipients - qsizetype(sender && m_members.contains(sender));
     }
+    Metrics::instance().add(Metrics::Counter::MessagesDelivered, quint64(deliveries));
     if (Q_UNLIKELY(Trace::enabled()) && sender)
         Trace::fanOut(sender->connectionId(), "message", message.id, recipients - 1);
 }
@@ -98,12 +102,15 @@ void Room::appendOnly(const ChatMessage &message, const Outbox *sender)
 void Room::numberAndAppend(ChatMessage message, std::atomic<qint64> *ids, const Outbox *sender)
 {
     qsizetype recipients = 0;
+    qsizetype deliveries = 0; // every member but the sender
     {
         std::lock_guard lock(m_mutex);
         message.id = ids->fetch_add(1, std::memory_order_relaxed) + 1;
         appendLocked(message, sender);
         recipients = qsizetype(m_recipients->size());
+        deliveries = recipients - qsizetype(sender && m_members.contains(sender));
     }
+    Metrics::instance().add(Metrics::Counter::MessagesDelivered, quint64(deliveries));
     if (Q_UNLIKELY(Trace::enabled()) && sender)
         Trace::fanOut(sender->connectionId(), "message", message.id, recipients - 1);
     deliver();

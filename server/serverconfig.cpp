@@ -71,6 +71,44 @@ bool parseTraceFilter(const QString &text, ServerConfig *config, QString *proble
     return true;
 }
 
+// "127.0.0.1:9100" or "[::1]:9100"; "off" (or nothing) turns metrics off.
+bool parseMetrics(const QString &text, ServerConfig *config, QString *problem)
+{
+    const QString value = text.trimmed();
+    if (value.isEmpty() || value == QLatin1StringView("off")) {
+        config->metrics = false;
+        config->metricsHost.clear();
+        config->metricsPort = 0;
+        return true;
+    }
+    const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
+    QString host = value.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    bool portOk = false;
+    const uint port = value.mid(colon + 1).toUInt(&portOk);
+    QHostAddress address;
+    if (colon < 0 || !portOk || port > 65535 || !address.setAddress(host)) {
+        *problem =
+            QStringLiteral("\"%1\" is not ADDRESS:PORT, such as 127.0.0.1:9100, or off.").arg(text);
+        return false;
+    }
+    config->metrics = true;
+    config->metricsHost = address;
+    config->metricsPort = quint16(port);
+    return true;
+}
+
+QString metricsText(const ServerConfig &config)
+{
+    if (!config.metrics)
+        return QStringLiteral("off");
+    const QString host = config.metricsHost.protocol() == QAbstractSocket::IPv6Protocol
+        ? QStringLiteral("[%1]").arg(config.metricsHost.toString())
+        : config.metricsHost.toString();
+    return QStringLiteral("%1:%2").arg(host).arg(config.metricsPort);
+}
+
 QString traceFilterText(const ServerConfig &config)
 {
     QStringList terms;
@@ -134,6 +172,14 @@ const std::vector<TextOption> &textOptions()
               c.trace = true;
               c.traceJson = text == QLatin1StringView("json");
               return true;
+          } },
+        { "metrics",
+          "Serve counters in Prometheus' text format at http://ADDRESS:PORT/metrics, and /health "
+          "(200 while the server listens). No names or text, but never expose it publicly: bind "
+          "127.0.0.1 or a private address. Default: off.",
+          "address:port", [](const ServerConfig &c) { return metricsText(c); },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              return parseMetrics(text, &c, problem);
           } },
         { "database",
           "Where room history is kept: sqlite:PATH (created on first start), "

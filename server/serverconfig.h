@@ -48,6 +48,11 @@ struct ServerConfig
     int threadStackBytes = 256 * 1024;
     Logging::Format logFormat = Logging::Format::Human;
 
+    // --metrics: off by default; where /metrics and /health are served.
+    bool metrics = false;
+    QHostAddress metricsHost;
+    quint16 metricsPort = 0;
+
     // --trace: off by default; --trace-filter and --trace-format turn it on.
     bool trace = false;
     bool traceJson = false;

@@ -2,6 +2,7 @@
 #include "storage.h"
 
 #include "happensbefore.h"
+#include "metrics.h"
 #include "trace.h"
 
 #include "messagestore.h"
@@ -250,6 +251,7 @@ void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed>
     timer.start();
     if (!m_down && m_store && m_store->append(writes, &error)) {
         m_lastId = std::max(m_lastId, m_store->lastId());
+        Metrics::instance().observeCommit(timer.nsecsElapsed());
         if (Q_UNLIKELY(Trace::enabled()))
             Trace::committed(writes->size(), timer.nsecsElapsed() / 1000);
     } else {
@@ -310,6 +312,7 @@ void Storage::Worker::trimBacklog()
         --m_backlogMessages;
         ++m_notStored;
     }
+    Metrics::instance().setStorageBacklog(m_backlogMessages);
     if (before == 0 && m_notStored > 0)
         qCWarning(lcStorage).noquote()
             << QStringLiteral("%1: the backlog of %2 messages is full; older ones will not "
@@ -343,6 +346,7 @@ bool Storage::Worker::flushBacklog(QString *error)
         for (const MessageStore::Write &write : chunk)
             m_backlogMessages -= write.kind == MessageStore::Write::Kind::Message;
         m_backlog.erase(m_backlog.begin(), end);
+        Metrics::instance().setStorageBacklog(m_backlogMessages);
     }
     return true;
 }

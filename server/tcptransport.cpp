@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "tcptransport.h"
 
+#include "metrics.h"
 #include "outbox.h"
 #include "serverconfig.h"
 #include "trace.h"
@@ -146,6 +147,7 @@ void TcpTransport::onReadable()
         // Draining while closing, so that closing sends FIN rather than RST: keep nothing.
         m_decoder->commitAppend(m_closing ? 0 : qsizetype(received));
         if (received > 0) {
+            Metrics::instance().add(Metrics::Counter::BytesReceived, quint64(received));
             if (!m_closing) {
                 if (Q_UNLIKELY(Trace::enabled()) && Trace::wants(m_connectionId))
                     traceRead(qsizetype(received));
