@@ -7,6 +7,12 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+namespace {
+// How often the log is copied into the file: it grows by what this much
+// traffic writes, and a power loss may take what was not copied yet.
+constexpr std::chrono::seconds CheckpointInterval(1);
+} // namespace
+
 SqliteMessageStore::SqliteMessageStore(const QString &path, bool createDirectory)
     : MessageStore(QStringLiteral("QSQLITE"),
                    QStringLiteral("sqlite:%1").arg(QFileInfo(path).absoluteFilePath()))
@@ -16,6 +22,8 @@ SqliteMessageStore::SqliteMessageStore(const QString &path, bool createDirectory
 
 SqliteMessageStore::~SqliteMessageStore()
 {
+    // First: the last connection to close copies the log into the file and removes it.
+    m_checkpointer.reset();
     close(); // before the lock goes
 }
 
@@ -92,6 +100,7 @@ bool SqliteMessageStore::connect(QSqlDatabase *database, QString *error)
         QStringLiteral("PRAGMA auto_vacuum = INCREMENTAL"),
         QStringLiteral("PRAGMA journal_mode = WAL"),
         QStringLiteral("PRAGMA synchronous = NORMAL"),
+        QStringLiteral("PRAGMA wal_autocheckpoint = 0"), // the checkpointer's job
     };
     for (const QString &pragma : pragmas) {
         if (!exec(pragma, error)) {
@@ -100,6 +109,7 @@ bool SqliteMessageStore::connect(QSqlDatabase *database, QString *error)
             return false;
         }
     }
+    m_checkpointer = std::make_unique<SqliteCheckpointer>(m_path, CheckpointInterval);
     return true;
 }
 

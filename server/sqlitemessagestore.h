@@ -2,13 +2,15 @@
 #pragma once
 
 #include "messagestore.h"
+#include "sqlitecheckpointer.h"
 
 #include <QLockFile>
 
 #include <memory>
 
 // A SQLite file, in WAL mode with synchronous=NORMAL: a commit survives the
-// process being killed, a power loss may take the last ones. PATH.lock keeps a
+// process being killed, a power loss may take the last ones. The log is
+// copied into the file by a SqliteCheckpointer, never by a commit. PATH.lock keeps a
 // second server away (and is taken over when the server holding it is dead).
 class SqliteMessageStore : public MessageStore
 {
@@ -32,4 +34,5 @@ private:
     QString m_path;
     bool m_createDirectory = false;
     std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<SqliteCheckpointer> m_checkpointer; // while connected
 };

@@ -103,6 +103,7 @@ private Q_SLOTS:
     void historyPages();
     void roomsAndTopicsSurvive();
     void manyThreadsGroupCommit();
+    void logIsCopiedIntoTheFileWhileRunning();
     void retentionByCountInBatches();
     void retentionByDaysShrinksFile();
     void idsNeverReused();
@@ -339,6 +340,25 @@ void tst_StorageSqlite::manyThreadsGroupCommit()
         QCOMPARE(got.at(i).id, i + 1); // in id order, none lost
     storage.reset();
     QCOMPARE(countRows(path(), QStringLiteral("SELECT count(*) FROM messages")), Threads * Each);
+}
+
+// Commits never checkpoint (that fsync stalled deliveries); the checkpointer
+// thread copies the log into the file while the server runs.
+void tst_StorageSqlite::logIsCopiedIntoTheFileWhileRunning()
+{
+    auto storage = open();
+    QVERIFY(storage);
+    Received received;
+    submit(storage.get(), &received, message(QStringLiteral("#dev"), QStringLiteral("first")));
+    QTRY_COMPARE(received.count(), 1);
+    QTRY_VERIFY(QFileInfo(path() + QStringLiteral("-wal")).size() > 0);
+    const qint64 before = QFileInfo(path()).size();
+    const QString text(2000, u'x');
+    for (int i = 0; i < 500; ++i)
+        submit(storage.get(), &received, message(QStringLiteral("#dev"), text));
+    QTRY_COMPARE(received.count(), 501);
+    // A megabyte of messages reaches the file itself, not only the log.
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(path()).size() > before + 500 * 1000, 10000);
 }
 
 void tst_StorageSqlite::retentionByCountInBatches()
