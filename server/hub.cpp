@@ -265,9 +265,17 @@ void Hub::chat(const std::shared_ptr<Room> &room, const QString &from,
         room->numberAndAppend(message, &m_lastId, sender.get());
         return;
     }
-    // Delivered once durable: on the storage thread, after the commit.
-    m_storage->submit(
-        message, [room, sender](const ChatMessage &stored) { room->append(stored, sender.get()); });
+    // Delivered once durable: appended on the storage thread after the commit,
+    // and walked once the whole group is (see the group listener above).
+    m_storage->submit(message, [this, room, sender](const ChatMessage &stored) {
+        room->appendOnly(stored, sender.get());
+        const auto it = std::find_if(m_committedTo.begin(), m_committedTo.end(),
+                                     [&room](const auto &entry) { return entry.first == room; });
+        if (it == m_committedTo.end())
+            m_committedTo.emplace_back(room, sender);
+        else
+            it->second = sender;
+    });
 }
 
 void Hub::setTopic(const std::shared_ptr<Room> &room, const QString &by, const QString &text)
