@@ -269,6 +269,8 @@ void Hub::chat(const std::shared_ptr<Room> &room, const QString &from,
     // and walked once the whole group is (see the group listener above).
     m_storage->submit(message, [this, room, sender](const ChatMessage &stored) {
         room->appendOnly(stored, sender.get());
+        if (room->mustWalkNow())
+            room->deliver(); // a large group: before the log forgets what nobody took
         const auto it = std::find_if(m_committedTo.begin(), m_committedTo.end(),
                                      [&room](const auto &entry) { return entry.first == room; });
         if (it == m_committedTo.end())

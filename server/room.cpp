@@ -236,6 +236,12 @@ void Room::deliver()
     }
 }
 
+bool Room::mustWalkNow() const
+{
+    return m_log.appendedBytes() - m_walkedFromBytes.load(std::memory_order_relaxed)
+        > m_settings.logRetainBytes / 4;
+}
+
 bool Room::owesWalk() const
 {
     return m_walkRequested.load(std::memory_order_acquire) || coalescing().count() > 0;
@@ -243,6 +249,7 @@ bool Room::owesWalk() const
 
 void Room::walk()
 {
+    m_walkedFromBytes.store(m_log.appendedBytes(), std::memory_order_relaxed);
     std::shared_ptr<const Recipients> recipients;
     {
         std::lock_guard lock(m_mutex);

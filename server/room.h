@@ -116,6 +116,9 @@ public:
     void deliver() override;
     // A walk is owed: the sweep delivers it if the thread asked to does not.
     void oweWalk() { m_walkRequested.store(true, std::memory_order_release); }
+    // So much was appended since the last walk began that the log could drop
+    // entries before any member has taken them: walk now, whoever you are.
+    bool mustWalkNow() const;
     // Coalescing, or a walk was asked for and nobody took it (under saturation
     // a walker stops after a while): the sweep must deliver.
     bool owesWalk() const;
@@ -163,6 +166,7 @@ private:
     std::atomic<bool> m_walking { false }; // a thread is in walk()
     std::atomic<bool> m_walkRequested { false }; // something new since that walk began
     std::chrono::steady_clock::time_point m_nextTrim; // only the walking thread uses it
+    std::atomic<qint64> m_walkedFromBytes { 0 }; // the log's appendedBytes() when a walk began
 
     // The delivery rate, measured under m_mutex over windows of 100 ms.
     std::chrono::steady_clock::time_point m_windowStart;
