@@ -40,6 +40,16 @@ QJsonObject chat(const QString &text, bool action)
     return Wire::Chat { text, action }.toJson();
 }
 
+QJsonObject roomChat(const QString &room, const QString &text)
+{
+    return Wire::Chat { text, false, room }.toJson();
+}
+
+QJsonObject enter(const QString &room, qint64 since)
+{
+    return Wire::Enter { room, since }.toJson();
+}
+
 QJsonObject privateMessage(const QString &to, const QString &text)
 {
     return Wire::PrivateChat { to, text }.toJson();

@@ -125,6 +125,8 @@ QJsonObject join(const QString &name); // exactly the seed's join
 QJsonObject richJoin(const QString &name, const QString &clientName, qint64 since,
                      const QString &resumeToken, const QString &run = {});
 QJsonObject chat(const QString &text, bool action = false);
+QJsonObject roomChat(const QString &room, const QString &text);
+QJsonObject enter(const QString &room, qint64 since = 0);
 QJsonObject privateMessage(const QString &to, const QString &text);
 QJsonObject usersRequest();
 QJsonObject ping(qint64 id);

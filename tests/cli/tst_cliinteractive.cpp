@@ -62,7 +62,8 @@ void TestCliInteractive::typedTextSurvivesAnIncomingMessage()
 
     PtyProcess cli;
     QVERIFY(cli.start(cliArguments(server.port(), u"Alice"_s)));
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> "; }), qPrintable(cli.text()));
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> "; }),
+             qPrintable(cli.text()));
     cli.write("half typed");
     QVERIFY(cli.waitFor([&] { return cli.currentLine() == u"Alice #general> half typed"; }));
 
@@ -150,7 +151,8 @@ void TestCliInteractive::asksAgainWhenTheNameIsRefused()
              qPrintable(cli.text()));
     QCOMPARE(cli.currentLine(), u"Choose another name: "_s);
     cli.write("Carol\r");
-    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Carol #general> "; }), qPrintable(cli.text()));
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"Carol #general> "; }),
+             qPrintable(cli.text()));
 
     const QJsonObject presence = bob.waitFor(u"presence"_s);
     QCOMPARE(presence.value(u"name"_s).toString(), u"Carol"_s);

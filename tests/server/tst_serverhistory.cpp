@@ -85,22 +85,6 @@ std::unique_ptr<ServerProcess> TestServerHistory::startOnDatabase(const QStringL
     return server;
 }
 
-static QJsonObject enter(const QString &room, qint64 since = 0)
-{
-    QJsonObject object { { QStringLiteral("type"), QStringLiteral("enter") },
-                         { QStringLiteral("room"), room } };
-    if (since > 0)
-        object.insert(QStringLiteral("since"), since);
-    return object;
-}
-
-static QJsonObject roomChat(const QString &room, const QString &text)
-{
-    QJsonObject object = Protocol::chat(text);
-    object.insert(QStringLiteral("room"), room);
-    return object;
-}
-
 static QList<qint64> idsOf(const QJsonArray &messages)
 {
     QList<qint64> ids;
@@ -143,7 +127,7 @@ void TestServerHistory::historyAndRoomsSurviveARestart()
         bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), {}, 0, {}));
         run = stringOf(bob.waitFor(QStringLiteral("welcome")), "run");
         for (RawClient *client : { &alice, &bob }) {
-            client->sendObject(enter(QStringLiteral("#dev")));
+            client->sendObject(Protocol::enter(QStringLiteral("#dev")));
             QVERIFY(!client->waitFor(QStringLiteral("room")).isEmpty());
         }
         alice.sendObject({ { QStringLiteral("type"), QStringLiteral("topic") },
@@ -151,7 +135,8 @@ void TestServerHistory::historyAndRoomsSurviveARestart()
                            { QStringLiteral("data"), QStringLiteral("Kept") } });
         QVERIFY(!bob.waitFor(QStringLiteral("topic")).isEmpty());
         for (int i = 0; i < 20; ++i) {
-            alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("line %1").arg(i)));
+            alice.sendObject(
+                Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("line %1").arg(i)));
             const QJsonObject message = bob.waitFor(QStringLiteral("message"));
             QCOMPARE(stringOf(message, "data"), QStringLiteral("line %1").arg(i));
             sent.append(message.value(QLatin1StringView("id")).toInteger());
@@ -166,7 +151,7 @@ void TestServerHistory::historyAndRoomsSurviveARestart()
     carol.sendObject(Protocol::richJoin(QStringLiteral("Carol"), {}, 0, {}));
     // Ids count in the database, so a client's since stays good.
     QCOMPARE(stringOf(carol.waitFor(QStringLiteral("welcome")), "run"), run);
-    carol.sendObject(enter(QStringLiteral("#dev")));
+    carol.sendObject(Protocol::enter(QStringLiteral("#dev")));
     const QJsonObject room = carol.waitFor(QStringLiteral("room"));
     QCOMPARE(stringOf(room, "topic"), QStringLiteral("Kept"));
     QCOMPARE(idsOf(room.value(QLatin1StringView("history")).toArray()), sent);
@@ -180,9 +165,10 @@ void TestServerHistory::historyAndRoomsSurviveARestart()
     // New messages go on counting from where the last run stopped.
     RawClient dave;
     QVERIFY(dave.joinAs(server->port(), QStringLiteral("Dave")));
-    dave.sendObject(enter(QStringLiteral("#dev")));
+    dave.sendObject(Protocol::enter(QStringLiteral("#dev")));
     QVERIFY(!dave.waitFor(QStringLiteral("room")).isEmpty());
-    carol.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("after the restart")));
+    carol.sendObject(
+        Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("after the restart")));
     const QJsonObject next = dave.waitFor(QStringLiteral("message"));
     QVERIFY(next.value(QLatin1StringView("id")).toInteger() > sent.last());
 }
@@ -244,22 +230,23 @@ void TestServerHistory::catchUpAcrossARestartShowsEachMissedMessageOnce()
         bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), {}, 0, {}));
         run = stringOf(bob.waitFor(QStringLiteral("welcome")), "run");
         for (RawClient *client : { &alice, &bob }) {
-            client->sendObject(enter(QStringLiteral("#dev")));
+            client->sendObject(Protocol::enter(QStringLiteral("#dev")));
             QVERIFY(!client->waitFor(QStringLiteral("room")).isEmpty());
         }
-        alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("seen")));
+        alice.sendObject(Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("seen")));
         lastSeen =
             bob.waitFor(QStringLiteral("message")).value(QLatin1StringView("id")).toInteger();
         QVERIFY(lastSeen > 0);
         bob.socket().disconnectFromHost();
         // Said while Bob is away, in both of his rooms.
         for (int i = 0; i < 5; ++i) {
-            alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("dev %1").arg(i)));
+            alice.sendObject(
+                Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("dev %1").arg(i)));
             alice.sendObject(Protocol::chat(QStringLiteral("general %1").arg(i)));
         }
         RawClient carol; // in both rooms, to know all ten are relayed, so stored
         QVERIFY(carol.joinAs(server->port(), QStringLiteral("Carol")));
-        carol.sendObject(enter(QStringLiteral("#dev")));
+        carol.sendObject(Protocol::enter(QStringLiteral("#dev")));
         QVERIFY(!carol.waitFor(QStringLiteral("room")).isEmpty());
         QTRY_COMPARE(storedIds(carol, QStringLiteral("#dev")).size(), 6);
         QCOMPARE(server->stop(), 0);
@@ -279,7 +266,7 @@ void TestServerHistory::catchUpAcrossARestartShowsEachMissedMessageOnce()
                             QStringLiteral("general 2"), QStringLiteral("general 3"),
                             QStringLiteral("general 4") }));
     QCOMPARE(welcome.value(QLatin1StringView("missed")).toInteger(), 0);
-    bob.sendObject(enter(QStringLiteral("#dev"), lastSeen));
+    bob.sendObject(Protocol::enter(QStringLiteral("#dev"), lastSeen));
     const QJsonObject room = bob.waitFor(QStringLiteral("room"));
     QStringList dev;
     for (const QJsonValue &value : room.value(QLatin1StringView("history")).toArray())

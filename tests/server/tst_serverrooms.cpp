@@ -30,22 +30,6 @@ private Q_SLOTS:
     void roomLimits();
 };
 
-static QJsonObject enter(const QString &room, qint64 since = 0)
-{
-    QJsonObject object { { QStringLiteral("type"), QStringLiteral("enter") },
-                         { QStringLiteral("room"), room } };
-    if (since > 0)
-        object.insert(QStringLiteral("since"), since);
-    return object;
-}
-
-static QJsonObject roomChat(const QString &room, const QString &text)
-{
-    QJsonObject object = Protocol::chat(text);
-    object.insert(QStringLiteral("room"), room);
-    return object;
-}
-
 static QStringList usersOf(const QJsonObject &object)
 {
     return object.value(QLatin1StringView("users")).toVariant().toStringList();
@@ -54,7 +38,7 @@ static QStringList usersOf(const QJsonObject &object)
 // Enters and waits for the room's answer.
 static QJsonObject enterRoom(RawClient &client, const QString &room)
 {
-    client.sendObject(enter(room));
+    client.sendObject(Protocol::enter(room));
     return waitForMatch(client, QStringLiteral("room"), QStringLiteral("room"), room);
 }
 
@@ -76,7 +60,7 @@ void TestServerRooms::roomNamesAreCaseInsensitive()
     QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
     QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
     QVERIFY(!enterRoom(alice, QStringLiteral("#Dev")).isEmpty());
-    bob.sendObject(enter(QStringLiteral("#dEV")));
+    bob.sendObject(Protocol::enter(QStringLiteral("#dEV")));
     const QJsonObject room = bob.waitFor(QStringLiteral("room"));
     QCOMPARE(stringOf(room, "room"), QStringLiteral("#Dev")); // as first entered
     QCOMPARE(usersOf(room), (QStringList { QStringLiteral("Alice"), QStringLiteral("Bob") }));
@@ -91,7 +75,7 @@ void TestServerRooms::nothingLeaksBetweenRooms()
     QVERIFY(!enterRoom(alice, QStringLiteral("#dev")).isEmpty());
     QVERIFY(!enterRoom(bob, QStringLiteral("#dev")).isEmpty());
 
-    alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("for #dev only")));
+    alice.sendObject(Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("for #dev only")));
     const QJsonObject inDev = waitForMatch(bob, QStringLiteral("message"), QStringLiteral("data"),
                                            QStringLiteral("for #dev only"));
     QCOMPARE(stringOf(inDev, "room"), QStringLiteral("#dev"));
@@ -118,12 +102,12 @@ void TestServerRooms::chatToARoomNotEnteredIsRefused()
     QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
     QVERIFY(bob.joinAs(serverPort(), QStringLiteral("Bob")));
     QVERIFY(!enterRoom(bob, QStringLiteral("#dev")).isEmpty());
-    alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("not mine to say")));
+    alice.sendObject(Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("not mine to say")));
     const QJsonObject error = alice.waitFor(QStringLiteral("error"));
     QCOMPARE(stringOf(error, "code"), QString(Protocol::Code::NotInRoom));
     // Bob, in #dev, never sees it: a later line in #dev comes first.
     QVERIFY(!enterRoom(alice, QStringLiteral("#dev")).isEmpty());
-    alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("now I may")));
+    alice.sendObject(Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("now I may")));
     const QJsonObject next = bob.waitFor(QStringLiteral("message"));
     QCOMPARE(stringOf(next, "data"), QStringLiteral("now I may"));
 }
@@ -148,7 +132,7 @@ void TestServerRooms::presenceAndLeaveCarryTheRoom()
     QCOMPARE(stringOf(left, "room"), QStringLiteral("#dev"));
     QCOMPARE(stringOf(left, "name"), QStringLiteral("Bob"));
     // Out of the room, out of its traffic.
-    bob.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("still here?")));
+    bob.sendObject(Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("still here?")));
     QCOMPARE(stringOf(bob.waitFor(QStringLiteral("error")), "code"),
              QString(Protocol::Code::NotInRoom));
     // Bob is still in #general, where a chat without a room goes.
@@ -221,7 +205,8 @@ void TestServerRooms::historyPagesBackwards()
     QVERIFY(!enterRoom(bob, QStringLiteral("#dev")).isEmpty());
     QList<qint64> ids;
     for (int i = 0; i < 10; ++i) {
-        alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("line %1").arg(i)));
+        alice.sendObject(
+            Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("line %1").arg(i)));
         const QJsonObject message =
             waitForMatch(bob, QStringLiteral("message"), QStringLiteral("data"),
                          QStringLiteral("line %1").arg(i));
@@ -267,13 +252,13 @@ void TestServerRooms::seedClientsLiveInGeneralOnly()
     QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
     QVERIFY(seed.joinAs(serverPort(), QStringLiteral("Sid"), false));
     QVERIFY(!enterRoom(alice, QStringLiteral("#dev")).isEmpty());
-    alice.sendObject(roomChat(QStringLiteral("#dev"), QStringLiteral("not for Sid")));
+    alice.sendObject(Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("not for Sid")));
     alice.sendObject(Protocol::chat(QStringLiteral("for Sid")));
     const QJsonObject message = seed.waitFor(QStringLiteral("message"));
     QCOMPARE(stringOf(message, "data"), QStringLiteral("for Sid"));
     QCOMPARE(stringOf(message, "from"), QStringLiteral("Alice"));
     // The seed's protocol has one room: it cannot enter another.
-    seed.sendObject(enter(QStringLiteral("#dev")));
+    seed.sendObject(Protocol::enter(QStringLiteral("#dev")));
     QCOMPARE(stringOf(seed.waitFor(QStringLiteral("error")), "code"),
              QString(Protocol::Code::UnknownType));
     // What it says goes to #general.
@@ -301,7 +286,7 @@ void TestServerRooms::invalidRoomNamesAreRefused()
     QFETCH(QString, room);
     RawClient alice;
     QVERIFY(alice.joinAs(serverPort(), QStringLiteral("Alice")));
-    alice.sendObject(enter(room));
+    alice.sendObject(Protocol::enter(room));
     QCOMPARE(stringOf(alice.waitFor(QStringLiteral("error")), "code"),
              QString(Protocol::Code::InvalidRoom));
     QVERIFY(!alice.receivesWithin(QStringLiteral("room"), 100));
@@ -317,12 +302,12 @@ void TestServerRooms::roomLimits()
     // #general counts: two more rooms, then the client's limit.
     QVERIFY(!enterRoom(alice, QStringLiteral("#one")).isEmpty());
     QVERIFY(!enterRoom(alice, QStringLiteral("#two")).isEmpty());
-    alice.sendObject(enter(QStringLiteral("#three")));
+    alice.sendObject(Protocol::enter(QStringLiteral("#three")));
     QCOMPARE(stringOf(alice.waitFor(QStringLiteral("error")), "code"),
              QString(Protocol::Code::TooManyRooms));
     // Four rooms exist with #three refused: #general, #one, #two, and Bob's.
     QVERIFY(!enterRoom(bob, QStringLiteral("#four")).isEmpty());
-    bob.sendObject(enter(QStringLiteral("#five")));
+    bob.sendObject(Protocol::enter(QStringLiteral("#five")));
     QCOMPARE(stringOf(bob.waitFor(QStringLiteral("error")), "code"),
              QString(Protocol::Code::TooManyRooms));
     // An existing room is still open to him.
