@@ -17,6 +17,8 @@
 class SqliteCheckpointer
 {
 public:
+    // Returns once the thread has opened its connection and made a first
+    // checkpoint, so that the files it holds are open from the start.
     SqliteCheckpointer(const QString &path, std::chrono::milliseconds interval);
     ~SqliteCheckpointer(); // stops and waits for the thread
     SqliteCheckpointer(const SqliteCheckpointer &) = delete;
@@ -30,5 +32,6 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_stopping = false; // under m_mutex
+    bool m_started = false; // under m_mutex
     std::thread m_thread;
 };
