@@ -111,6 +111,21 @@ void checkCommand(const QString &line, const QStringList &knownUsers)
         FUZZ_CHECK(line.contains(command.target, Qt::CaseInsensitive));
         FUZZ_CHECK(line.contains(command.text));
         break;
+    case Kind::Join:
+        FUZZ_CHECK(!command.target.trimmed().isEmpty());
+        break;
+    case Kind::Rooms:
+        FUZZ_CHECK(command.text.isEmpty() && command.target.isEmpty());
+        break;
+    case Kind::Part:
+    case Kind::Topic:
+        break; // the room and the text may both be empty
+    case Kind::History:
+        FUZZ_CHECK(command.number >= 0);
+        break;
+    case Kind::Window:
+        FUZZ_CHECK(command.number >= 1);
+        break;
     case Kind::Invalid:
         FUZZ_CHECK(!command.error.isEmpty());
         break;
