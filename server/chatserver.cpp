@@ -84,8 +84,9 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     // creates its socket notifiers there when the thread starts.
     auto *thread = new QThread;
     thread->setStackSize(uint(m_config.threadStackBytes));
-    auto *connection = new ClientSession(
-        new TcpTransport(socketDescriptor, ++m_lastConnectionId, &m_config), &m_hub, &m_config);
+    auto *connection =
+        new ClientSession(new TcpTransport(socketDescriptor, ++m_lastConnectionId, &m_config),
+                          &m_hub, &m_config, m_accounts);
     connection->moveToThread(thread);
     // The first event the thread's loop delivers. (A connection to QThread::started
     // would do the same, but stay allocated for the client's lifetime; the

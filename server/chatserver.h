@@ -8,6 +8,7 @@
 #include <QTcpServer>
 #include <QTimer>
 
+class Accounts;
 class ClientSession;
 class QThread;
 
@@ -23,6 +24,8 @@ public:
                QObject *parent = nullptr);
     ~ChatServer() override;
 
+    // Before start(): where logins go (null, the default: everyone is a guest).
+    void setAccounts(Accounts *accounts) { m_accounts = accounts; }
     bool start(QString *error);
     int connectionCount() const { return int(m_connections.size()); }
     int userCount() const { return m_hub.memberCount(); }
@@ -48,6 +51,7 @@ private:
 
     ServerConfig m_config;
     Hub m_hub;
+    Accounts *m_accounts = nullptr;
     QHash<QThread *, ClientSession *> m_connections;
     QTimer m_shutdownDeadline;
     QTimer m_coalescingSweep; // delivers what the hub held back to coalesce

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "clientsession.h"
 
+#include "accountreply.h"
+#include "accounts.h"
 #include "dialect.h"
 #include "displaytext.h"
 #include "hub.h"
@@ -11,8 +13,11 @@
 #include "trace.h"
 #include "validation.h"
 
+#include <QHostAddress>
 #include <QThread>
+
 #include <QTimerEvent>
+#include <utility>
 
 using namespace Protocol;
 
@@ -21,14 +26,22 @@ constexpr int LingerMs = 2000; // time a closing client gets to read our last wo
 constexpr int ShutdownLingerMs = 300;
 } // namespace
 
-ClientSession::ClientSession(Transport *transport, Hub *hub, const ServerConfig *config)
+ClientSession::ClientSession(Transport *transport, Hub *hub, const ServerConfig *config,
+                             Accounts *accounts)
     : m_transport(transport)
     , m_hub(hub)
     , m_config(config)
+    , m_accounts(accounts)
     , m_dialect(&Dialect::seed())
     , m_bucket(config->rate, config->burst)
 {
     m_transport->setParent(this);
+}
+
+ClientSession::~ClientSession()
+{
+    if (m_reply)
+        m_reply->detach(); // an answer still under way then wakes nobody
 }
 
 void ClientSession::start()
@@ -151,21 +164,151 @@ void ClientSession::handle(const Wire::Join &join)
         sendAlreadyJoined();
         return;
     }
+    if (m_asked != Asked::Nothing) {
+        sendError(Code::AlreadyJoined,
+                  QStringLiteral("Your join is being checked; wait for its answer."));
+        return;
+    }
     QString reason;
-    Hub::JoinRequest request;
-    request.name = Validation::normalizedName(join.name);
-    if (!Validation::isValidName(request.name, &reason)) {
+    const QString name = Validation::normalizedName(join.name);
+    if (!Validation::isValidName(name, &reason)) {
         sendError(Code::InvalidName, reason);
         return;
     }
+    if (join.isLogin()) {
+        if (!m_accounts) {
+            sendError(Code::AccountsUnavailable,
+                      QStringLiteral("This server keeps no accounts (it runs without a "
+                                     "database): join without a password."));
+            return;
+        }
+        if (!join.password.isEmpty() && !passwordsMayCross()) {
+            qCInfo(lcConnection).noquote()
+                << m_transport->peer() << "login as" << name << "refused: insecure_login";
+            sendError(Code::InsecureLogin,
+                      QStringLiteral("This server takes passwords only over an encrypted "
+                                     "connection%1.")
+                          .arg(m_config->plainLogins == ServerConfig::PlainLogins::Loopback
+                                   ? QStringLiteral(" or from its own host")
+                                   : QString()));
+            return;
+        }
+        m_waitingJoin = join;
+        m_waitingJoin.name = name;
+        m_waitingJoin.password.clear();
+        m_waitingJoin.token.clear();
+        askAccounts(Asked::Login);
+        Accounts::Login login { name, peerAddress(), join.password, join.token,
+                                join.registerAccount };
+        m_accounts->login(login, m_reply);
+        return;
+    }
+    if (!m_config->guestsAllowed) {
+        refuseJoin(name,
+                   { Code::GuestsDenied,
+                     QStringLiteral("This server admits accounts only: log in with a password."),
+                     {} });
+        return;
+    }
+    if (m_accounts) {
+        // The database decides, not a copy: `pynet-server account add` changes it.
+        m_waitingJoin = join;
+        m_waitingJoin.name = name;
+        askAccounts(Asked::GuestName);
+        m_accounts->checkGuest(name, m_reply);
+        return;
+    }
+    joinHub(join, name, {});
+}
+
+void ClientSession::askAccounts(Asked asked)
+{
+    if (!m_reply)
+        m_reply = std::make_shared<AccountReply>(this);
+    m_asked = asked;
+}
+
+// "address:port" or "[v6address]:port", as the transport names its peer.
+QString ClientSession::peerAddress() const
+{
+    QString address = m_transport->peer();
+    address.truncate(address.lastIndexOf(QLatin1Char(':')));
+    if (address.startsWith(QLatin1Char('[')) && address.endsWith(QLatin1Char(']')))
+        address = address.mid(1, address.size() - 2);
+    return address;
+}
+
+bool ClientSession::passwordsMayCross() const
+{
+    if (m_transport->isEncrypted())
+        return true;
+    switch (m_config->plainLogins) {
+    case ServerConfig::PlainLogins::Allow:
+        return true;
+    case ServerConfig::PlainLogins::Deny:
+        return false;
+    case ServerConfig::PlainLogins::Loopback:
+        break;
+    }
+    return QHostAddress(peerAddress()).isLoopback();
+}
+
+void ClientSession::accountAnswered()
+{
+    std::optional<AccountReply::Answer> answer = m_reply ? m_reply->take() : std::nullopt;
+    if (!answer)
+        return;
+    const Asked asked = std::exchange(m_asked, Asked::Nothing);
+    Wire::Join join = std::exchange(m_waitingJoin, {});
+    if (m_state == State::Closing)
+        return;
+    const bool refused = !answer->errorCode.isEmpty();
+    switch (asked) {
+    case Asked::Nothing:
+        return;
+    case Asked::Login:
+        if (refused) {
+            // Peer and name, for whoever watches for guessing; never the secret.
+            refuseJoin(join.name, { answer->errorCode, answer->errorText, {} });
+            return;
+        }
+        m_account = true;
+        joinHub(join, answer->name, answer->token);
+        return;
+    case Asked::GuestName:
+        if (refused)
+            refuseJoin(join.name, { answer->errorCode, answer->errorText, {} });
+        else
+            joinHub(join, join.name, {});
+        return;
+    case Asked::Password:
+        if (refused) {
+            qCInfo(lcConnection).noquote()
+                << m_transport->peer() << m_name << "password change refused:" << answer->errorCode;
+            sendError(answer->errorCode, answer->errorText);
+            return;
+        }
+        qCInfo(lcConnection).noquote() << m_transport->peer() << m_name << "changed its password";
+        send(Wire::encode(Wire::PasswordChanged { answer->token }));
+        return;
+    }
+}
+
+void ClientSession::joinHub(const Wire::Join &join, const QString &name, const QString &token)
+{
+    Hub::JoinRequest request;
+    request.name = name;
     request.dialect = &Dialect::of(join);
     request.since = join.since;
     request.run = join.run;
     request.resumeToken = join.resume;
     request.outbox = m_transport->outbox();
     request.connection = this;
+    request.account = m_account;
+    request.token = token;
     const Hub::Result result = m_hub->join(request);
     if (!result.ok()) {
+        m_account = false;
         refuseJoin(request.name, result);
         return;
     }
@@ -173,6 +316,31 @@ void ClientSession::handle(const Wire::Join &join)
     m_dialect = request.dialect;
     m_rooms.insert(result.room->key(), result.room);
     onJoined(join);
+}
+
+void ClientSession::handle(const Wire::Password &password)
+{
+    if (!requireJoined())
+        return;
+    if (!m_account) {
+        sendError(Code::NotLoggedIn,
+                  QStringLiteral("Only a connection logged in to an account can change its "
+                                 "password."));
+        return;
+    }
+    if (m_asked != Asked::Nothing) {
+        sendError(Code::LoginThrottled,
+                  QStringLiteral("A password change is under way; wait for its answer."));
+        return;
+    }
+    if (!passwordsMayCross()) {
+        sendError(Code::InsecureLogin,
+                  QStringLiteral("This server takes passwords only over an encrypted "
+                                 "connection."));
+        return;
+    }
+    askAccounts(Asked::Password);
+    m_accounts->changePassword(m_name, peerAddress(), password.old, password.password, m_reply);
 }
 
 // Logged, so that a join the client never follows up is not a silent one.
@@ -202,7 +370,8 @@ void ClientSession::onJoined(const Wire::Join &join)
     const QString client = join.isRich()
         ? QStringLiteral("(%1)").arg(DisplayText::neutralized(join.client.left(64)))
         : QStringLiteral("(%1)").arg(m_dialect->name());
-    qCInfo(lcConnection).noquote() << m_transport->peer() << "joined as" << m_name << client;
+    qCInfo(lcConnection).noquote()
+        << m_transport->peer() << "joined as" << m_name << client << (m_account ? "(account)" : "");
 }
 
 // A line for someone to read: from a joined client, and valid text.

@@ -14,6 +14,8 @@
 
 #include <memory>
 
+class Accounts;
+class AccountReply;
 class Dialect;
 struct ServerConfig;
 
@@ -27,7 +29,10 @@ class ClientSession final : public ConnectionControl, private Transport::Listene
     Q_OBJECT
 public:
     // Runs in the accepting thread; takes the transport, which moves with it.
-    ClientSession(Transport *transport, Hub *hub, const ServerConfig *config);
+    // accounts may be null (--database none): then everyone is a guest.
+    ClientSession(Transport *transport, Hub *hub, const ServerConfig *config,
+                  Accounts *accounts = nullptr);
+    ~ClientSession() override;
 
     quint64 connectionId() const { return m_transport->connectionId(); }
 
@@ -35,10 +40,13 @@ protected:
     void start() override;
     void replace() override;
     void shutdown() override;
+    void accountAnswered() override;
     void timerEvent(QTimerEvent *event) override;
 
 private:
     enum class State { Connected, Joined, Closing };
+    // What the accounts threads are answering: one request at a time.
+    enum class Asked { Nothing, Login, GuestName, Password };
 
     void transportReceived() override;
     void transportOverflowed() override;
@@ -55,6 +63,7 @@ private:
     void handle(const Wire::RoomsRequest &request);
     void handle(const Wire::Topic &topic);
     void handle(const Wire::HistoryRequest &request);
+    void handle(const Wire::Password &password);
     void handle(const Wire::Ping &ping);
     void handle(const Wire::Pong &pong);
     bool requireJoined();
@@ -62,7 +71,13 @@ private:
     // otherwise sends why not and returns null.
     std::shared_ptr<Room> joinedRoom(const QString &name);
     bool acceptLine(const QString &text);
+    // Joins the hub: the join was checked, and the login (if any) is done.
+    void joinHub(const Wire::Join &join, const QString &name, const QString &token);
     void onJoined(const Wire::Join &join);
+    void askAccounts(Asked asked);
+    // A password may cross this connection (--plain-logins).
+    bool passwordsMayCross() const;
+    QString peerAddress() const;
     void sendUnknownType(const QString &type);
     void refuseJoin(const QString &name, const Hub::Result &result);
     void sendAlreadyJoined();
@@ -76,6 +91,11 @@ private:
     Transport *m_transport; // a child: deleted with the session
     Hub *m_hub;
     const ServerConfig *m_config;
+    Accounts *m_accounts;
+    std::shared_ptr<AccountReply> m_reply; // made at the first request
+    Asked m_asked = Asked::Nothing;
+    Wire::Join m_waitingJoin; // while Asked::Login or GuestName, without its secrets
+    bool m_account = false; // logged in to the account of m_name
     const Dialect *m_dialect; // the seed's until a join asks for more
     TokenBucket m_bucket;
     QBasicTimer m_timer; // join timeout, then keepalive

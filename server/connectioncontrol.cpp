@@ -15,3 +15,8 @@ void ConnectionControl::requestShutdown()
 {
     QMetaObject::invokeMethod(this, "shutdown", Qt::QueuedConnection);
 }
+
+void ConnectionControl::requestAccountAnswer()
+{
+    QMetaObject::invokeMethod(this, "accountAnswered", Qt::QueuedConnection);
+}

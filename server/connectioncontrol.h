@@ -4,9 +4,8 @@
 #include <QObject>
 
 // What other threads may ask of a connection: the accepting thread starts and
-// stops it, the hub replaces it. Each request is a queued call by slot name
-// that carries no data (see OutboxOwner for why), run in the connection's
-// own thread.
+// stops it, the hub replaces it, the accounts threads answer it. Each request is a queued call by
+// slot name that carries no data (see OutboxOwner for why), run in the connection's own thread.
 class ConnectionControl : public QObject
 {
     Q_OBJECT
@@ -17,6 +16,8 @@ public:
     void requestStart();
     void requestReplace();
     void requestShutdown();
+    // The accounts threads answered (AccountReply holds the answer).
+    void requestAccountAnswer();
 
 protected Q_SLOTS:
     // The connection's first event in its new thread.
@@ -25,4 +26,6 @@ protected Q_SLOTS:
     virtual void replace() = 0;
     // The server is stopping: say so and close.
     virtual void shutdown() = 0;
+    // A login, a check of a guest's name or a password change was answered.
+    virtual void accountAnswered() = 0;
 };

@@ -88,8 +88,8 @@ Hub::Result Hub::join(const JoinRequest &request)
         auto existing = m_users.find(key);
         bool replaced = false;
         if (existing != m_users.end()) {
-            const bool sameUser =
-                !request.resumeToken.isEmpty() && request.resumeToken == existing->session;
+            const bool sameUser = request.account
+                || (!request.resumeToken.isEmpty() && request.resumeToken == existing->session);
             if (sameUser) {
                 // The old connection is dead but has not noticed yet: it goes
                 // quietly from #general, where the new one takes its place, and
@@ -131,6 +131,8 @@ Hub::Result Hub::join(const JoinRequest &request)
             welcome.userCount = state.userCount;
             welcome.history = state.history;
             welcome.missed = state.missed;
+            welcome.account = request.account;
+            welcome.token = request.token;
             return dialect->welcome(welcome);
         };
         m_users.insert(key, user);

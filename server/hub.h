@@ -50,6 +50,10 @@ public:
         QString resumeToken;
         std::shared_ptr<Outbox> outbox;
         ConnectionControl *connection = nullptr; // replaced if a resume takes its name
+        // Logged in to the account of this name: takes the name over from
+        // whoever holds it, and the welcome says so and carries token.
+        bool account = false;
+        QString token;
     };
 
     // An error code and text, or the room the request was about.
@@ -64,8 +68,8 @@ public:
 
     // Registers the client and puts it in #general, whose answer (the welcome)
     // reaches it before any broadcast can. Refuses a name in use, unless
-    // resumeToken proves it is the same user reconnecting, whose old
-    // connection is replaced.
+    // resumeToken proves it is the same user reconnecting, or the request
+    // logged in to the name's account: the old connection is replaced.
     Result join(const JoinRequest &request);
 
     // Removes the client from every room if outbox is still the one registered

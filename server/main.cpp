@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "accountcommand.h"
+#include "accounts.h"
 #include "chatserver.h"
 #include "configreloader.h"
 #include "glibctunables.h"
@@ -36,6 +38,8 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("pynet-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PYNET_VERSION));
+    if (AccountCommand::isCommand(QCoreApplication::arguments()))
+        return AccountCommand::run(QCoreApplication::arguments());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -118,7 +122,18 @@ int main(int argc, char *argv[])
         qCInfo(lcServer) << "history in memory only (--database none)";
     }
 
+    // Accounts live in the same database; without one there are only guests.
+    std::unique_ptr<Accounts> accounts;
+    if (storage) {
+        accounts = Accounts::open(Accounts::settingsFor(config), &error);
+        if (!accounts) {
+            std::fprintf(stderr, "pynet-server: %s\n", qPrintable(error));
+            return 3;
+        }
+    }
+
     ChatServer server(config, storage.get(), loaded);
+    server.setAccounts(accounts.get());
     ConfigReloader reloader(
         [read, allowed](ServerConfig *fresh, QString *error) {
             if (!read(fresh, error))

@@ -7,6 +7,7 @@
 #include <QStandardPaths>
 
 #include <functional>
+#include <initializer_list>
 #include <vector>
 
 namespace {
@@ -97,6 +98,22 @@ bool parseMetrics(const QString &text, ServerConfig *config, QString *problem)
     config->metricsHost = address;
     config->metricsPort = quint16(port);
     return true;
+}
+
+// One of a few words; chosen() receives its index.
+bool parseChoice(const QString &text, std::initializer_list<const char *> words, QString *problem,
+                 const std::function<void(int)> &chosen)
+{
+    QStringList names;
+    for (const char *word : words) {
+        if (text == QLatin1StringView(word)) {
+            chosen(int(names.size()));
+            return true;
+        }
+        names.append(QString::fromLatin1(word));
+    }
+    *problem = QStringLiteral("\"%1\" is not %2.").arg(text, names.join(QLatin1StringView(" or ")));
+    return false;
 }
 
 QString metricsText(const ServerConfig &config)
@@ -213,6 +230,50 @@ const std::vector<TextOption> &textOptions()
                   return false;
               }
               return true;
+          } },
+        { "guests",
+          "allow: a join without a password takes any name no account has; deny: only "
+          "accounts may join.",
+          "allow|deny",
+          [](const ServerConfig &c) {
+              return c.guestsAllowed ? QStringLiteral("allow") : QStringLiteral("deny");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              return parseChoice(text, { "allow", "deny" }, problem,
+                                 [&c](int choice) { c.guestsAllowed = choice == 0; });
+          } },
+        { "registration",
+          "open: clients may register a free name with a password; closed: only `pynet-server "
+          "account add` makes accounts.",
+          "open|closed",
+          [](const ServerConfig &c) {
+              return c.registrationOpen ? QStringLiteral("open") : QStringLiteral("closed");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              return parseChoice(text, { "open", "closed" }, problem,
+                                 [&c](int choice) { c.registrationOpen = choice == 0; });
+          } },
+        { "plain-logins",
+          "Password logins over unencrypted TCP: loopback (only from this host), allow (from "
+          "anywhere: the password crosses the network readable), or deny.",
+          "loopback|allow|deny",
+          [](const ServerConfig &c) {
+              switch (c.plainLogins) {
+              case ServerConfig::PlainLogins::Allow:
+                  return QStringLiteral("allow");
+              case ServerConfig::PlainLogins::Deny:
+                  return QStringLiteral("deny");
+              case ServerConfig::PlainLogins::Loopback:
+                  break;
+              }
+              return QStringLiteral("loopback");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              return parseChoice(text, { "loopback", "allow", "deny" }, problem, [&c](int choice) {
+                  c.plainLogins = choice == 0 ? ServerConfig::PlainLogins::Loopback
+                      : choice == 1           ? ServerConfig::PlainLogins::Allow
+                                              : ServerConfig::PlainLogins::Deny;
+              });
           } },
     };
     return options;
@@ -360,6 +421,57 @@ const std::vector<NumberOption> &numberOptions()
           [](const ServerConfig &c) { return c.burst; },
           [](ServerConfig &c, double v) {
               c.burst = int(v);
+          } },
+        { "hash-memory-kib",
+          "KiB of memory each Argon2id password hash takes (OWASP's minimum is 19456); stored "
+          "hashes made otherwise are renewed at their next login.",
+          8, 4 * 1024 * 1024, [](const ServerConfig &c) { return c.hashMemoryKib; },
+          [](ServerConfig &c, double v) {
+              c.hashMemoryKib = int(v);
+          } },
+        { "hash-passes", "Passes of each Argon2id password hash (OWASP's minimum is 2).", 1, 100,
+          [](const ServerConfig &c) { return c.hashPasses; },
+          [](ServerConfig &c, double v) {
+              c.hashPasses = int(v);
+          } },
+        { "max-hashing",
+          "Password hashes computed at once, each holding --hash-memory-kib; further logins wait.",
+          1, 256, [](const ServerConfig &c) { return c.maxHashing; },
+          [](ServerConfig &c, double v) {
+              c.maxHashing = int(v);
+          } },
+        { "max-hashing-queue",
+          "Logins that may wait for a hash (and, apart, for the account database); beyond it a "
+          "login gets login_throttled.",
+          1, 1e6, [](const ServerConfig &c) { return c.maxHashingQueue; },
+          [](ServerConfig &c, double v) {
+              c.maxHashingQueue = int(v);
+          } },
+        { "login-failures",
+          "Failed logins a minute per account name and per peer address, at most this many at "
+          "once (0: no limit); beyond, login_throttled without checking.",
+          0, 1e6, [](const ServerConfig &c) { return c.loginFailures; },
+          [](ServerConfig &c, double v) {
+              c.loginFailures = int(v);
+          } },
+        { "login-throttle-keys",
+          "Names and addresses whose failed logins are remembered; past it the fully refilled, "
+          "then the oldest, are forgotten.",
+          16, 1e8, [](const ServerConfig &c) { return c.loginThrottleKeys; },
+          [](ServerConfig &c, double v) {
+              c.loginThrottleKeys = int(v);
+          } },
+        { "token-days",
+          "Days a login token (given at each password login, so that reconnects need no "
+          "password) stays valid; a password change revokes them all.",
+          1, 3650, [](const ServerConfig &c) { return c.tokenDays; },
+          [](ServerConfig &c, double v) {
+              c.tokenDays = int(v);
+          } },
+        { "min-password-length", "Fewest characters of a new password.", 1, 1024,
+          [](const ServerConfig &c) { return c.minPasswordLength; },
+          [](ServerConfig &c, double v) {
+              c.minPasswordLength = int(v);
           } },
     };
     return options;

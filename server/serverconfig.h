@@ -59,6 +59,20 @@ struct ServerConfig
     QList<quint64> traceConnections; // empty: all
     QByteArrayList traceTypes; // empty: all
 
+    // Accounts (docs/PROTOCOL.md, "Accounts").
+    enum class PlainLogins { Loopback, Allow, Deny }; // passwords over unencrypted connections
+    bool guestsAllowed = true; // joins without a password
+    bool registrationOpen = true; // clients may register names themselves
+    PlainLogins plainLogins = PlainLogins::Loopback;
+    int hashMemoryKib = 19456; // Argon2id memory per hash (OWASP's minimum)
+    int hashPasses = 2; // Argon2id passes
+    int maxHashing = 2; // hashes at once, each holding hashMemoryKib
+    int maxHashingQueue = 64; // logins waiting for a hash; beyond: login_throttled
+    int loginFailures = 5; // failed logins a minute per name and per address; 0: no limit
+    int loginThrottleKeys = 100000; // names and addresses the throttle remembers
+    int tokenDays = 30; // a login token's life
+    int minPasswordLength = 8; // code points of a new password
+
     // The database as --database names it, with the default filled in.
     QString databaseUrl() const;
 

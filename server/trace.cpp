@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "trace.h"
 
+#include "redaction.h"
 #include "timestamp.h"
 
 #include <algorithm>
@@ -106,9 +107,11 @@ public:
 
     // The exact bytes of a frame, last on the line: cut past ShownBytes, with
     // the full length and what is shown.
-    Line &frame(QByteArrayView bytes)
+    Line &frame(QByteArrayView bytes) { return frame(bytes.size(), bytes); }
+    // size: the frame's length on the wire; bytes: what may be shown of it.
+    Line &frame(qsizetype size, QByteArrayView bytes)
     {
-        number("bytes", bytes.size());
+        number("bytes", size);
         const QByteArrayView shown = bytes.first(qMin(bytes.size(), ShownBytes));
         if (shown.size() < bytes.size())
             number("shown", shown.size());
@@ -268,15 +271,26 @@ Q_NEVER_INLINE void Trace::read(quint64 connection, qsizetype bytes, int frames,
 
 Q_NEVER_INLINE void Trace::frameIn(quint64 connection, QByteArrayView type, QByteArrayView frame)
 {
-    if (wants(connection) && wantsType(type))
-        Line(connection, "in").word("type", type).frame(frame).write();
+    if (wants(connection) && wantsType(type)) {
+        // Passwords and tokens never reach the trace; bytes= is what came.
+        const QByteArray shown =
+            Redaction::redactFrame(QByteArray::fromRawData(frame.data(), frame.size()));
+        Line(connection, "in").word("type", type).frame(frame.size(), shown).write();
+    }
 }
 
 Q_NEVER_INLINE void Trace::frameOut(quint64 connection, QByteArrayView frame, const char *how)
 {
     const QByteArrayView type = typeOf(frame);
-    if (wants(connection) && wantsType(type))
-        Line(connection, "out").word("type", type).word("how", how).frame(frame).write();
+    if (wants(connection) && wantsType(type)) {
+        const QByteArray shown =
+            Redaction::redactFrame(QByteArray::fromRawData(frame.data(), frame.size()));
+        Line(connection, "out")
+            .word("type", type)
+            .word("how", how)
+            .frame(frame.size(), shown)
+            .write();
+    }
 }
 
 Q_NEVER_INLINE void Trace::fanOut(quint64 connection, QByteArrayView type, qint64 id,

@@ -67,4 +67,6 @@ public:
     // Closes now.
     virtual void close(const QString &reason) = 0;
     virtual bool isOpen() const = 0;
+    // The bytes are encrypted on the way (TLS): passwords may cross it.
+    virtual bool isEncrypted() const { return false; }
 };

@@ -35,6 +35,21 @@ QJsonObject richJoin(const QString &name, const QString &clientName, qint64 sinc
     return Wire::Join { name, Version, clientName, since, run, resumeToken }.toJson();
 }
 
+QJsonObject passwordJoin(const QString &name, const QString &password, bool registerName)
+{
+    Wire::Join join { name, Version };
+    join.password = password;
+    join.registerAccount = registerName;
+    return join.toJson();
+}
+
+QJsonObject tokenJoin(const QString &name, const QString &token)
+{
+    Wire::Join join { name, Version };
+    join.token = token;
+    return join.toJson();
+}
+
 QJsonObject chat(const QString &text, bool action)
 {
     return Wire::Chat { text, action }.toJson();

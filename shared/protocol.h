@@ -23,6 +23,7 @@ inline constexpr int DefaultMaxTextLength = 8000; // code points of one chat mes
 inline constexpr qsizetype DefaultMaxFrameBytes = 64 * 1024; // what a server accepts
 inline constexpr qsizetype ClientMaxFrameBytes = 16 * 1024 * 1024; // a welcome carries history
 inline constexpr int MaxRoomNameLength = 32; // code points after the '#'
+inline constexpr qsizetype MaxPasswordBytes = 1024; // UTF-8; longer is weak_password
 
 // The room every client is in after its join, and the only one a seed client knows.
 inline constexpr QLatin1StringView DefaultRoom("#general");
@@ -45,6 +46,7 @@ inline constexpr QLatin1StringView Rooms("rooms");
 inline constexpr QLatin1StringView Room("room");
 inline constexpr QLatin1StringView Topic("topic");
 inline constexpr QLatin1StringView History("history");
+inline constexpr QLatin1StringView Password("password");
 } // namespace Type
 
 namespace Field {
@@ -77,6 +79,11 @@ inline constexpr QLatin1StringView By("by");
 inline constexpr QLatin1StringView Before("before");
 inline constexpr QLatin1StringView Limit("limit");
 inline constexpr QLatin1StringView More("more");
+inline constexpr QLatin1StringView Password("password");
+inline constexpr QLatin1StringView Register("register");
+inline constexpr QLatin1StringView Token("token");
+inline constexpr QLatin1StringView Account("account");
+inline constexpr QLatin1StringView Old("old");
 } // namespace Field
 
 // Machine-readable "code" of an error or notice; "data" always carries the text for people.
@@ -104,6 +111,17 @@ inline constexpr QLatin1StringView InvalidRoom("invalid_room");
 inline constexpr QLatin1StringView NotInRoom("not_in_room");
 inline constexpr QLatin1StringView TooManyRooms("too_many_rooms");
 inline constexpr QLatin1StringView StorageFailed("storage_failed");
+// Accounts: see docs/PROTOCOL.md, "Accounts".
+inline constexpr QLatin1StringView AuthFailed("auth_failed");
+inline constexpr QLatin1StringView TokenInvalid("token_invalid");
+inline constexpr QLatin1StringView NameRegistered("name_registered");
+inline constexpr QLatin1StringView RegistrationClosed("registration_closed");
+inline constexpr QLatin1StringView GuestsDenied("guests_denied");
+inline constexpr QLatin1StringView InsecureLogin("insecure_login");
+inline constexpr QLatin1StringView LoginThrottled("login_throttled");
+inline constexpr QLatin1StringView WeakPassword("weak_password");
+inline constexpr QLatin1StringView AccountsUnavailable("accounts_unavailable");
+inline constexpr QLatin1StringView NotLoggedIn("not_logged_in");
 } // namespace Code
 
 namespace Event {
@@ -124,6 +142,10 @@ QJsonObject join(const QString &name); // exactly the seed's join
 // (ids start again at 1 when a server restarts, so an id alone is ambiguous).
 QJsonObject richJoin(const QString &name, const QString &clientName, qint64 since,
                      const QString &resumeToken, const QString &run = {});
+// A rich join that logs in to an account: with the password (registering the
+// name first when asked to and it is free), or with a token of an earlier welcome.
+QJsonObject passwordJoin(const QString &name, const QString &password, bool registerName = false);
+QJsonObject tokenJoin(const QString &name, const QString &token);
 QJsonObject chat(const QString &text, bool action = false);
 QJsonObject roomChat(const QString &room, const QString &text);
 QJsonObject enter(const QString &room, qint64 since = 0);

@@ -22,6 +22,12 @@ QJsonObject Join::toJson() const
         object.insert(Field::Run, run);
     if (!resume.isEmpty())
         object.insert(Field::Resume, resume);
+    if (!password.isEmpty())
+        object.insert(Field::Password, password);
+    if (registerAccount)
+        object.insert(Field::Register, true);
+    if (!token.isEmpty())
+        object.insert(Field::Token, token);
     return object;
 }
 
@@ -35,6 +41,18 @@ bool Join::fromJson(const QJsonObject &object, Join *join, QString *reason)
     result.since = object.value(Field::Since).toInteger();
     result.run = object.value(Field::Run).toString();
     result.resume = object.value(Field::Resume).toString();
+    // A secret of the wrong type is refused rather than read as none: the
+    // client meant to log in and must not silently become a guest.
+    for (const QLatin1StringView field : { Field::Password, Field::Token }) {
+        const QJsonValue value = object.value(field);
+        if (!value.isUndefined() && !value.isString()) {
+            *reason = QStringLiteral("\"%1\" must be a string.").arg(field);
+            return false;
+        }
+    }
+    result.password = object.value(Field::Password).toString();
+    result.token = object.value(Field::Token).toString();
+    result.registerAccount = object.value(Field::Register).toBool();
     *join = std::move(result);
     return true;
 }
@@ -199,6 +217,27 @@ bool HistoryRequest::fromJson(const QJsonObject &object, HistoryRequest *request
     return true;
 }
 
+QJsonObject Password::toJson() const
+{
+    return { { Field::Type, Type }, { Field::Data, password }, { Field::Old, old } };
+}
+
+bool Password::fromJson(const QJsonObject &object, Password *password, QString *reason)
+{
+    return Validation::stringField(object, Field::Data, &password->password, reason)
+        && Validation::stringField(object, Field::Old, &password->old, reason);
+}
+
+QJsonObject PasswordChanged::toJson() const
+{
+    return { { Field::Type, Type }, { Field::Token, token } };
+}
+
+bool PasswordChanged::fromJson(const QJsonObject &object, PasswordChanged *changed, QString *reason)
+{
+    return Validation::stringField(object, Field::Token, &changed->token, reason);
+}
+
 QJsonObject Ping::toJson() const
 {
     return { { Field::Type, Type }, { Field::Id, id } };
@@ -223,19 +262,24 @@ bool Pong::fromJson(const QJsonObject &object, Pong *pong, QString *)
 
 QJsonObject Welcome::toJson() const
 {
-    return { { Field::Type, Type },
-             { Field::Protocol, protocol },
-             { Field::Server, server },
-             { Field::Version, version },
-             { Field::Name, name },
-             { Field::Session, session },
-             { Field::Run, run },
-             { Field::Room, room },
-             { Field::Topic, topic },
-             { Field::Users, QJsonArray::fromStringList(users) },
-             { Field::UserCount, userCount },
-             { Field::History, messagesToJson(history) },
-             { Field::Missed, missed } };
+    QJsonObject object { { Field::Type, Type },
+                         { Field::Protocol, protocol },
+                         { Field::Server, server },
+                         { Field::Version, version },
+                         { Field::Name, name },
+                         { Field::Session, session },
+                         { Field::Run, run },
+                         { Field::Room, room },
+                         { Field::Topic, topic },
+                         { Field::Users, QJsonArray::fromStringList(users) },
+                         { Field::UserCount, userCount },
+                         { Field::History, messagesToJson(history) },
+                         { Field::Missed, missed } };
+    if (account) {
+        object.insert(Field::Account, true);
+        object.insert(Field::Token, token);
+    }
+    return object;
 }
 
 // Lenient: a newer or different server may leave fields out; what is there is used.
@@ -254,6 +298,8 @@ bool Welcome::fromJson(const QJsonObject &object, Welcome *welcome, QString *)
     result.userCount = object.value(Field::UserCount).toInteger(result.users.size());
     result.history = messagesFromJson(object.value(Field::History));
     result.missed = object.value(Field::Missed).toInteger();
+    result.account = object.value(Field::Account).toBool();
+    result.token = object.value(Field::Token).toString();
     *welcome = std::move(result);
     return true;
 }

@@ -35,8 +35,15 @@ struct Join
     qint64 since = 0; // the last room message id seen, for catch-up
     QString run {}; // the server run that since counts in
     QString resume {}; // the session token of a welcome, to take over a dead connection
+    // Accounts (rich clients only): a password, or a login token of an earlier
+    // welcome; neither is a guest. registerAccount creates the account first
+    // when the name is free ("register" on the wire).
+    QString password {};
+    bool registerAccount = false;
+    QString token {};
 
     bool isRich() const { return protocol >= 1; }
+    bool isLogin() const { return isRich() && (!password.isEmpty() || !token.isEmpty()); }
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, Join *join, QString *reason);
 };
@@ -151,7 +158,28 @@ struct Pong
     static bool fromJson(const QJsonObject &object, Pong *pong, QString *reason);
 };
 
+// Changes a logged-in account's password; the answer is PasswordChanged.
+struct Password
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Password;
+    QString password {}; // the new one ("data")
+    QString old {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Password *password, QString *reason);
+};
+
 // Server to client. A relayed chat line is a ChatMessage (chatmessage.h).
+
+// The answer to Password: every earlier token is revoked, this one replaces them.
+struct PasswordChanged
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Password;
+    QString token {};
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, PasswordChanged *changed, QString *reason);
+};
 
 // The answer to a rich join: who we are now, who is here, what was said.
 struct Welcome
@@ -169,6 +197,8 @@ struct Welcome
     qint64 userCount = 0;
     QList<ChatMessage> history {}; // oldest first
     qint64 missed = 0; // messages after since that history does not hold
+    bool account = false; // logged in to an account, not a guest
+    QString token {}; // with account: a login token for the next connection
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, Welcome *welcome, QString *reason);
@@ -266,7 +296,7 @@ struct Users
 };
 
 using ToServer = std::variant<Join, Chat, PrivateChat, UsersRequest, Enter, Leave, RoomsRequest,
-                              Topic, HistoryRequest, Ping, Pong>;
+                              Topic, HistoryRequest, Password, Ping, Pong>;
 using ToClient = std::variant<ChatMessage, Welcome, RoomState, Leave, RoomList, Topic, History,
                               Presence, Notice, Error, Users, Ping, Pong>;
 

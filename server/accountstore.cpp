@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+#include "accountstore.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUrl>
+#include <QUrlQuery>
+#include <QVariant>
+
+#include <atomic>
+
+namespace {
+
+const QString SqliteScheme = QStringLiteral("sqlite:");
+
+QString uniqueConnectionName()
+{
+    static std::atomic<int> next { 0 };
+    return QStringLiteral("pynet-accounts-%1").arg(++next);
+}
+
+QString describe(const QSqlError &error)
+{
+    QString text = error.databaseText().simplified();
+    if (text.isEmpty())
+        text = error.driverText().simplified();
+    return text.isEmpty() ? QStringLiteral("unknown database error") : text;
+}
+
+} // namespace
+
+std::unique_ptr<AccountStore> AccountStore::create(const QString &url, bool createDirectory,
+                                                   QString *error)
+{
+    if (url.startsWith(SqliteScheme)) {
+        const QString path = QFileInfo(url.mid(SqliteScheme.size())).absoluteFilePath();
+        std::unique_ptr<AccountStore> store(
+            new AccountStore(QStringLiteral("QSQLITE"), QStringLiteral("sqlite:%1").arg(path)));
+        store->m_path = path;
+        store->m_createDirectory = createDirectory;
+        return store;
+    }
+    // The same rules as the message store's (PostgresMessageStore::create).
+    const QUrl parsed(url, QUrl::StrictMode);
+    if (!url.startsWith(QLatin1String("postgresql://"))
+        && !url.startsWith(QLatin1String("postgres://"))) {
+        *error = QStringLiteral("%1: not a database URL (sqlite:PATH or "
+                                "postgresql://user@host:port/database)")
+                     .arg(url);
+        return nullptr;
+    }
+    if (!parsed.isValid() || parsed.host().isEmpty() || !parsed.password().isEmpty()
+        || parsed.path().mid(1).isEmpty()) {
+        *error =
+            QStringLiteral("not a usable PostgreSQL URL (postgresql://user@host:port/database, "
+                           "the password in PGPASSWORD or ~/.pgpass)");
+        return nullptr;
+    }
+    QStringList options;
+    QStringList given;
+    for (const auto &[key, value] : QUrlQuery(parsed).queryItems(QUrl::FullyDecoded)) {
+        options.append(key + QLatin1Char('=') + value);
+        given.append(key);
+    }
+    if (!given.contains(QLatin1String("connect_timeout")))
+        options.append(QStringLiteral("connect_timeout=5"));
+    const QUrl shown = parsed.adjusted(QUrl::RemoveQuery | QUrl::RemovePassword);
+    std::unique_ptr<AccountStore> store(
+        new AccountStore(QStringLiteral("QPSQL"), shown.toDisplayString()));
+    store->m_host = parsed.host();
+    store->m_port = parsed.port(5432);
+    store->m_user = parsed.userName();
+    store->m_database = parsed.path().mid(1);
+    store->m_options = options.join(QLatin1Char(';'));
+    return store;
+}
+
+AccountStore::AccountStore(const QString &driver, const QString &displayName)
+    : m_connection(uniqueConnectionName()), m_displayName(displayName)
+{
+    QSqlDatabase::addDatabase(driver, m_connection);
+}
+
+AccountStore::~AccountStore()
+{
+    {
+        QSqlDatabase db = database();
+        if (db.isOpen())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+QSqlDatabase AccountStore::database() const
+{
+    return QSqlDatabase::database(m_connection, false);
+}
+
+bool AccountStore::exec(const QString &sql, QString *error)
+{
+    QSqlQuery query(database());
+    if (query.exec(sql))
+        return true;
+    *error = describe(query.lastError());
+    return false;
+}
+
+bool AccountStore::open(QString *error)
+{
+    QSqlDatabase db = database();
+    QString reason;
+    bool ok = true;
+    if (!m_path.isEmpty()) {
+        const QString directory = QFileInfo(m_path).absolutePath();
+        if (!QFileInfo(directory).isDir() && !(m_createDirectory && QDir().mkpath(directory))) {
+            *error =
+                QStringLiteral("%1: the directory %2 does not exist").arg(m_displayName, directory);
+            return false;
+        }
+        db.setDatabaseName(m_path);
+        ok = db.open();
+        if (!ok)
+            reason = describe(db.lastError());
+        // As the message store sets them: WAL lets the server and the account
+        // command work at once; auto_vacuum only counts before the first table.
+        const QStringList pragmas {
+            QStringLiteral("PRAGMA busy_timeout = 5000"),
+            QStringLiteral("PRAGMA auto_vacuum = INCREMENTAL"),
+            QStringLiteral("PRAGMA journal_mode = WAL"),
+            QStringLiteral("PRAGMA synchronous = NORMAL"),
+        };
+        for (const QString &pragma : pragmas) {
+            if (ok && !(ok = exec(pragma, &reason))
+                && reason.contains(QLatin1String("not a database")))
+                reason = QStringLiteral("not a SQLite database, or a damaged one (%1)").arg(reason);
+        }
+    } else {
+        db.setHostName(m_host);
+        db.setPort(m_port);
+        db.setUserName(m_user);
+        db.setDatabaseName(m_database);
+        db.setConnectOptions(m_options);
+        ok = db.open();
+        if (!ok)
+            reason = QStringLiteral("cannot connect: %1").arg(describe(db.lastError()));
+        ok = ok && exec(QStringLiteral("SET client_min_messages = warning"), &reason);
+    }
+    // Plain types both engines read alike; times in UTC milliseconds.
+    const QStringList tables {
+        QStringLiteral("CREATE TABLE IF NOT EXISTS accounts (key TEXT PRIMARY KEY, name TEXT NOT "
+                       "NULL, hash TEXT NOT NULL, created BIGINT NOT NULL)"),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS login_tokens (digest TEXT PRIMARY KEY, "
+                       "account TEXT NOT NULL, created BIGINT NOT NULL, expires BIGINT NOT NULL)"),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS login_tokens_account ON login_tokens (account)"),
+    };
+    for (const QString &table : tables)
+        ok = ok && exec(table, &reason);
+    if (!ok) {
+        *error = QStringLiteral("%1: %2").arg(m_displayName, reason);
+        db.close();
+    }
+    return ok;
+}
+
+AccountStore::Found AccountStore::find(const QString &key, Account *account, QString *error)
+{
+    QSqlQuery query(database());
+    query.prepare(QStringLiteral("SELECT name, hash, created FROM accounts WHERE key = ?"));
+    query.addBindValue(key);
+    if (!query.exec()) {
+        *error = describe(query.lastError());
+        return Found::Error;
+    }
+    if (!query.next())
+        return Found::No;
+    account->key = key;
+    account->name = query.value(0).toString();
+    account->hash = query.value(1).toString().toLatin1();
+    account->createdMs = query.value(2).toLongLong();
+    return Found::Yes;
+}
+
+AccountStore::Found AccountStore::add(const Account &account, QString *error)
+{
+    QSqlQuery query(database());
+    query.prepare(QStringLiteral("INSERT INTO accounts (key, name, hash, created) VALUES (?, ?, ?, "
+                                 "?) ON CONFLICT (key) DO NOTHING"));
+    query.addBindValue(account.key);
+    query.addBindValue(account.name);
+    query.addBindValue(QString::fromLatin1(account.hash));
+    query.addBindValue(account.createdMs);
+    if (!query.exec()) {
+        *error = describe(query.lastError());
+        return Found::Error;
+    }
+    return query.numRowsAffected() == 1 ? Found::No : Found::Yes;
+}
+
+AccountStore::Found AccountStore::remove(const QString &key, QString *error)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction()) {
+        *error = describe(db.lastError());
+        return Found::Error;
+    }
+    QSqlQuery tokens(db);
+    tokens.prepare(QStringLiteral("DELETE FROM login_tokens WHERE account = ?"));
+    tokens.addBindValue(key);
+    QSqlQuery account(db);
+    account.prepare(QStringLiteral("DELETE FROM accounts WHERE key = ?"));
+    account.addBindValue(key);
+    if (!tokens.exec() || !account.exec()) {
+        *error = describe(tokens.lastError().isValid() ? tokens.lastError() : account.lastError());
+        db.rollback();
+        return Found::Error;
+    }
+    const bool removed = account.numRowsAffected() > 0;
+    tokens.finish();
+    account.finish();
+    if (!db.commit()) {
+        *error = describe(db.lastError());
+        db.rollback();
+        return Found::Error;
+    }
+    return removed ? Found::Yes : Found::No;
+}
+
+bool AccountStore::setHash(const QString &key, const QByteArray &hash, bool revoke, QString *error)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction()) {
+        *error = describe(db.lastError());
+        return false;
+    }
+    QSqlQuery update(db);
+    update.prepare(QStringLiteral("UPDATE accounts SET hash = ? WHERE key = ?"));
+    update.addBindValue(QString::fromLatin1(hash));
+    update.addBindValue(key);
+    bool ok = update.exec();
+    QSqlError failure = update.lastError();
+    update.finish();
+    if (ok && revoke) {
+        QSqlQuery tokens(db);
+        tokens.prepare(QStringLiteral("DELETE FROM login_tokens WHERE account = ?"));
+        tokens.addBindValue(key);
+        ok = tokens.exec();
+        failure = tokens.lastError();
+    }
+    if (ok && !db.commit()) {
+        ok = false;
+        failure = db.lastError();
+    }
+    if (!ok) {
+        *error = describe(failure);
+        db.rollback();
+    }
+    return ok;
+}
+
+bool AccountStore::list(QList<Account> *accounts, QString *error)
+{
+    QSqlQuery query(database());
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT key, name, created FROM accounts ORDER BY key"))) {
+        *error = describe(query.lastError());
+        return false;
+    }
+    accounts->clear();
+    while (query.next())
+        accounts->append({ query.value(0).toString(),
+                           query.value(1).toString(),
+                           {},
+                           query.value(2).toLongLong() });
+    return true;
+}
+
+bool AccountStore::addToken(const QString &digest, const QString &key, qint64 nowMs,
+                            qint64 expiresMs, QString *error)
+{
+    // Expired tokens of anyone go as new ones come: the table stays small.
+    QSqlQuery expired(database());
+    expired.prepare(QStringLiteral("DELETE FROM login_tokens WHERE expires <= ?"));
+    expired.addBindValue(nowMs);
+    QSqlQuery query(database());
+    query.prepare(QStringLiteral(
+        "INSERT INTO login_tokens (digest, account, created, expires) VALUES (?, ?, ?, ?)"));
+    query.addBindValue(digest);
+    query.addBindValue(key);
+    query.addBindValue(nowMs);
+    query.addBindValue(expiresMs);
+    if (!expired.exec() || !query.exec()) {
+        *error = describe(expired.lastError().isValid() ? expired.lastError() : query.lastError());
+        return false;
+    }
+    return true;
+}
+
+AccountStore::Found AccountStore::findToken(const QString &digest, qint64 nowMs, QString *key,
+                                            QString *error)
+{
+    QSqlQuery query(database());
+    query.prepare(
+        QStringLiteral("SELECT account FROM login_tokens WHERE digest = ? AND expires > ?"));
+    query.addBindValue(digest);
+    query.addBindValue(nowMs);
+    if (!query.exec()) {
+        *error = describe(query.lastError());
+        return Found::Error;
+    }
+    if (!query.next())
+        return Found::No;
+    *key = query.value(0).toString();
+    return Found::Yes;
+}
