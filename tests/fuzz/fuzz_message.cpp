@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // One frame as the server or a client receives it: parseFrame, then reading it
-// as a relayed chat message and decoding it as either side's wire types. A frame is either refused
-// with one of the documented codes or is an object with a string "type"; whatever we accept
-// survives being written out with Protocol::encode and read back.
+// as a relayed chat message, decoding it as either side's wire types and
+// redacting it. A frame is either refused with one of the documented codes or
+// is an object with a string "type"; whatever we accept survives being written
+// out with Protocol::encode and read back, and shows no secret once redacted.
 #include "chatmessage.h"
 #include "fuzzcheck.h"
 #include "jsonframedecoder.h"
 #include "protocol.h"
+#include "redaction.h"
 #include "validation.h"
 #include "wire.h"
 
@@ -91,6 +93,23 @@ void checkChatMessage(const QJsonObject &object)
     checkRoundTrip(message.toJson());
 }
 
+// Whatever a frame is, the secrets of an account message never survive Redaction.
+void checkRedaction(const QByteArray &frame, const QJsonObject &object)
+{
+    const QString type = object.value(Protocol::Field::Type).toString();
+    if (type != Protocol::Type::Join && type != Protocol::Type::Welcome
+        && type != Protocol::Type::Password)
+        return;
+    const QJsonObject shown = QJsonDocument::fromJson(Redaction::redactFrame(frame)).object();
+    for (const QLatin1StringView field :
+         { Protocol::Field::Password, Protocol::Field::Old, Protocol::Field::Token }) {
+        if (object.contains(field))
+            FUZZ_CHECK(shown.value(field) == QJsonValue(Redaction::Mask));
+    }
+    if (type == Protocol::Type::Password && object.contains(Protocol::Field::Data))
+        FUZZ_CHECK(shown.value(Protocol::Field::Data) == QJsonValue(Redaction::Mask));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -120,5 +139,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     checkChatMessage(parsed.object);
     checkDecode<Wire::ToServer>(parsed.object);
     checkDecode<Wire::ToClient>(parsed.object);
+    checkRedaction(frame, parsed.object);
     return 0;
 }

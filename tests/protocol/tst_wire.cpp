@@ -24,6 +24,10 @@ private Q_SLOTS:
     void welcomeSkipsUnreadableHistory();
     void presenceEventsAreNamed();
     void noticeCodeIsOptional();
+    void loginJoinRoundTrip();
+    void secretOfTheWrongTypeIsRefused();
+    void accountWelcomeRoundTrip();
+    void passwordMessages();
 };
 
 static QJsonObject parse(const char *json)
@@ -76,8 +80,10 @@ void TestWire::decodePicksTheTypeNamed_data()
     QTest::newRow("rooms") << QByteArray(R"({"type":"rooms","rooms":[]})") << 6 << 4;
     QTest::newRow("topic") << QByteArray(R"({"type":"topic","room":"#a","data":"t"})") << 7 << 5;
     QTest::newRow("history") << QByteArray(R"({"type":"history","room":"#a"})") << 8 << 6;
-    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 9 << 11;
-    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 10 << 12;
+    QTest::newRow("password") << QByteArray(R"({"type":"password","data":"n","old":"o"})") << 9
+                              << -1;
+    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 10 << 11;
+    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 11 << 12;
     QTest::newRow("message") << QByteArray(R"({"type":"message","from":"A","data":"x"})") << -1
                              << 0;
     QTest::newRow("welcome") << QByteArray(R"({"type":"welcome"})") << -1 << 1;
@@ -195,6 +201,88 @@ void TestWire::noticeCodeIsOptional()
                         "\n"));
     const Wire::Notice bye { QStringLiteral("bye"), QStringLiteral("shutdown") };
     QCOMPARE(bye.toJson().value(QLatin1StringView("code")), QJsonValue(QStringLiteral("shutdown")));
+}
+
+void TestWire::loginJoinRoundTrip()
+{
+    const auto decoded = Wire::decode<Wire::ToServer>(
+        Protocol::passwordJoin(QStringLiteral("Alice"), QStringLiteral("pw"), true));
+    const auto *join = std::get_if<Wire::Join>(&decoded.message);
+    QVERIFY(join);
+    QVERIFY(join->isLogin());
+    QCOMPARE(join->password, QStringLiteral("pw"));
+    QVERIFY(join->registerAccount);
+    QCOMPARE(Protocol::passwordJoin(QStringLiteral("A"), QStringLiteral("pw"), true)
+                 .value(QStringLiteral("register")),
+             QJsonValue(true));
+
+    const auto byToken = Wire::decode<Wire::ToServer>(
+        Protocol::tokenJoin(QStringLiteral("Alice"), QStringLiteral("t")));
+    const auto *tokenJoin = std::get_if<Wire::Join>(&byToken.message);
+    QVERIFY(tokenJoin);
+    QVERIFY(tokenJoin->isLogin());
+    QCOMPARE(tokenJoin->token, QStringLiteral("t"));
+    QVERIFY(!tokenJoin->registerAccount);
+
+    // Secrets are read from rich joins only: a seed join stays a guest's.
+    const auto seed =
+        Wire::decode<Wire::ToServer>(parse(R"({"type":"join","data":"A","password":"pw"})"));
+    QVERIFY(!std::get<Wire::Join>(seed.message).isLogin());
+    // A guest's join writes no account fields.
+    const QJsonObject guest = Protocol::richJoin(QStringLiteral("A"), {}, 0, {});
+    QVERIFY(!guest.contains(QStringLiteral("password")));
+    QVERIFY(!guest.contains(QStringLiteral("register")));
+    QVERIFY(!guest.contains(QStringLiteral("token")));
+}
+
+void TestWire::secretOfTheWrongTypeIsRefused()
+{
+    for (const char *json : { R"({"type":"join","data":"A","protocol":1,"password":7})",
+                              R"({"type":"join","data":"A","protocol":1,"token":null})" }) {
+        const auto decoded = Wire::decode<Wire::ToServer>(parse(json));
+        QCOMPARE(decoded.status, Wire::Decoded<Wire::ToServer>::Status::BadField);
+        QVERIFY(decoded.reason.contains(QStringLiteral("must be a string")));
+    }
+}
+
+void TestWire::accountWelcomeRoundTrip()
+{
+    Wire::Welcome welcome;
+    welcome.name = QStringLiteral("Alice");
+    QVERIFY(!welcome.toJson().contains(QStringLiteral("account")));
+    QVERIFY(!welcome.toJson().contains(QStringLiteral("token")));
+    welcome.account = true;
+    welcome.token = QStringLiteral("tok");
+    const auto decoded = Wire::decode<Wire::ToClient>(welcome.toJson());
+    const auto *back = std::get_if<Wire::Welcome>(&decoded.message);
+    QVERIFY(back);
+    QVERIFY(back->account);
+    QCOMPARE(back->token, QStringLiteral("tok"));
+}
+
+void TestWire::passwordMessages()
+{
+    QCOMPARE(Wire::encode(Wire::Password { QStringLiteral("new"), QStringLiteral("old") }),
+             QByteArray(R"({"data":"new","old":"old","type":"password"})"
+                        "\n"));
+    const auto decoded =
+        Wire::decode<Wire::ToServer>(parse(R"({"type":"password","data":"n","old":"o"})"));
+    const auto *password = std::get_if<Wire::Password>(&decoded.message);
+    QVERIFY(password);
+    QCOMPARE(password->password, QStringLiteral("n"));
+    QCOMPARE(password->old, QStringLiteral("o"));
+    QCOMPARE(Wire::decode<Wire::ToServer>(parse(R"({"type":"password","data":"n"})")).status,
+             Wire::Decoded<Wire::ToServer>::Status::BadField);
+
+    QCOMPARE(Wire::encode(Wire::PasswordChanged { QStringLiteral("t") }),
+             QByteArray(R"({"token":"t","type":"password"})"
+                        "\n"));
+    Wire::PasswordChanged changed;
+    QString reason;
+    QVERIFY(Wire::PasswordChanged::fromJson(parse(R"({"type":"password","token":"t2"})"), &changed,
+                                            &reason));
+    QCOMPARE(changed.token, QStringLiteral("t2"));
+    QVERIFY(!Wire::PasswordChanged::fromJson(parse(R"({"type":"password"})"), &changed, &reason));
 }
 
 QTEST_GUILESS_MAIN(TestWire)
