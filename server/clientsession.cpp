@@ -95,8 +95,19 @@ void ClientSession::transportReceived()
             continue;
         }
         m_rateLimitReported = false;
+        if (joinIsBeingChecked()) {
+            // A seed client sends its first chat right behind its join.
+            m_held.append(frame);
+            continue;
+        }
         handleFrame(frame);
     }
+}
+
+void ClientSession::handleHeldFrames()
+{
+    while (!m_held.isEmpty() && !joinIsBeingChecked() && m_state != State::Closing)
+        handleFrame(m_held.takeFirst());
 }
 
 void ClientSession::handleFrame(const QByteArray &frame)
@@ -262,34 +273,41 @@ void ClientSession::accountAnswered()
     Wire::Join join = std::exchange(m_waitingJoin, {});
     if (m_state == State::Closing)
         return;
-    const bool refused = !answer->errorCode.isEmpty();
+    answered(asked, *answer, join);
+    handleHeldFrames();
+}
+
+void ClientSession::answered(Asked asked, const AccountReply::Answer &answer,
+                             const Wire::Join &join)
+{
+    const bool refused = !answer.errorCode.isEmpty();
     switch (asked) {
     case Asked::Nothing:
         return;
     case Asked::Login:
         if (refused) {
             // Peer and name, for whoever watches for guessing; never the secret.
-            refuseJoin(join.name, { answer->errorCode, answer->errorText, {} });
+            refuseJoin(join.name, { answer.errorCode, answer.errorText, {} });
             return;
         }
         m_account = true;
-        joinHub(join, answer->name, answer->token);
+        joinHub(join, answer.name, answer.token);
         return;
     case Asked::GuestName:
         if (refused)
-            refuseJoin(join.name, { answer->errorCode, answer->errorText, {} });
+            refuseJoin(join.name, { answer.errorCode, answer.errorText, {} });
         else
             joinHub(join, join.name, {});
         return;
     case Asked::Password:
         if (refused) {
             qCInfo(lcConnection).noquote()
-                << m_transport->peer() << m_name << "password change refused:" << answer->errorCode;
-            sendError(answer->errorCode, answer->errorText);
+                << m_transport->peer() << m_name << "password change refused:" << answer.errorCode;
+            sendError(answer.errorCode, answer.errorText);
             return;
         }
         qCInfo(lcConnection).noquote() << m_transport->peer() << m_name << "changed its password";
-        send(Wire::encode(Wire::PasswordChanged { answer->token }));
+        send(Wire::encode(Wire::PasswordChanged { answer.token }));
         return;
     }
 }

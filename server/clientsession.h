@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "accountreply.h"
 #include "connectioncontrol.h"
 #include "hub.h"
 #include "tokenbucket.h"
@@ -8,6 +9,7 @@
 #include "wire.h"
 
 #include <QBasicTimer>
+#include <QByteArrayList>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QLatin1StringView>
@@ -15,7 +17,6 @@
 #include <memory>
 
 class Accounts;
-class AccountReply;
 class Dialect;
 struct ServerConfig;
 
@@ -75,6 +76,13 @@ private:
     void joinHub(const Wire::Join &join, const QString &name, const QString &token);
     void onJoined(const Wire::Join &join);
     void askAccounts(Asked asked);
+    void answered(Asked asked, const AccountReply::Answer &answer, const Wire::Join &join);
+    bool joinIsBeingChecked() const
+    {
+        return m_asked == Asked::Login || m_asked == Asked::GuestName;
+    }
+    // What arrived while the join was checked, in order once it is answered.
+    void handleHeldFrames();
     // A password may cross this connection (--plain-logins).
     bool passwordsMayCross() const;
     QString peerAddress() const;
@@ -96,6 +104,7 @@ private:
     Asked m_asked = Asked::Nothing;
     Wire::Join m_waitingJoin; // while Asked::Login or GuestName, without its secrets
     bool m_account = false; // logged in to the account of m_name
+    QByteArrayList m_held; // frames behind a join being checked; the rate limit bounds them
     const Dialect *m_dialect; // the seed's until a join asks for more
     TokenBucket m_bucket;
     QBasicTimer m_timer; // join timeout, then keepalive
