@@ -7,8 +7,9 @@ set -eu
 # The SQL drivers are what the server stores history with; PostgreSQL's server
 # programs are for the tests, which start a throwaway cluster. The HTTP server
 # is for --metrics; Debian's qt6-httpserver-dev needs qt6-websockets-dev for its
-# CMake package but does not depend on it.
-packages="build-essential cmake ninja-build pkg-config python3 help2man
+# CMake package but does not depend on it. libsodium hashes account passwords
+# (Argon2id) and makes login tokens.
+packages="build-essential cmake ninja-build pkg-config python3 help2man libsodium-dev
 qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev libqt6svg6
 libgl-dev libedit-dev libqt6sql6-sqlite libqt6sql6-psql postgresql"
 # Extra tools for the sanitizer and fuzzing builds that CI runs, the check of
