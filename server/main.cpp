@@ -43,7 +43,9 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "PyNet Chat server: relays every chat message to all other joined clients."));
+        "PyNet Chat server: relays every chat message to all other joined clients.\n"
+        "pynet-server account add NAME | remove NAME | list | passwd NAME manages accounts "
+        "(pynet-server account --help)."));
     parser.addHelpOption();
     parser.addVersionOption();
     ServerConfig::addOptions(&parser);
