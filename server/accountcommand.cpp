@@ -101,8 +101,7 @@ int AccountCommand::run(const QStringList &arguments)
                                           QStringLiteral("file"));
     parser.addOption(configOption);
     QStringList rest = arguments;
-    rest.removeAt(1); // "account", which the usage line shows after the program
-    rest[0] += QStringLiteral(" account");
+    rest.removeAt(1); // "account"
     if (!parser.parse(rest)) {
         fail(parser.errorText());
         return Usage;
