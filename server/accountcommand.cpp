@@ -85,6 +85,7 @@ int AccountCommand::run(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral(
+            "pynet-server account add NAME | remove NAME | list | passwd NAME\n"
             "Adds, removes, lists accounts or sets an account's password, in the database the "
             "server's options name. The password is read from the terminal, or from %1 when "
             "standard input is not one. Exit codes: 0 done, 1 usage, 2 no such account or it "
