@@ -3,6 +3,7 @@
 
 #include "dialect.h"
 #include "protocol.h"
+#include "redaction.h"
 #include "tokenbucket.h"
 #include "validation.h"
 #include "wire.h"
@@ -50,7 +51,6 @@ ChatClient::ChatClient(QObject *parent)
 {
     m_clientName = QStringLiteral("PyNet Chat %1").arg(QStringLiteral(PYNET_VERSION));
     m_welcomeTimer.setSingleShot(true);
-    m_welcomeTimer.setInterval(2000);
     m_reconnectTimer.setSingleShot(true);
     m_seedSendTimer.setInterval(100);
 
@@ -70,6 +70,15 @@ ChatClient::ChatClient(QObject *parent)
     connect(&m_welcomeTimer, &QTimer::timeout, this, [this] {
         if (m_status != Status::Joining)
             return;
+        if (m_loginPending) {
+            // A seed server answers nothing and knows no accounts.
+            m_loginPending = false;
+            Q_EMIT loginRefused(
+                QString(Code::AccountsUnavailable),
+                QStringLiteral("%1 did not answer the login: it may be a server without accounts.")
+                    .arg(m_host));
+            return;
+        }
         traceTimeline([this] {
             return QStringLiteral("no welcome within %1 ms: a seed server, so one message at a "
                                   "time, %2 ms apart")
@@ -116,7 +125,43 @@ void ChatClient::setKeepAliveInterval(int ms)
 
 void ChatClient::setWelcomeTimeout(int ms)
 {
-    m_welcomeTimer.setInterval(ms);
+    m_welcomeTimeoutMs = ms;
+}
+
+void ChatClient::setPassword(const QString &password, bool registerIfNew)
+{
+    forgetPassword();
+    m_password = password;
+    m_registerIfNew = registerIfNew;
+    m_loginToken.clear(); // a new password is a new login
+}
+
+void ChatClient::forgetPassword()
+{
+    m_password.fill(u'\0'); // not left in freed memory
+    m_password.clear();
+}
+
+// A password leaves only encrypted, or for this machine, unless allowed.
+bool ChatClient::mayLogInHere() const
+{
+    return m_plainLoginAllowed || m_socket->peerAddress().isLoopback();
+}
+
+SendResult ChatClient::changePassword(const QString &oldPassword, const QString &newPassword)
+{
+    if (m_status != Status::Joined || !m_loggedIn)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("Only an account has a password: log in first."));
+    if (newPassword.isEmpty())
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("The new password is empty."));
+    if (!mayLogInHere())
+        return SendResult::failed(
+            SendResult::Status::Unsupported,
+            QStringLiteral("Not sending a password unencrypted to %1.").arg(m_host));
+    sendObject(Wire::Password { newPassword, oldPassword }.toJson());
+    return SendResult::sent(0);
 }
 
 void ChatClient::setSeedSendInterval(int ms)
@@ -151,6 +196,7 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
     m_reconnectAttempt = 0;
     m_lastMessageId = 0;
     m_sessionToken.clear();
+    m_loggedIn = false;
     m_serverRun.clear();
     m_rooms.clear();
     m_pendingEnters.clear();
@@ -213,10 +259,30 @@ void ChatClient::join(const QString &name)
     // The join is the one message a seed server expects, so it goes out at once.
     // The welcome is the default room's answer, so since is that room's.
     const ChatRoom *general = room(DefaultRoom);
-    writeFrame(encode(richJoin(name, m_clientName, general ? general->lastMessageId : 0,
-                               m_sessionToken, m_serverRun)));
+    Wire::Join request { name,         Version,
+                         m_clientName, general ? general->lastMessageId : 0,
+                         m_serverRun,  m_sessionToken };
+    if (!m_password.isEmpty()) {
+        if (!mayLogInHere()) {
+            const QString text =
+                QStringLiteral("Not sending your password unencrypted to %1: connect with TLS.")
+                    .arg(m_host);
+            traceTimeline([&text] { return text; });
+            Q_EMIT loginRefused(QString(Code::InsecureLogin), text);
+            return;
+        }
+        request.password = m_password;
+        request.registerAccount = m_registerIfNew;
+    } else if (!m_loginToken.isEmpty()) {
+        request.token = m_loginToken;
+    }
+    writeFrame(Wire::encode(request));
     setStatus(Status::Joining);
-    m_welcomeTimer.start();
+    // Hashing a password takes the server a while, more when others log in
+    // too: a login's welcome may come later than a guest's.
+    m_loginPending = request.isLogin();
+    m_welcomeTimer.start(m_loginPending ? std::max(m_welcomeTimeoutMs, LoginTimeoutMs)
+                                        : m_welcomeTimeoutMs);
     traceTimeline([this, &name] {
         return QStringLiteral("join sent as %1; a welcome within %2 ms means our protocol, "
                               "none a seed server")
@@ -665,13 +731,22 @@ void ChatClient::writeQueued()
     writeFrame(m_sendQueue.takeFirst());
 }
 
+// A frame as a trace shows it: with its secrets masked, at its real size.
+WireEvent ChatClient::tracedFrame(WireEvent::Kind kind, const QByteArray &frame,
+                                  const QString &type)
+{
+    WireEvent event = WireEvent::frame(kind, Redaction::redactFrame(frame), type);
+    event.bytes = frame.size();
+    return event;
+}
+
 void ChatClient::writeFrame(const QByteArray &bytes)
 {
     if (m_traceEnabled) {
         // Parsed again only for the trace: the callers have objects, the queue bytes.
         const QJsonObject object = QJsonDocument::fromJson(bytes).object();
-        Q_EMIT wireEvent(WireEvent::frame(WireEvent::Kind::FrameOut, bytes,
-                                          object.value(Field::Type).toString()));
+        Q_EMIT wireEvent(
+            tracedFrame(WireEvent::Kind::FrameOut, bytes, object.value(Field::Type).toString()));
     }
     m_socket->write(bytes);
 }
@@ -702,6 +777,8 @@ void ChatClient::onReadyRead()
 void ChatClient::traceRead()
 {
     const qsizetype carried = m_decoder.bufferedBytes();
+    // What came before, in case this read continues a secret split across reads.
+    const QByteArray context = m_decoder.bufferedTail(Redaction::ContextBytes);
     const QByteArray data = m_socket->readAll();
     m_decoder.append(data);
     // The read comes before the frames it completed, so they are taken out
@@ -718,7 +795,8 @@ void ChatClient::traceRead()
             break;
         ++frames;
     }
-    Q_EMIT wireEvent(WireEvent::read(data, carried, frames, m_decoder.bufferedBytes()));
+    Q_EMIT wireEvent(WireEvent::read(Redaction::redactRead(context, data), carried, frames,
+                                     m_decoder.bufferedBytes()));
     for (const auto &[result, frame] : std::as_const(taken)) {
         if (!takeFrame(result, frame))
             return;
@@ -733,10 +811,10 @@ bool ChatClient::takeFrame(JsonFrameDecoder::Result result, const QByteArray &fr
     case JsonFrameDecoder::Result::Frame: {
         const Validation::ParsedFrame parsed = Validation::parseFrame(frame);
         if (m_traceEnabled)
-            Q_EMIT wireEvent(WireEvent::frame(WireEvent::Kind::FrameIn, frame,
-                                              parsed.isValid()
-                                                  ? parsed.object.value(Field::Type).toString()
-                                                  : QStringLiteral("(unreadable)")));
+            Q_EMIT wireEvent(tracedFrame(WireEvent::Kind::FrameIn, frame,
+                                         parsed.isValid()
+                                             ? parsed.object.value(Field::Type).toString()
+                                             : QStringLiteral("(unreadable)")));
         if (parsed.isValid())
             handleObject(parsed.object);
         else
@@ -748,7 +826,7 @@ bool ChatClient::takeFrame(JsonFrameDecoder::Result result, const QByteArray &fr
     case JsonFrameDecoder::Result::Garbage:
         if (m_traceEnabled)
             Q_EMIT wireEvent(
-                WireEvent::frame(WireEvent::Kind::FrameIn, frame, QStringLiteral("(not JSON)")));
+                tracedFrame(WireEvent::Kind::FrameIn, frame, QStringLiteral("(not JSON)")));
         Q_EMIT errorReceived(Code::BadJson,
                              QStringLiteral("The server sent something that is not JSON."));
         break;
@@ -764,7 +842,7 @@ bool ChatClient::takeFrame(JsonFrameDecoder::Result result, const QByteArray &fr
 
 void ChatClient::handleObject(const QJsonObject &object)
 {
-    Q_EMIT eventReceived(object);
+    Q_EMIT eventReceived(Redaction::redact(object));
     const auto decoded = Wire::decode<Wire::ToClient>(object);
     switch (decoded.status) {
     case Wire::Decoded<Wire::ToClient>::Status::Ok:
@@ -791,6 +869,11 @@ void ChatClient::handle(const Wire::Welcome &welcome)
     m_serverName = welcome.server;
     m_serverVersion = welcome.version;
     m_sessionToken = welcome.session;
+    m_loginPending = false;
+    m_loggedIn = welcome.account;
+    m_loginToken = welcome.account ? welcome.token : QString();
+    if (welcome.account)
+        forgetPassword();
     const bool wasJoined = m_status == Status::Joined; // as a seed server, wrongly
     traceTimeline([&welcome] {
         return QStringLiteral("welcome from %1 %2: our protocol %3, %4 online, %5 in history")
@@ -1180,6 +1263,22 @@ void ChatClient::takeRequestError(const QString &code)
 
 void ChatClient::handle(const Wire::Error &error)
 {
+    static const QLatin1StringView loginCodes[] = {
+        Code::AuthFailed,         Code::TokenInvalid, Code::NameRegistered,
+        Code::RegistrationClosed, Code::GuestsDenied, Code::InsecureLogin,
+        Code::LoginThrottled,     Code::WeakPassword, Code::AccountsUnavailable,
+    };
+    if (m_status == Status::Joining
+        && std::find(std::begin(loginCodes), std::end(loginCodes), error.code)
+            != std::end(loginCodes)) {
+        m_welcomeTimer.stop();
+        m_loginPending = false;
+        if (error.code == Code::TokenInvalid)
+            m_loginToken.clear(); // expired or revoked: the password again
+        traceTimeline([&error] { return QStringLiteral("login refused: %1").arg(error.text); });
+        Q_EMIT loginRefused(error.code, error.text);
+        return;
+    }
     if (m_status == Status::Joining
         && (error.code == Code::NameTaken || error.code == Code::InvalidName)) {
         m_welcomeTimer.stop();
@@ -1194,6 +1293,13 @@ void ChatClient::handle(const Wire::Error &error)
     }
     takeRequestError(error.code);
     Q_EMIT errorReceived(error.code, error.text);
+}
+
+void ChatClient::handle(const Wire::PasswordChanged &changed)
+{
+    m_loginToken = changed.token;
+    traceTimeline([] { return QStringLiteral("password changed; earlier logins revoked"); });
+    Q_EMIT passwordChanged();
 }
 
 void ChatClient::onKeepAliveTick()

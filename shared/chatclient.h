@@ -86,6 +86,9 @@ public:
     // join; a pipe stops reading at this depth (queuedCount()) and goes on
     // after messageSent(). More is refused with NotConnected.
     static constexpr int MaxQueuedSends = 200;
+    // How long a login waits for its welcome: the server hashes the password,
+    // one login after another when many come at once.
+    static constexpr int LoginTimeoutMs = 20000;
 
     explicit ChatClient(QObject *parent = nullptr);
     ~ChatClient() override;
@@ -114,6 +117,20 @@ public:
 
     // After nameRefused: try another name on the same connection.
     void join(const QString &name);
+
+    // Accounts. A password makes the next join a login (registerIfNew: create
+    // the account first when the name is free); empty: a guest. Call it before
+    // connectToServer(), or after loginRefused() and then join() again. Once
+    // logged in the session keeps the welcome's token, not the password, and
+    // a reconnect logs in with the token.
+    void setPassword(const QString &password, bool registerIfNew = false);
+    // A password goes unencrypted only to a loopback address unless this is
+    // allowed; otherwise the login is refused here, before anything is sent.
+    void setPlainLoginAllowed(bool allowed) { m_plainLoginAllowed = allowed; }
+    bool isLoggedIn() const { return m_loggedIn; }
+    // Changes the account's password; passwordChanged() or errorReceived()
+    // answers. Needs Joined and a login.
+    SendResult changePassword(const QString &oldPassword, const QString &newPassword);
 
     // Leaves: writes everything already sent, closes, and does not reconnect.
     // Lines still queued are not sent (sendFailed). disconnected() follows.
@@ -229,6 +246,12 @@ Q_SIGNALS:
     void errorReceived(const QString &code, const QString &text);
     // The server refused the name; the connection stays open for join().
     void nameRefused(const QString &reason);
+    // The server (or the session, before sending a password in clear) refused
+    // the login, or a guest's name is registered (Code::NameRegistered). code
+    // as in docs/PROTOCOL.md. The connection stays open: setPassword() and
+    // join() again, or disconnect.
+    void loginRefused(const QString &code, const QString &text);
+    void passwordChanged();
     // Could not connect, or the connection was lost; text says why in words.
     void connectionError(ChatClient::ConnectionError error, const QString &text);
     void reconnectScheduled(int attempt, int delayMs);
@@ -265,6 +288,9 @@ private:
     void handle(const Wire::RoomList &list);
     void handle(const Wire::Topic &topic);
     void handle(const Wire::History &history);
+    void handle(const Wire::PasswordChanged &changed);
+    bool mayLogInHere() const;
+    void forgetPassword();
     ChatRoom *findRoom(const QString &name);
     ChatRoom &updateRoom(const Wire::RoomState &state);
     void takeRun(const QString &run);
@@ -293,6 +319,8 @@ private:
     void sendObject(const QJsonObject &object);
     void writeQueued();
     void writeFrame(const QByteArray &bytes);
+    static WireEvent tracedFrame(WireEvent::Kind kind, const QByteArray &frame,
+                                 const QString &type);
     void sendPing();
     // Builds the words only while tracing: text is called then, not before.
     template<typename Text> void traceTimeline(Text &&text)
@@ -323,6 +351,13 @@ private:
     QString m_serverName;
     QString m_serverVersion;
     QString m_sessionToken;
+    QString m_password; // until the login it is for has been answered
+    QString m_loginToken; // the last welcome's, for the next login
+    bool m_registerIfNew = false;
+    bool m_plainLoginAllowed = false;
+    bool m_loggedIn = false;
+    bool m_loginPending = false; // the join sent was a login, not yet answered
+    int m_welcomeTimeoutMs = 2000;
     QString m_serverRun; // which server run m_lastMessageId counts in
     QList<ChatRoom> m_rooms; // in the order entered
     QStringList m_pendingEnters; // enters to send once joined, or sent and unanswered

@@ -128,12 +128,24 @@ ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUser
         return withNumber(Kind::History, arguments, false, QStringLiteral("Usage: /history [N]"));
     if (name == u"window" || name == u"win")
         return withNumber(Kind::Window, arguments, true, QStringLiteral("Usage: /window N"));
+    if (name == u"password" || name == u"passwd") {
+        if (!arguments.isEmpty())
+            return invalid(QStringLiteral("Type /password alone: it asks for the old and the new "
+                                          "password without showing them."));
+        return withText(Kind::Password, {});
+    }
     if (name == u"msg")
         return parsePrivate(arguments, knownUsers);
     if (name == u"query")
         return parseQuery(arguments, knownUsers);
     return invalid(
         QStringLiteral("Unknown command /%1. Type /help for the list of commands.").arg(name));
+}
+
+bool ChatCommand::mayKeepInHistory(const QString &line)
+{
+    const QString command = line.trimmed().section(u' ', 0, 0).toLower();
+    return command != u"/password" && command != u"/passwd";
 }
 
 QStringList ChatCommand::helpLines()
@@ -150,6 +162,7 @@ QStringList ChatCommand::helpLines()
         QStringLiteral("/msg NAME TEXT     a private message to NAME; you stay where you are"),
         QStringLiteral("/query NAME [TEXT] talk privately with NAME (a tab of its own here)"),
         QStringLiteral("/me TEXT           an action: \"* you TEXT\""),
+        QStringLiteral("/password          change your account's password (asked, not shown)"),
         QStringLiteral("/quit              leave (\"quit\" alone works too)"),
         QStringLiteral("//TEXT             send a message that starts with /"),
     };

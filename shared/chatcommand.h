@@ -21,6 +21,7 @@ struct ChatCommand
         Topic, // /topic [TEXT]: shows the current room's topic, or sets it
         History, // /history [N]: older messages of the current room
         Window, // /window N: the Nth room joined becomes the current one
+        Password, // /password: asks for the old and the new one, never on the line
         Help, // /help
         Quit, // /quit, or "quit" alone as in the seed's client
         Invalid, // a known command used wrongly, or an unknown one: see error
@@ -36,6 +37,10 @@ struct ChatCommand
     // a space in it: the longest online name that the arguments start with wins
     // ("/query Ann Lee" is Ann Lee when she is online).
     static ChatCommand parse(const QString &line, const QStringList &knownUsers = {});
+
+    // False for a line that may hold a secret ("/password ..."): a line editor
+    // keeps it out of its history.
+    static bool mayKeepInHistory(const QString &line);
 
     // One line per command, for /help.
     static QStringList helpLines();

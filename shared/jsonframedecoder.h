@@ -2,7 +2,9 @@
 #pragma once
 
 #include <QByteArray>
+
 #include <QByteArrayView>
+#include <algorithm>
 
 // Splits a TCP byte stream into JSON texts, one per message.
 //
@@ -41,6 +43,13 @@ public:
 
     // Bytes received but not yet returned as frames.
     qsizetype bufferedBytes() const { return m_buffer.size() - m_frameStart; }
+    // The last (at most) bytes of what bufferedBytes() counts: the start of
+    // the frame the next read continues.
+    QByteArray bufferedTail(qsizetype bytes) const
+    {
+        const qsizetype size = std::min(bytes, bufferedBytes());
+        return m_buffer.sliced(m_buffer.size() - size, size);
+    }
     qsizetype maxFrameBytes() const { return m_maxFrameBytes; }
     // Memory the buffer holds; none once everything received has been returned.
     qsizetype bufferCapacity() const { return m_buffer.capacity(); }

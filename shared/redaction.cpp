@@ -5,6 +5,7 @@
 
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QRegularExpression>
 
 using namespace Protocol;
 
@@ -60,6 +61,28 @@ QByteArray redactFrame(const QByteArray &frame)
     if (frame.endsWith('\n'))
         bytes.append('\n');
     return bytes;
+}
+
+QByteArray redactRead(const QByteArray &context, const QByteArray &chunk)
+{
+    // A field name, a colon and an opening quote; the value runs to the next
+    // unescaped quote or the end of what has come so far.
+    static const QRegularExpression secret(
+        QStringLiteral(R"re("(?:password|old|token)"\s*:\s*"((?:[^"\\]|\\.)*))re"));
+    const QByteArray stream = context + chunk;
+    if (!mayCarrySecrets(stream))
+        return chunk;
+    QByteArray result = chunk;
+    // Latin-1 maps each byte to one character, so positions stay byte offsets.
+    const QString text = QString::fromLatin1(stream);
+    for (QRegularExpressionMatchIterator it = secret.globalMatch(text); it.hasNext();) {
+        const QRegularExpressionMatch match = it.next();
+        const qsizetype begin = std::max(match.capturedStart(1) - context.size(), qsizetype(0));
+        const qsizetype end = match.capturedEnd(1) - context.size();
+        for (qsizetype i = begin; i < end; ++i)
+            result[i] = '*';
+    }
+    return result;
 }
 
 } // namespace Redaction

@@ -22,4 +22,11 @@ QJsonObject redact(QJsonObject message);
 // unknown.
 QByteArray redactFrame(const QByteArray &frame);
 
+// For the raw bytes of one read, which may cut a frame anywhere: the values of
+// "password", "old" and "token" in chunk become '*', byte for byte, also when
+// the field's name or value began in context (the bytes the stream carried
+// just before chunk; RedactionContextBytes of them are enough).
+inline constexpr qsizetype ContextBytes = 256;
+QByteArray redactRead(const QByteArray &context, const QByteArray &chunk);
+
 } // namespace Redaction

@@ -298,7 +298,7 @@ struct Users
 using ToServer = std::variant<Join, Chat, PrivateChat, UsersRequest, Enter, Leave, RoomsRequest,
                               Topic, HistoryRequest, Password, Ping, Pong>;
 using ToClient = std::variant<ChatMessage, Welcome, RoomState, Leave, RoomList, Topic, History,
-                              Presence, Notice, Error, Users, Ping, Pong>;
+                              Presence, Notice, Error, Users, PasswordChanged, Ping, Pong>;
 
 // The outcome of decoding one object of a direction's list.
 template<typename Messages> struct Decoded

@@ -19,6 +19,8 @@ private Q_SLOTS:
     void framesWithoutSecretsComeBackAsTheyWere();
     void unreadableFrameNamingASecretIsWithheld();
     void newlineIsKept();
+    void aSecretSplitAcrossReadsIsMaskedInEach();
+    void readsWithoutSecretsComeBackAsTheyWere();
 };
 
 void TestRedaction::secretsAreMasked_data()
@@ -108,6 +110,38 @@ void TestRedaction::newlineIsKept()
     QVERIFY(frame.endsWith('\n'));
     QVERIFY(Redaction::redactFrame(frame).endsWith('\n'));
     QVERIFY(!Redaction::redactFrame(frame.chopped(1)).endsWith('\n'));
+}
+
+// A read may end anywhere: inside the field's name, its value or after it.
+void TestRedaction::aSecretSplitAcrossReadsIsMaskedInEach()
+{
+    const QByteArray token("Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA");
+    const QByteArray stream = R"({"type":"welcome","name":"a","token":")" + token
+        + R"(","users":["a"]})"
+          "\n"
+          R"({"type":"password","token":")"
+        + token + "\"}\n";
+    for (qsizetype cut = 0; cut <= stream.size(); ++cut) {
+        const QByteArray first = stream.left(cut);
+        const QByteArray second = stream.mid(cut);
+        const QByteArray shown = Redaction::redactRead({}, first)
+            + Redaction::redactRead(first.right(Redaction::ContextBytes), second);
+        QCOMPARE(shown.size(), stream.size());
+        for (qsizetype length = 4; length <= token.size(); ++length) {
+            for (qsizetype at = 0; at + length <= token.size(); at += length)
+                QVERIFY2(
+                    !shown.contains(token.mid(at, length)),
+                    qPrintable(
+                        QStringLiteral("cut at %1: %2").arg(cut).arg(QString::fromUtf8(shown))));
+        }
+        QVERIFY(shown.contains(R"("users":["a"]})"));
+    }
+}
+
+void TestRedaction::readsWithoutSecretsComeBackAsTheyWere()
+{
+    const QByteArray read(R"({"type":"message","from":"a","data":"my password is \"old\""})");
+    QCOMPARE(Redaction::redactRead({}, read), read);
 }
 
 QTEST_APPLESS_MAIN(TestRedaction)

@@ -82,8 +82,10 @@ void TestWire::decodePicksTheTypeNamed_data()
     QTest::newRow("history") << QByteArray(R"({"type":"history","room":"#a"})") << 8 << 6;
     QTest::newRow("password") << QByteArray(R"({"type":"password","data":"n","old":"o"})") << 9
                               << -1;
-    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 10 << 11;
-    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 11 << 12;
+    QTest::newRow("password changed")
+        << QByteArray(R"({"type":"password","token":"t"})") << -1 << 11;
+    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 10 << 12;
+    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 11 << 13;
     QTest::newRow("message") << QByteArray(R"({"type":"message","from":"A","data":"x"})") << -1
                              << 0;
     QTest::newRow("welcome") << QByteArray(R"({"type":"welcome"})") << -1 << 1;
