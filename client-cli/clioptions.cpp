@@ -24,12 +24,20 @@ static QString exitCodeHelp()
         "room, /rooms lists the server's, /topic shows or sets the topic and\n"
         "/history N shows older messages.\n"
         "\n"
+        "Accounts: --login joins with your account's password, --register creates\n"
+        "the account on first use (later it just logs in). The password is asked\n"
+        "for without echo on the terminal, or read from the PYNET_PASSWORD\n"
+        "environment variable (the only way in a pipe); /password changes it.\n"
+        "A guest who picks a registered name is asked for its password.\n"
+        "\n"
         "Exit codes:\n"
         "  0  left normally (/quit, end of input, Ctrl-C)\n"
         "  2  usage error\n"
         "  3  could not connect to the server\n"
         "  4  the server refused the name and no terminal is there to ask again\n"
-        "  5  the connection was lost and --no-reconnect was given");
+        "  5  the connection was lost and --no-reconnect was given\n"
+        "  6  the server refused the login (wrong password, closed registration,\n"
+        "     no password in a pipe, ...) and no terminal is there to ask again");
 }
 
 bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QString *error)
@@ -72,8 +80,15 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
                        "frame in and out, step of the connection and round trip (one JSON "
                        "object a line with --json). Watch it in a second pane: "
                        "2>/tmp/wire.log, then tail -f /tmp/wire.log."));
+    const QCommandLineOption loginOption(
+        QStringLiteral("login"),
+        QStringLiteral("Log in to your account: the password is asked for on the terminal, or "
+                       "taken from the PYNET_PASSWORD environment variable."));
+    const QCommandLineOption registerOption(
+        QStringLiteral("register"),
+        QStringLiteral("Like --login, but create the account first if the name is free."));
     parser.addOptions({ hostOption, portOption, nameOption, roomOption, jsonOption,
-                        noReconnectOption, rateOption, traceOption });
+                        noReconnectOption, rateOption, traceOption, loginOption, registerOption });
 
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -127,5 +142,7 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
     options->json = parser.isSet(jsonOption);
     options->reconnect = !parser.isSet(noReconnectOption);
     options->trace = parser.isSet(traceOption);
+    options->registerAccount = parser.isSet(registerOption);
+    options->login = options->registerAccount || parser.isSet(loginOption);
     return true;
 }

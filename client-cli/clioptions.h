@@ -21,6 +21,11 @@ struct CliOptions
     // Messages per second we send at most; the server drops what exceeds its
     // limit (10 a second unless configured otherwise).
     double rate = 8;
+    // --login: join with the account's password; --register: create the account
+    // first when the name is free. The password is asked for on the terminal, or
+    // read from PYNET_PASSWORD; never an argument, which every user can see in ps.
+    bool login = false;
+    bool registerAccount = false;
 
     // Parses arguments (argv, program name first). --help and --version print
     // and exit the process with 0, as QCommandLineParser does; a usage error

@@ -3,6 +3,7 @@
 
 #include "displaytext.h"
 #include "lineeditor.h"
+#include "passwordprompt.h"
 #include "protocol.h"
 #include "signalwatcher.h"
 #include "stdinreader.h"
@@ -50,6 +51,11 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::noticeReceived, m_printer, &TerminalPrinter::printNotice);
     connect(m_client, &ChatClient::errorReceived, this, &ConsoleClient::onErrorReceived);
     connect(m_client, &ChatClient::nameRefused, this, &ConsoleClient::onNameRefused);
+    connect(m_client, &ChatClient::loginRefused, this, &ConsoleClient::onLoginRefused);
+    connect(m_client, &ChatClient::passwordChanged, this, [this] {
+        m_printer->printStatus(
+            QStringLiteral("Password changed. Your account's other logins must log in again."));
+    });
     connect(m_client, &ChatClient::connectionError, this, &ConsoleClient::onConnectionError);
     connect(m_client, &ChatClient::reconnectScheduled, this, &ConsoleClient::onReconnectScheduled);
     connect(m_client, &ChatClient::eventReceived, m_printer, &TerminalPrinter::printEvent);
@@ -72,11 +78,19 @@ void ConsoleClient::start()
     for (int signal : { SIGINT, SIGTERM, SIGHUP })
         m_signals->watch(signal);
     std::signal(SIGPIPE, SIG_IGN);
+    // Read once and taken out of the environment, where nothing else needs it.
+    m_password = qEnvironmentVariable("PYNET_PASSWORD");
+    qunsetenv("PYNET_PASSWORD");
 
     if (m_interactive) {
         for (int signal : { SIGWINCH, SIGTSTP, SIGCONT })
             m_signals->watch(signal);
         m_editor = new LineEditor(::isatty(STDOUT_FILENO) ? stdout : stderr, this);
+        m_passwordPrompt = new PasswordPrompt(m_editor->terminal(), this);
+        connect(m_passwordPrompt, &PasswordPrompt::answered, this,
+                &ConsoleClient::onPasswordAnswered);
+        connect(m_passwordPrompt, &PasswordPrompt::cancelled, this,
+                &ConsoleClient::onPasswordCancelled);
         m_printer->setEditor(m_editor);
         connect(m_editor, &LineEditor::lineEntered, this, &ConsoleClient::onLineEntered);
         connect(m_editor, &LineEditor::endOfInput, this, [this] { leave(ExitOk); });
@@ -93,6 +107,12 @@ void ConsoleClient::start()
         m_printer->printError(
             QStringLiteral("--name is needed when stdin is not a terminal (see --help)."));
         finish(ExitUsage);
+        return;
+    }
+    if (m_options.login && m_password.isEmpty()) {
+        m_printer->printError(QStringLiteral("--login needs the password in the PYNET_PASSWORD "
+                                             "environment variable when stdin is not a terminal."));
+        finish(ExitLoginRefused);
         return;
     }
     m_stdinReader = new StdinReader(this);
@@ -116,6 +136,22 @@ void ConsoleClient::askForName(const QString &question)
 void ConsoleClient::connectAs(const QString &name)
 {
     m_name = name;
+    if (!m_options.login) {
+        joinAs(name);
+        return;
+    }
+    if (!m_password.isEmpty()) {
+        m_client->setPassword(m_password, m_options.registerAccount);
+        m_password.fill(u'\0');
+        m_password.clear();
+        joinAs(name);
+        return;
+    }
+    askPassword(m_options.registerAccount ? PasswordQuestion::NewAccount : PasswordQuestion::Login);
+}
+
+void ConsoleClient::joinAs(const QString &name)
+{
     if (m_editor)
         m_editor->start(m_printer->prompt(name, QStringLiteral("connecting")), true);
     if (m_connectStarted) {
@@ -381,6 +417,155 @@ void ConsoleClient::onNameRefused(const QString &reason)
     leave(ExitNameRefused);
 }
 
+void ConsoleClient::onLoginRefused(const QString &code, const QString &text)
+{
+    m_printer->printError(DisplayText::neutralized(text));
+    if (!m_interactive) {
+        leave(code == Protocol::Code::NameRegistered ? ExitNameRefused : ExitLoginRefused);
+        return;
+    }
+    if (code == Protocol::Code::NameRegistered) {
+        askPassword(PasswordQuestion::RegisteredName);
+    } else if (code == Protocol::Code::AuthFailed || code == Protocol::Code::TokenInvalid
+               || code == Protocol::Code::LoginThrottled) {
+        askPassword(PasswordQuestion::Login);
+    } else if (code == Protocol::Code::WeakPassword) {
+        askPassword(PasswordQuestion::NewAccount);
+    } else {
+        leave(ExitLoginRefused);
+    }
+}
+
+bool ConsoleClient::isAsking() const
+{
+    return m_askingName || (m_passwordPrompt && m_passwordPrompt->isActive());
+}
+
+void ConsoleClient::askPassword(PasswordQuestion question)
+{
+    m_passwordQuestion = question;
+    const QString name = DisplayText::neutralized(m_name);
+    QString text;
+    switch (question) {
+    case PasswordQuestion::Login:
+        text = QStringLiteral("Password for %1: ").arg(name);
+        break;
+    case PasswordQuestion::NewAccount:
+        text = QStringLiteral("Password for %1 (a new account is made if the name is free): ")
+                   .arg(name);
+        break;
+    case PasswordQuestion::RepeatNewAccount:
+    case PasswordQuestion::RepeatNew:
+        text = QStringLiteral("The same password again: ");
+        break;
+    case PasswordQuestion::RegisteredName:
+        text = QStringLiteral("Password for %1 (Enter: choose another name): ").arg(name);
+        break;
+    case PasswordQuestion::Old:
+        text = QStringLiteral("Current password: ");
+        break;
+    case PasswordQuestion::New:
+        text = QStringLiteral("New password: ");
+        break;
+    }
+    if (m_editor)
+        m_editor->stop();
+    m_passwordPrompt->ask(text);
+}
+
+void ConsoleClient::onPasswordAnswered(const QString &password)
+{
+    const auto forget = [](QString *secret) {
+        secret->fill(u'\0');
+        secret->clear();
+    };
+    QString answer = password;
+    switch (m_passwordQuestion) {
+    case PasswordQuestion::Login:
+    case PasswordQuestion::RegisteredName:
+        if (answer.isEmpty()) {
+            if (m_passwordQuestion == PasswordQuestion::RegisteredName)
+                askForName(QStringLiteral("Choose another name: "));
+            else
+                askPassword(m_passwordQuestion);
+            return;
+        }
+        m_client->setPassword(answer, false);
+        forget(&answer);
+        joinAs(m_name);
+        return;
+    case PasswordQuestion::NewAccount:
+    case PasswordQuestion::New:
+        if (answer.isEmpty()) {
+            askPassword(m_passwordQuestion);
+            return;
+        }
+        m_firstAnswer = answer;
+        askPassword(m_passwordQuestion == PasswordQuestion::New
+                        ? PasswordQuestion::RepeatNew
+                        : PasswordQuestion::RepeatNewAccount);
+        forget(&answer);
+        return;
+    case PasswordQuestion::RepeatNewAccount:
+        if (answer != m_firstAnswer) {
+            forget(&m_firstAnswer);
+            m_printer->printError(QStringLiteral("The two passwords differ."));
+            askPassword(PasswordQuestion::NewAccount);
+            return;
+        }
+        forget(&m_firstAnswer);
+        m_client->setPassword(answer, true);
+        forget(&answer);
+        joinAs(m_name);
+        return;
+    case PasswordQuestion::Old:
+        if (answer.isEmpty()) {
+            resumeEditing();
+            return;
+        }
+        m_oldPassword = answer;
+        forget(&answer);
+        askPassword(PasswordQuestion::New);
+        return;
+    case PasswordQuestion::RepeatNew:
+        resumeEditing();
+        if (answer != m_firstAnswer) {
+            m_printer->printError(QStringLiteral("The two passwords differ; nothing changed."));
+        } else {
+            const SendResult result = m_client->changePassword(m_oldPassword, answer);
+            if (!result.isAccepted())
+                m_printer->printError(result.reason);
+        }
+        forget(&answer);
+        forget(&m_firstAnswer);
+        forget(&m_oldPassword);
+        return;
+    }
+}
+
+void ConsoleClient::onPasswordCancelled()
+{
+    for (QString *secret : { &m_firstAnswer, &m_oldPassword }) {
+        secret->fill(u'\0');
+        secret->clear();
+    }
+    if (m_passwordQuestion == PasswordQuestion::Old || m_passwordQuestion == PasswordQuestion::New
+        || m_passwordQuestion == PasswordQuestion::RepeatNew) {
+        resumeEditing();
+        return;
+    }
+    leave(ExitLoginRefused);
+}
+
+// Back to the chat's prompt after a question.
+void ConsoleClient::resumeEditing()
+{
+    if (!m_editor)
+        return;
+    m_editor->start(m_printer->prompt(m_client->name(), {}, m_currentRoom), true);
+    updatePrompt();
+}
+
 void ConsoleClient::onErrorReceived(const QString &code, const QString &text)
 {
     Q_UNUSED(code)
@@ -393,7 +578,7 @@ void ConsoleClient::onConnectionError(ChatClient::ConnectionError error, const Q
     if (m_leaving)
         return;
     const QString reason = DisplayText::neutralized(text);
-    if (!m_everJoined && m_askingName) {
+    if (!m_everJoined && isAsking()) {
         // The server gives up on a join after a while; a person may think longer.
         m_printer->printError(QStringLiteral("The server closed the connection (%1); the name "
                                              "you enter next connects again.")
@@ -450,7 +635,7 @@ void ConsoleClient::onUsersListed(const QStringList &list, const QString &room)
 
 void ConsoleClient::onDisconnected()
 {
-    if (m_askingName && !m_leaving && !m_everJoined) {
+    if (isAsking() && !m_leaving && !m_everJoined) {
         m_connectStarted = false;
         return;
     }
@@ -505,6 +690,14 @@ void ConsoleClient::execute(const ChatCommand &command)
         return;
     case ChatCommand::Kind::Quit:
         leave(ExitOk);
+        return;
+    case ChatCommand::Kind::Password:
+        if (!m_client->isLoggedIn()) {
+            m_printer->printError(
+                QStringLiteral("Only an account has a password: start with --login."));
+            return;
+        }
+        askPassword(PasswordQuestion::Old);
         return;
     case ChatCommand::Kind::Invalid:
         m_printer->printError(command.error);

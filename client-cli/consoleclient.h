@@ -9,6 +9,7 @@
 #include <QObject>
 
 class LineEditor;
+class PasswordPrompt;
 class SignalWatcher;
 class StdinReader;
 class TerminalPrinter;
@@ -26,6 +27,7 @@ public:
         ExitConnectionFailed = 3,
         ExitNameRefused = 4,
         ExitConnectionLost = 5,
+        ExitLoginRefused = 6,
     };
     static constexpr int RecentMessagesShown = 20;
 
@@ -50,6 +52,7 @@ private:
     void onHistoryReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
     void onPresence(const QString &name, const QString &room, bool joined);
     void onNameRefused(const QString &reason);
+    void onLoginRefused(const QString &code, const QString &text);
     void onErrorReceived(const QString &code, const QString &text);
     void onConnectionError(ChatClient::ConnectionError error, const QString &text);
     void onReconnectScheduled(int attempt, int delayMs);
@@ -65,6 +68,22 @@ private:
 
     void askForName(const QString &question);
     void connectAs(const QString &name);
+    void joinAs(const QString &name);
+    // The questions a password answers, in the order they come.
+    enum class PasswordQuestion {
+        Login, // --login, or a wrong one before
+        NewAccount, // --register: the password of the account made if the name is free
+        RepeatNewAccount,
+        RegisteredName, // a guest picked a registered name: its password, or Enter
+        Old, // /password
+        New,
+        RepeatNew,
+    };
+    void askPassword(PasswordQuestion question);
+    void onPasswordAnswered(const QString &password);
+    void onPasswordCancelled();
+    void resumeEditing();
+    bool isAsking() const;
     void execute(const ChatCommand &command);
     void executeRoomCommand(const ChatCommand &command);
     void switchTo(const QString &room);
@@ -84,6 +103,11 @@ private:
     SignalWatcher *m_signals;
     LineEditor *m_editor = nullptr;
     StdinReader *m_stdinReader = nullptr;
+    PasswordPrompt *m_passwordPrompt = nullptr;
+    PasswordQuestion m_passwordQuestion = PasswordQuestion::Login;
+    QString m_firstAnswer; // what a Repeat question must match
+    QString m_oldPassword; // /password's first answer
+    QString m_password; // PYNET_PASSWORD, until handed to the session
 
     QList<ChatMessage>
         m_history; // of the welcome or room answer being read, shown with its heading

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "lineeditor.h"
 
+#include "chatcommand.h"
 #include "terminalprinter.h"
 
 #include <QSocketNotifier>
@@ -239,7 +240,7 @@ void LineEditor::handleLine(char *line)
         const int rows = (m_promptWidth + TerminalPrinter::displayWidth(text)) / columns() + 1;
         const QByteArray up = "\x1b[" + QByteArray::number(rows) + "A\r\x1b[J";
         std::fwrite(up.constData(), 1, size_t(up.size()), m_terminal);
-        if (!text.trimmed().isEmpty())
+        if (!text.trimmed().isEmpty() && ChatCommand::mayKeepInHistory(text))
             add_history(line);
     }
     std::free(line);
