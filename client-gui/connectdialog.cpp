@@ -5,6 +5,7 @@
 #include "validation.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -20,6 +21,9 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     , m_host(new QLineEdit(this))
     , m_port(new QSpinBox(this))
     , m_name(new QLineEdit(this))
+    , m_password(new QLineEdit(this))
+    , m_createAccount(new QCheckBox(tr("Create the &account if the name is free"), this))
+    , m_rememberPassword(new QCheckBox(tr("&Remember the password in the keyring"), this))
     , m_message(new QLabel(this))
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
@@ -31,6 +35,13 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_port->setGroupSeparatorShown(false);
     m_name->setPlaceholderText(tr("How others will see you"));
     m_name->setMaxLength(Protocol::MaxNameLength * 2); // code points, checked precisely on Connect
+    m_password->setEchoMode(QLineEdit::Password);
+    m_password->setPlaceholderText(tr("Empty: join as a guest"));
+    m_password->setMaxLength(int(Protocol::MaxPasswordBytes));
+    m_createAccount->setToolTip(
+        tr("Registers the name with this password, so that nobody else can take it."));
+    m_rememberPassword->setToolTip(
+        tr("Kept in the desktop's keyring (GNOME Keyring, KWallet), never in a file."));
 
     m_message->setWordWrap(true);
     m_message->setTextFormat(Qt::PlainText);
@@ -56,6 +67,9 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     form->addRow(tr("&Server:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("Pass&word:"), m_password);
+    form->addRow(QString(), m_createAccount);
+    form->addRow(QString(), m_rememberPassword);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(header);
@@ -74,7 +88,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
             setMessage({}, false);
         updateButtons();
     };
-    for (QLineEdit *edit : { m_host, m_name })
+    for (QLineEdit *edit : { m_host, m_name, m_password })
         connect(edit, &QLineEdit::textEdited, this, edited);
     connect(m_port, &QSpinBox::valueChanged, this, edited);
 
@@ -83,6 +97,28 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     QString name;
     loadRemembered(&host, &port, &name);
     setValues(host, port, name);
+    m_rememberPassword->setChecked(
+        QSettings().value(QStringLiteral("connection/rememberPassword"), false).toBool());
+}
+
+QString ConnectDialog::password() const
+{
+    return m_password->text();
+}
+
+void ConnectDialog::setPassword(const QString &password)
+{
+    m_password->setText(password);
+}
+
+bool ConnectDialog::createAccount() const
+{
+    return m_createAccount->isChecked() && !m_password->text().isEmpty();
+}
+
+bool ConnectDialog::rememberPassword() const
+{
+    return m_rememberPassword->isChecked();
 }
 
 void ConnectDialog::setValues(const QString &host, quint16 port, const QString &name)
@@ -135,7 +171,8 @@ void ConnectDialog::updateButtons()
 void ConnectDialog::setBusy(bool busy)
 {
     m_busy = busy;
-    for (QWidget *field : std::initializer_list<QWidget *> { m_host, m_port, m_name })
+    for (QWidget *field : std::initializer_list<QWidget *> { m_host, m_port, m_name, m_password,
+                                                             m_createAccount, m_rememberPassword })
         field->setEnabled(!busy);
     if (busy)
         setMessage(tr("Connecting to %1:%2…").arg(host()).arg(port()), false);
@@ -162,6 +199,8 @@ QWidget *ConnectDialog::widgetFor(Field field) const
         return m_port;
     case Field::Name:
         return m_name;
+    case Field::Password:
+        return m_password;
     }
     return m_name;
 }
@@ -198,6 +237,7 @@ void ConnectDialog::accept()
 void ConnectDialog::succeed()
 {
     remember(host(), port(), name());
+    QSettings().setValue(QStringLiteral("connection/rememberPassword"), rememberPassword());
     setBusy(false);
     QDialog::accept();
 }

@@ -3,6 +3,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -19,6 +20,7 @@ public:
         Host,
         Port,
         Name,
+        Password,
     };
 
     explicit ConnectDialog(QWidget *parent = nullptr);
@@ -27,6 +29,12 @@ public:
     QString host() const;
     quint16 port() const;
     QString name() const; // trimmed and normalised as the server will see it
+    // Accounts: empty joins as a guest. Never saved in the settings; the
+    // keyring keeps it when rememberPassword() (MainWindow does that).
+    QString password() const;
+    void setPassword(const QString &password);
+    bool createAccount() const;
+    bool rememberPassword() const;
 
     // Why the values cannot be used as they are, or an empty string.
     QString validationError(Field *field = nullptr) const;
@@ -46,6 +54,9 @@ public:
     QLineEdit *hostEdit() const { return m_host; }
     QSpinBox *portEdit() const { return m_port; }
     QLineEdit *nameEdit() const { return m_name; }
+    QLineEdit *passwordEdit() const { return m_password; }
+    QCheckBox *createAccountBox() const { return m_createAccount; }
+    QCheckBox *rememberPasswordBox() const { return m_rememberPassword; }
     QDialogButtonBox *buttons() const { return m_buttons; }
 
 Q_SIGNALS:
@@ -62,6 +73,9 @@ private:
     QLineEdit *m_host;
     QSpinBox *m_port;
     QLineEdit *m_name;
+    QLineEdit *m_password;
+    QCheckBox *m_createAccount;
+    QCheckBox *m_rememberPassword;
     QLabel *m_message;
     QDialogButtonBox *m_buttons;
     bool m_busy = false;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "changepassworddialog.h"
 #include "chatcommand.h"
 #include "connectdialog.h"
 #include "conversationview.h"
 #include "displaytext.h"
 #include "findbar.h"
 #include "inputline.h"
+#include "passwordkeyring.h"
 #include "protocol.h"
 #include "roomlistdialog.h"
 #include "userlistmodel.h"
@@ -193,6 +195,14 @@ MainWindow::MainWindow(QWidget *parent)
             });
     connect(m_client, &ChatClient::connectionError, this, &MainWindow::onConnectionError);
     connect(m_client, &ChatClient::nameRefused, this, &MainWindow::onNameRefused);
+    m_keyring = new PasswordKeyring(this);
+    connect(m_client, &ChatClient::loginRefused, this, &MainWindow::onLoginRefused);
+    connect(m_client, &ChatClient::passwordChanged, this, [this] {
+        m_room->appendNotice(tr("Password changed. The account's other logins must log in again."));
+        rememberPassword();
+    });
+    connect(m_keyring, &PasswordKeyring::failed, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 10000); });
     connect(m_client, &ChatClient::reconnectScheduled, this, &MainWindow::onReconnectScheduled);
     connect(m_client, &ChatClient::disconnected, this, &MainWindow::onDisconnected);
     connect(m_client, &ChatClient::messageSent, this, [this](const ChatClient::Outgoing &message) {
@@ -249,6 +259,8 @@ void MainWindow::createActions()
     });
     m_reconnectAction->setObjectName(QStringLiteral("reconnectNow"));
     m_reconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_changePasswordAction =
+        chat->addAction(tr("Change &Password…"), this, &MainWindow::changePassword);
     chat->addSeparator();
     m_closeTabAction =
         chat->addAction(tr("Close &Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
@@ -483,6 +495,10 @@ void MainWindow::submitInput(const QString &line)
         m_input->commit();
         close();
         return;
+    case ChatCommand::Kind::Password:
+        m_input->commit();
+        changePassword();
+        return;
     case ChatCommand::Kind::Invalid:
         // The line stays so the user can correct it.
         conversation->appendNotice(command.error, Conversation::Kind::Error);
@@ -637,6 +653,16 @@ void MainWindow::openConnectDialog()
     }
     if (!m_client->host().isEmpty())
         m_dialog->setValues(m_client->host(), m_client->port(), m_client->requestedName());
+    if (m_dialog->rememberPassword() && m_dialog->password().isEmpty()) {
+        const QString key =
+            PasswordKeyring::keyFor(m_dialog->host(), m_dialog->port(), m_dialog->name());
+        m_keyring->read(key, [dialog = m_dialog, key](const QString &password) {
+            // Only into the dialog it was read for, if nothing was typed meanwhile.
+            if (dialog && dialog->password().isEmpty()
+                && key == PasswordKeyring::keyFor(dialog->host(), dialog->port(), dialog->name()))
+                dialog->setPassword(password);
+        });
+    }
     m_dialog->setWindowModality(isVisible() ? Qt::WindowModal : Qt::ApplicationModal);
     m_dialog->show();
     m_dialog->raise();
@@ -645,6 +671,11 @@ void MainWindow::openConnectDialog()
 
 void MainWindow::onConnectRequested(const QString &host, quint16 port, const QString &name)
 {
+    if (m_dialog) {
+        m_client->setPassword(m_dialog->password(), m_dialog->createAccount());
+        m_passwordToRemember = m_dialog->password();
+        m_rememberPassword = m_dialog->rememberPassword();
+    }
     // After "name taken" the connection is still open, waiting for another name.
     const bool retryName = m_client->status() == ChatClient::Status::Joining
         && host == m_client->host() && port == m_client->port();
@@ -696,9 +727,10 @@ void MainWindow::onJoined(bool afterReconnect)
         show();
     // Only an attempt the dialog started closes it; a reconnect leaves alone
     // a dialog the user is filling in.
-    if (m_dialog && m_dialog->isBusy())
+    if (m_dialog && m_dialog->isBusy()) {
         m_dialog->succeed();
-    else
+        rememberPassword();
+    } else
         ConnectDialog::remember(m_client->host(), m_client->port(), m_client->requestedName());
     m_users->setSelf(m_client->name());
     m_users->setUsers(m_client->users());
@@ -858,6 +890,54 @@ void MainWindow::onNameRefused(const QString &reason)
     m_dialog->showError(text, ConnectDialog::Field::Name);
 }
 
+void MainWindow::onLoginRefused(const QString &code, const QString &text)
+{
+    if (!m_dialog || !m_dialog->isVisible())
+        openConnectDialog();
+    // A registered name wants its password, or another name.
+    m_dialog->showError(DisplayText::neutralized(text), ConnectDialog::Field::Password);
+    Q_UNUSED(code)
+}
+
+void MainWindow::changePassword()
+{
+    if (!m_client->isLoggedIn()) {
+        currentConversation()->appendNotice(tr("Only an account has a password: connect with "
+                                               "one."),
+                                            Conversation::Kind::Error);
+        return;
+    }
+    auto *dialog = new ChangePasswordDialog(m_client->name(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const SendResult result =
+            m_client->changePassword(dialog->oldPassword(), dialog->newPassword());
+        if (!result.isAccepted()) {
+            currentConversation()->appendNotice(result.reason, Conversation::Kind::Error);
+            return;
+        }
+        m_passwordToRemember = dialog->newPassword();
+        m_rememberPassword =
+            QSettings().value(QStringLiteral("connection/rememberPassword")).toBool();
+    });
+    m_changePasswordDialog = dialog;
+    dialog->open();
+}
+
+// After a login or a password change: the keyring holds the password if the
+// person asked for it, and nothing otherwise.
+void MainWindow::rememberPassword()
+{
+    const QString key =
+        PasswordKeyring::keyFor(m_client->host(), m_client->port(), m_client->requestedName());
+    if (m_rememberPassword && m_client->isLoggedIn() && !m_passwordToRemember.isEmpty())
+        m_keyring->write(key, m_passwordToRemember);
+    else if (!m_rememberPassword)
+        m_keyring->remove(key);
+    m_passwordToRemember.fill(u'\0');
+    m_passwordToRemember.clear();
+}
+
 void MainWindow::onReconnectScheduled(int attempt, int delayMs)
 {
     Q_UNUSED(attempt)
@@ -919,6 +999,7 @@ void MainWindow::updateStatus()
     const bool online = m_client->status() != ChatClient::Status::Disconnected;
     m_disconnectAction->setEnabled(online);
     m_reconnectAction->setEnabled(m_client->status() == ChatClient::Status::Reconnecting);
+    m_changePasswordAction->setEnabled(online && m_client->isLoggedIn());
     const int count = int(m_users->users().size());
     m_userHeader->setToolTip(m_client->status() == ChatClient::Status::Joined
                                      && !m_client->serverSpeaksRichProtocol()

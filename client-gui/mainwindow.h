@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "changepassworddialog.h"
 #include "chatclient.h"
 #include "chatcommand.h"
 #include "conversation.h"
@@ -11,6 +12,7 @@
 #include <QTimer>
 
 class ConnectDialog;
+class PasswordKeyring;
 class ConversationView;
 class FindBar;
 class InputLine;
@@ -43,6 +45,7 @@ public:
     // Shows the connect dialog (window-modal once the window is on screen).
     void openConnectDialog();
     ConnectDialog *connectDialog() const { return m_dialog; }
+    ChangePasswordDialog *changePasswordDialog() const { return m_changePasswordDialog; }
 
     // The default room's conversation, always there.
     Conversation *room() const { return m_room; }
@@ -119,6 +122,9 @@ private:
     void onUserLeft(const QString &name, const QString &room);
     void onConnectionError(ChatClient::ConnectionError error, const QString &text);
     void onNameRefused(const QString &reason);
+    void onLoginRefused(const QString &code, const QString &text);
+    void changePassword();
+    void rememberPassword();
     void onReconnectScheduled(int attempt, int delayMs);
     void onDisconnected();
     void onConnectRequested(const QString &host, quint16 port, const QString &name);
@@ -154,12 +160,19 @@ private:
     QDockWidget *m_wireDock;
     WireView *m_wireView;
     QPointer<ConnectDialog> m_dialog;
+    QPointer<ChangePasswordDialog> m_changePasswordDialog;
+    PasswordKeyring *m_keyring = nullptr;
+    // The dialog's password while its login is under way, for the keyring
+    // once it works; then a password change's new one, until answered.
+    QString m_passwordToRemember;
+    bool m_rememberPassword = false;
     QSystemTrayIcon *m_tray = nullptr;
     QPointer<Conversation> m_notifiedConversation;
 
     QAction *m_connectAction = nullptr;
     QAction *m_disconnectAction = nullptr;
     QAction *m_reconnectAction = nullptr;
+    QAction *m_changePasswordAction = nullptr;
     QAction *m_closeTabAction = nullptr;
     QAction *m_showUsersAction = nullptr;
 
