@@ -40,6 +40,8 @@ ClientSession::ClientSession(Transport *transport, Hub *hub, const ServerConfig 
 
 ClientSession::~ClientSession()
 {
+    // The hub may still list this user: its leave waits for the storage thread.
+    m_handle->detach();
     if (m_reply)
         m_reply->detach(); // an answer still under way then wakes nobody
 }
@@ -321,7 +323,7 @@ void ClientSession::joinHub(const Wire::Join &join, const QString &name, const Q
     request.run = join.run;
     request.resumeToken = join.resume;
     request.outbox = m_transport->outbox();
-    request.connection = this;
+    request.connection = m_handle;
     request.account = m_account;
     request.token = token;
     const Hub::Result result = m_hub->join(request);

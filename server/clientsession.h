@@ -3,6 +3,7 @@
 
 #include "accountreply.h"
 #include "connectioncontrol.h"
+#include "connectionhandle.h"
 #include "hub.h"
 #include "tokenbucket.h"
 #include "transport.h"
@@ -101,6 +102,8 @@ private:
     const ServerConfig *m_config;
     Accounts *m_accounts;
     std::shared_ptr<AccountReply> m_reply; // made at the first request
+    // How the hub reaches this session, until it is destroyed.
+    const std::shared_ptr<ConnectionHandle> m_handle = std::make_shared<ConnectionHandle>(this);
     Asked m_asked = Asked::Nothing;
     Wire::Join m_waitingJoin; // while Asked::Login or GuestName, without its secrets
     bool m_account = false; // logged in to the account of m_name

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "hub.h"
 
-#include "connectioncontrol.h"
+#include "connectionhandle.h"
 #include "dialect.h"
 #include "outbox.h"
 #include "protocol.h"

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <vector>
 
-class ConnectionControl;
+class ConnectionHandle;
 class Dialect;
 class Outbox;
 
@@ -49,7 +49,7 @@ public:
         QString run; // what since counts in
         QString resumeToken;
         std::shared_ptr<Outbox> outbox;
-        ConnectionControl *connection = nullptr; // replaced if a resume takes its name
+        std::shared_ptr<ConnectionHandle> connection; // replaced if a resume takes its name
         // Logged in to the account of this name: takes the name over from
         // whoever holds it, and the welcome says so and carries token.
         bool account = false;
@@ -120,7 +120,7 @@ private:
         std::shared_ptr<Outbox> outbox;
         const Dialect *dialect = nullptr;
         QString session;
-        ConnectionControl *connection = nullptr;
+        std::shared_ptr<ConnectionHandle> connection;
         QList<std::shared_ptr<Room>> rooms; // the rooms it is in
     };
 
