@@ -121,7 +121,11 @@ void TestCliPipe::printsTheConversationOnStdout()
     QVERIFY2(cli.waitForOutput("Bob left the chat."), cli.standardOutput().constData());
 
     const QStringList lines = cli.outputLines();
-    QCOMPARE(lines.size(), 4);
+    // All of it on failure: which line is missing, and what the server saw.
+    QVERIFY2(lines.size() == 4,
+             qPrintable(QStringLiteral("stdout:\n%1\nstderr:\n%2\nserver:\n%3")
+                            .arg(QString::fromUtf8(cli.standardOutput()),
+                                 QString::fromUtf8(cli.standardError()), server.output())));
     QVERIFY2(QRegularExpression(u"^\\d\\d:\\d\\d <Bob> hello alice$"_s).match(lines[0]).hasMatch(),
              qPrintable(lines[0]));
     QVERIFY2(QRegularExpression(u"^\\d\\d:\\d\\d \\* Bob waves$"_s).match(lines[1]).hasMatch(),
