@@ -56,6 +56,7 @@ enum Option {
     TableHeader,
     PrintHeader,
     Quick,
+    Tls,
     ScrollbackFill,
     FillMaxSeconds,
     ScrollbackRead,
@@ -105,6 +106,8 @@ const char *BenchOptions::usage()
            "  --table-header         print the table header before the result rows\n"
            "  --print-header         print the table header and exit\n"
            "  --quick                self-check: 20 clients, 2 s at 5 msg/s, must lose nothing\n"
+           "  --tls                  every member connects with TLS (the server's --tls-port);\n"
+           "                         the join time then includes the handshake\n"
            "\nStored history (PyNet only; the run is one of these instead of the steps):\n"
            "  --scrollback-fill N    --clients senders store N messages in --room as fast as\n"
            "                         the server stores them; a member that only reads counts\n"
@@ -150,6 +153,7 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         { "table-header", no_argument, nullptr, TableHeader },
         { "print-header", no_argument, nullptr, PrintHeader },
         { "quick", no_argument, nullptr, Quick },
+        { "tls", no_argument, nullptr, Tls },
         { "scrollback-fill", required_argument, nullptr, ScrollbackFill },
         { "fill-max-seconds", required_argument, nullptr, FillMaxSeconds },
         { "scrollback-read", no_argument, nullptr, ScrollbackRead },
@@ -267,6 +271,9 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
             break;
         case Quick:
             quick = true;
+            break;
+        case Tls:
+            tls = true;
             break;
         case ScrollbackFill:
             ok = toInt(optarg, 1, 1000000000, &scrollbackFill);

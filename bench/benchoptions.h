@@ -14,6 +14,7 @@ struct BenchOptions
     std::string host = "127.0.0.1";
     int port = 5050;
     Dialect dialect = Dialect::Chat;
+    bool tls = false; // every member over TLS (OpenSSL, no certificate check)
     std::string label = "run";
     std::string serverName; // shown in the report: "pynet", "ngircd", ...
 

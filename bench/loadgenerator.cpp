@@ -12,6 +12,7 @@
 #include <ctime>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -76,15 +77,30 @@ LoadGenerator::LoadGenerator(const BenchOptions &options)
 LoadGenerator::~LoadGenerator()
 {
     for (Member &member : m_members) {
+        SSL_free(member.tls);
         if (member.fd >= 0)
             ::close(member.fd);
     }
+    SSL_CTX_free(m_tlsContext);
     if (m_epoll >= 0)
         ::close(m_epoll);
 }
 
 bool LoadGenerator::run(RunReport *report, std::string *error)
 {
+    if (m_options.tls) {
+        // As the clients connect: TLS 1.2 or later; the benchmark's server certificate
+        // is a throwaway one, so nothing is verified.
+        m_tlsContext = SSL_CTX_new(TLS_client_method());
+        if (!m_tlsContext) {
+            *error = "SSL_CTX_new failed";
+            return false;
+        }
+        SSL_CTX_set_min_proto_version(m_tlsContext, TLS1_2_VERSION);
+        SSL_CTX_set_verify(m_tlsContext, SSL_VERIFY_NONE, nullptr);
+        SSL_CTX_set_mode(m_tlsContext,
+                         SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
     m_epoll = epoll_create1(EPOLL_CLOEXEC);
     if (m_epoll < 0) {
         *error = "epoll_create1: " + errnoName(errno);
@@ -169,6 +185,8 @@ void LoadGenerator::connectPhase(RunReport *report)
         const State state = m_members[size_t(i)].state;
         if (state == State::Connecting)
             closeMember(i, "timeout while connecting");
+        else if (state == State::Handshaking)
+            closeMember(i, "timeout in the TLS handshake");
         else if (state == State::Registering || state == State::Joining)
             closeMember(i, "timeout while joining");
         else if (state == State::Entering)
@@ -413,6 +431,10 @@ void LoadGenerator::pump(int64_t deadlineNs)
             onWritable(index);
             continue;
         }
+        if (member.state == State::Handshaking) {
+            continueHandshake(index);
+            continue;
+        }
         if (member.events == 0) {
             // The slow member is not read: a hang-up is all it can report.
             closeMember(index, "hangup while not reading");
@@ -483,6 +505,74 @@ void LoadGenerator::onConnected(int index)
 {
     Member &member = m_members[size_t(index)];
     watch(index, EPOLLIN);
+    if (m_tlsContext) {
+        member.tls = SSL_new(m_tlsContext);
+        SSL_set_fd(member.tls, member.fd);
+        SSL_set_connect_state(member.tls);
+        member.state = State::Handshaking;
+        continueHandshake(index);
+        return;
+    }
+    sendJoin(index);
+}
+
+void LoadGenerator::continueHandshake(int index)
+{
+    Member &member = m_members[size_t(index)];
+    const int result = SSL_do_handshake(member.tls);
+    if (result == 1) {
+        watch(index, EPOLLIN);
+        sendJoin(index);
+        return;
+    }
+    switch (SSL_get_error(member.tls, result)) {
+    case SSL_ERROR_WANT_READ:
+        watch(index, EPOLLIN);
+        return;
+    case SSL_ERROR_WANT_WRITE:
+        watch(index, EPOLLOUT);
+        return;
+    default:
+        closeMember(index, "TLS handshake failed");
+        return;
+    }
+}
+
+ssize_t LoadGenerator::transportSend(Member &member, const char *data, size_t size)
+{
+    if (!member.tls)
+        return ::send(member.fd, data, size, MSG_NOSIGNAL);
+    const int written = SSL_write(member.tls, data, int(std::min<size_t>(size, INT32_MAX)));
+    if (written > 0)
+        return written;
+    const int error = SSL_get_error(member.tls, written);
+    errno = error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ ? EAGAIN : EPIPE;
+    return -1;
+}
+
+ssize_t LoadGenerator::transportRead(Member &member, char *data, size_t size)
+{
+    if (!member.tls)
+        return ::read(member.fd, data, size);
+    const int length = SSL_read(member.tls, data, int(std::min<size_t>(size, INT32_MAX)));
+    if (length > 0)
+        return length;
+    const int error = SSL_get_error(member.tls, length);
+    if (error == SSL_ERROR_ZERO_RETURN)
+        return 0;
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (error == SSL_ERROR_SYSCALL && errno == 0)
+        return 0; // closed without close_notify
+    errno = error == SSL_ERROR_SYSCALL ? errno : EPROTO;
+    return -1;
+}
+
+void LoadGenerator::sendJoin(int index)
+{
+    Member &member = m_members[size_t(index)];
     if (m_options.dialect == Dialect::Irc) {
         member.state = State::Registering;
         send(index, "NICK " + member.name + "\r\nUSER " + member.name + " 0 * :bench\r\n");
@@ -506,8 +596,7 @@ void LoadGenerator::onWritable(int index)
         return;
     }
     while (!member.outbox.empty()) {
-        const ssize_t written =
-            ::send(member.fd, member.outbox.data(), member.outbox.size(), MSG_NOSIGNAL);
+        const ssize_t written = transportSend(member, member.outbox.data(), member.outbox.size());
         if (written < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 return;
@@ -522,8 +611,10 @@ void LoadGenerator::onWritable(int index)
 void LoadGenerator::onReadable(int index)
 {
     Member &member = m_members[size_t(index)];
-    for (int round = 0; round < 4 && member.fd >= 0; ++round) {
-        const ssize_t length = ::read(member.fd, m_readBuffer.data(), m_readBuffer.size());
+    // A TLS read returns one record (16 KiB at most): more rounds for the same bytes.
+    const int rounds = member.tls ? 64 : 4;
+    for (int round = 0; round < rounds && member.fd >= 0; ++round) {
+        const ssize_t length = transportRead(member, m_readBuffer.data(), m_readBuffer.size());
         if (length > 0) {
             const int64_t now = monotonicNs();
             m_bytesReceived += uint64_t(length);
@@ -531,7 +622,7 @@ void LoadGenerator::onReadable(int index)
             member.bytesReceived += uint64_t(length);
             m_lastReceiveNs = now;
             consume(index, m_readBuffer.data(), size_t(length), now);
-            if (size_t(length) < m_readBuffer.size())
+            if (!member.tls && size_t(length) < m_readBuffer.size())
                 return;
         } else if (length == 0) {
             closeMember(index, "closed by server");
@@ -728,6 +819,8 @@ void LoadGenerator::onMemberLeft(std::string_view name, int64_t nowNs)
 void LoadGenerator::closeMember(int index, const std::string &reason)
 {
     Member &member = m_members[size_t(index)];
+    SSL_free(member.tls);
+    member.tls = nullptr;
     if (member.fd >= 0) {
         ::close(member.fd);
         member.fd = -1;
@@ -740,6 +833,7 @@ void LoadGenerator::closeMember(int index, const std::string &reason)
         : reason + " (" + member.lastError + ")";
     switch (member.state) {
     case State::Connecting:
+    case State::Handshaking:
     case State::Registering:
     case State::Joining:
     case State::Entering:
@@ -769,7 +863,7 @@ void LoadGenerator::send(int index, std::string_view bytes)
         return;
     size_t offset = 0;
     if (member.outbox.empty()) {
-        const ssize_t written = ::send(member.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        const ssize_t written = transportSend(member, bytes.data(), bytes.size());
         if (written < 0 && errno != EAGAIN && errno != EINTR) {
             closeMember(index, "send: " + errnoName(errno));
             return;

@@ -11,6 +11,9 @@
 #include <string_view>
 #include <vector>
 
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
 // Drives every simulated member from one thread over non-blocking sockets and
 // epoll: connects and joins them, lets them settle, holds them, then runs the
 // sending steps and measures what each member receives.
@@ -29,6 +32,7 @@ private:
     enum class State : uint8_t {
         Idle,
         Connecting,
+        Handshaking, // TLS
         Registering,
         Joining,
         Entering, // joined, waiting for the answer to entering its room
@@ -40,6 +44,7 @@ private:
     struct Member
     {
         int fd = -1;
+        SSL *tls = nullptr; // with --tls, from the connect on
         State state = State::Idle;
         bool slow = false;
         int room = 0; // index into m_roomNames
@@ -66,6 +71,12 @@ private:
 
     void startConnect(int index, int64_t nowNs);
     void onConnected(int index);
+    void continueHandshake(int index);
+    void sendJoin(int index);
+    // send() and read() through TLS when the member has it: >= 0 bytes, or -1
+    // with errno EAGAIN when TLS or the socket must wait, another errno on failure.
+    ssize_t transportSend(Member &member, const char *data, size_t size);
+    ssize_t transportRead(Member &member, char *data, size_t size);
     void onReadable(int index);
     void onWritable(int index);
     void consume(int index, const char *data, size_t length, int64_t nowNs);
@@ -90,6 +101,7 @@ private:
 
     const BenchOptions m_options;
     int m_epoll = -1;
+    SSL_CTX *m_tlsContext = nullptr; // --tls
     std::vector<Member> m_members;
     std::vector<char> m_readBuffer;
     std::string m_padding;

@@ -9,11 +9,13 @@
 #   bench/run-benchmarks.sh --servers pynet --scenarios M2,M3 --pinning pinned
 #   bench/run-benchmarks.sh --baseline 183c802 --repeat 3 --scenarios M2 --pinning pinned
 #   bench/run-benchmarks.sh --servers pynet,pynet-nodb --scenarios M2,M3 --pinning pinned
+#   bench/run-benchmarks.sh --servers pynet-nodb,pynet-tls --scenarios M1,M2,HS --pinning pinned
 #
 # pynet-server always gets an explicit --database: server pynet a fresh SQLite file
 # in a temporary directory (the product's default behaviour, without its default
-# path), pynet-nodb none (history in memory only). H1 (scrollback) measures the
-# SQLite servers only.
+# path), pynet-nodb none (history in memory only). pynet-tls is pynet-nodb with
+# every member on TLS (--tls-cert with a throwaway EC certificate, --no-plain;
+# pynet-bench --tls). H1 (scrollback) measures the SQLite servers only.
 #
 # Each scenario gets a freshly started server. Pinned runs put the server on CPU 0
 # and the generator on CPU 1 with taskset. Server and generator each run in a
@@ -48,10 +50,12 @@ usage() {
 Options:
   --quick               the self-check scenario only
   --servers LIST        pynet (SQLite), pynet-nodb (--database none), ngircd,
-                        inspircd (default all four); pynet@REV is pynet-server
+                        inspircd (default all four); pynet-tls is pynet-nodb
+                        with every member on TLS; pynet@REV is pynet-server
                         as committed at REV (SQLite if it has --database), like
                         --baseline
-  --scenarios LIST      M1,M2,M3,M4,M5,H1 (default all)
+  --scenarios LIST      M1,M2,M3,M4,M5,H1 (default all); HS (3,000 joins as fast
+                        as they go) only when named
   --history-fill N      messages H1 stores before it measures scrollback
                         (default $HISTORY_FILL)
   --pinning LIST        pinned,unpinned (default both)
@@ -198,10 +202,12 @@ for server in "${REQUESTED[@]}"; do
         fi
         ;;
     pynet-nodb) SERVER_BINS[pynet-nodb]="$SERVER_BIN" ;;
+    pynet-tls) SERVER_BINS[pynet-tls]="$SERVER_BIN" ;;
     ngircd | inspircd)
         ensure_installed "$server" || continue
         ;;
-    *) echo "unknown server $server (pynet, pynet-nodb, pynet@REV, ngircd, inspircd)" >&2; exit 2 ;;
+    *) echo "unknown server $server (pynet, pynet-nodb, pynet-tls, pynet@REV, ngircd, inspircd)" >&2
+       exit 2 ;;
     esac
     [[ " ${SERVER_LIST[*]-} " == *" $server "* ]] || SERVER_LIST+=("$server")
 done
@@ -270,7 +276,20 @@ free_port() {
     return 1
 }
 
-is_pynet() { [[ $1 == pynet || $1 == pynet-nodb || $1 == pynet@* ]]; }
+is_pynet() { [[ $1 == pynet || $1 == pynet-nodb || $1 == pynet-tls || $1 == pynet@* ]]; }
+
+# tls_args NAME: what pynet-tls adds to the server's command line; the
+# certificate is made once per run, as an operator would make a self-signed one.
+tls_args() {
+    [[ $1 == pynet-tls ]] || return 0
+    if [[ ! -e $WORK/tls/cert.pem ]]; then
+        mkdir -p "$WORK/tls"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+            -subj /CN=pynet-bench -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" \
+            2>/dev/null
+    fi
+    echo "--tls-cert $WORK/tls/cert.pem --tls-key $WORK/tls/key.pem --tls-port 0 --no-plain"
+}
 
 # database_for NAME: the --database a fresh pynet-server NAME gets (none, or a
 # new SQLite file under $WORK), or nothing for a revision that has no --database.
@@ -280,7 +299,7 @@ database_for() {
     local help
     help="$("${SERVER_BINS[$1]}" --help 2>&1 || true)"
     [[ $help == *--database* ]] || return 0
-    if [[ $1 == pynet-nodb ]]; then
+    if [[ $1 == pynet-nodb || $1 == pynet-tls ]]; then
         echo none
     else
         echo "sqlite:$(mktemp -d "$WORK/db.XXXXXX")/pynet.db"
@@ -300,7 +319,7 @@ start_server() {
         # Rate limits and idle timeouts off: the benchmark measures relaying, not policing.
         setsid $pin "${SERVER_BINS[$name]}" --host 127.0.0.1 --port 0 --max-clients 10000 --rate 100000 \
             --burst 100000 --idle-timeout 86400 --join-timeout 600 ${database_args[@]+"${database_args[@]}"} \
-            2>"$log" >&2 &
+            $(tls_args "$name") 2>"$log" >&2 &
         SERVER_PID=$!
         PORT="$(wait_for_log "$log" 'listening on 127\.0\.0\.1:[0-9]+' | sed -E 's/.*:([0-9]+).*/\1/')" ||
             return 1
@@ -354,6 +373,10 @@ scenario_args_for() {
     # to catch up after the drain.
     M5) echo "--clients 3000 --rooms 500 --connect-rate 1000 --max-pending 8 --rates 5" \
         "--duration 30 --drain 10 --settle-max 30" ;;
+    # Joins as fast as they go, 64 outstanding: with pynet-tls each is a full
+    # handshake (ECDHE and an ECDSA P-256 signature on the server's side), so
+    # joined / the server's CPU seconds is handshakes per second of one core.
+    HS) echo "--clients 3000 --connect-rate 100000 --max-pending 64 --settle-max 30" ;;
     *) echo "unknown scenario $1" >&2; return 1 ;;
     esac
 }
@@ -361,10 +384,11 @@ scenario_args_for() {
 # run_bench LABEL SERVER ARGS...: runs the generator against the server started
 # last, in a session of its own, appending its row to the table; false if it failed.
 run_bench() {
-    local label="$1" server="$2"
+    local label="$1" server="$2" tls=()
     shift 2
+    [[ $server != pynet-tls ]] || tls=(--tls)
     setsid $BENCH_PIN "$BENCH_BIN" --port "$PORT" --server-name "$server" --server-pid "$SERVER_PID" \
-        --label "$label" --json "$WORK/run.jsonl" "$@" >>"$TABLE" &
+        --label "$label" --json "$WORK/run.jsonl" ${tls[@]+"${tls[@]}"} "$@" >>"$TABLE" &
     BENCH_PID=$!
     local status=0
     wait "$BENCH_PID" || status=$?

@@ -6,6 +6,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QRegularExpression>
 
 static QString exitCodeHelp()
 {
@@ -37,7 +38,17 @@ static QString exitCodeHelp()
         "  4  the server refused the name and no terminal is there to ask again\n"
         "  5  the connection was lost and --no-reconnect was given\n"
         "  6  the server refused the login (wrong password, closed registration,\n"
-        "     no password in a pipe, ...) and no terminal is there to ask again");
+        "     no password in a pipe, ...) and no terminal is there to ask again\n"
+        "  7  the server's TLS certificate was refused: changed since it was trusted,\n"
+        "     or not trusted (answered no, or no terminal to ask and no\n"
+        "     --trust-fingerprint)\n"
+        "\n"
+        "TLS: --tls verifies the server's certificate against the system's CAs and\n"
+        "--ca. One that no CA vouches for (self-signed) is shown with its SHA-256\n"
+        "fingerprint and you are asked whether to trust it; the answer is kept in\n"
+        "~/.local/share/pynet/known-servers, and if that server's certificate ever\n"
+        "changes the connection is refused. Without a terminal, pass the fingerprint\n"
+        "the server's operator gave you with --trust-fingerprint.");
 }
 
 bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QString *error)
@@ -51,7 +62,9 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         QStringLiteral("host"), options->host);
     const QCommandLineOption portOption(
         QStringLiteral("port"),
-        QStringLiteral("Server port (default: %1).").arg(Protocol::DefaultPort),
+        QStringLiteral("Server port (default: %1, or %2 with --tls).")
+            .arg(Protocol::DefaultPort)
+            .arg(Protocol::DefaultTlsPort),
         QStringLiteral("port"), QString::number(Protocol::DefaultPort));
     const QCommandLineOption nameOption(
         QStringLiteral("name"),
@@ -87,8 +100,22 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
     const QCommandLineOption registerOption(
         QStringLiteral("register"),
         QStringLiteral("Like --login, but create the account first if the name is free."));
+    const QCommandLineOption tlsOption(
+        QStringLiteral("tls"),
+        QStringLiteral("Connect with TLS (1.2 or later), verifying the server's certificate."));
+    const QCommandLineOption caOption(
+        QStringLiteral("ca"),
+        QStringLiteral("Trust the CA certificates in this PEM file besides the system's (with "
+                       "--tls)."),
+        QStringLiteral("file"));
+    const QCommandLineOption trustOption(
+        QStringLiteral("trust-fingerprint"),
+        QStringLiteral("Accept and remember a server certificate that no CA vouches for if its "
+                       "SHA-256 fingerprint is this (AB:CD:... or abcd...), without asking."),
+        QStringLiteral("sha256"));
     parser.addOptions({ hostOption, portOption, nameOption, roomOption, jsonOption,
-                        noReconnectOption, rateOption, traceOption, loginOption, registerOption });
+                        noReconnectOption, rateOption, traceOption, loginOption, registerOption,
+                        tlsOption, caOption, trustOption });
 
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -116,6 +143,31 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         return false;
     }
     options->port = quint16(port);
+    options->tls = parser.isSet(tlsOption);
+    if (options->tls && !parser.isSet(portOption))
+        options->port = Protocol::DefaultTlsPort;
+    options->caFile = parser.value(caOption);
+    if (parser.isSet(trustOption)) {
+        // As openssl, ssh-keygen and our own prompt print it: any case, colons or not.
+        QString hex = parser.value(trustOption).toUpper();
+        if (hex.startsWith(QLatin1StringView("SHA256:")))
+            hex = hex.mid(7);
+        hex.remove(QLatin1Char(':'));
+        static const QRegularExpression sha256(QStringLiteral("^[0-9A-F]{64}$"));
+        if (!sha256.match(hex).hasMatch()) {
+            *error = QStringLiteral("Invalid --trust-fingerprint: %1 (64 hex digits of SHA-256, "
+                                    "colons allowed)")
+                         .arg(parser.value(trustOption));
+            return false;
+        }
+        for (qsizetype i = hex.size() - 2; i > 0; i -= 2)
+            hex.insert(i, QLatin1Char(':'));
+        options->trustFingerprint = hex;
+    }
+    if ((!options->caFile.isEmpty() || !options->trustFingerprint.isEmpty()) && !options->tls) {
+        *error = QStringLiteral("--ca and --trust-fingerprint need --tls.");
+        return false;
+    }
     if (parser.isSet(nameOption)) {
         options->name = Validation::normalizedName(parser.value(nameOption));
         QString reason;

@@ -26,6 +26,12 @@ struct CliOptions
     // read from PYNET_PASSWORD; never an argument, which every user can see in ps.
     bool login = false;
     bool registerAccount = false;
+    // --tls: TLS to port (default Protocol::DefaultTlsPort then); --ca: a PEM
+    // file of CAs trusted besides the system's; --trust-fingerprint: the
+    // SHA-256 of a certificate no CA vouches for, accepted without asking.
+    bool tls = false;
+    QString caFile;
+    QString trustFingerprint;
 
     // Parses arguments (argv, program name first). --help and --version print
     // and exit the process with 0, as QCommandLineParser does; a usage error

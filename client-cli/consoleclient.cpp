@@ -63,6 +63,8 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::messageSent, this, &ConsoleClient::onMessageSent);
     connect(m_client, &ChatClient::sendFailed, this, &ConsoleClient::onSendFailed);
     connect(m_client, &ChatClient::disconnected, this, &ConsoleClient::onDisconnected);
+    connect(m_client, &ChatClient::certificateNeedsTrust, this,
+            &ConsoleClient::onCertificateNeedsTrust);
     connect(m_signals, &SignalWatcher::signalReceived, this, &ConsoleClient::onSignal);
     connect(m_printer, &TerminalPrinter::outputClosed, this, [this] { leave(ExitOk); });
 }
@@ -81,6 +83,13 @@ void ConsoleClient::start()
     // Read once and taken out of the environment, where nothing else needs it.
     m_password = qEnvironmentVariable("PYNET_PASSWORD");
     qunsetenv("PYNET_PASSWORD");
+    m_client->setTls(m_options.tls);
+    QString caError;
+    if (!m_client->setCaFile(m_options.caFile, &caError)) {
+        m_printer->printError(caError);
+        finish(ExitUsage);
+        return;
+    }
 
     if (m_interactive) {
         for (int signal : { SIGWINCH, SIGTSTP, SIGCONT })
@@ -173,7 +182,7 @@ void ConsoleClient::joinAs(const QString &name)
 
 void ConsoleClient::updatePrompt()
 {
-    if (!m_editor || !m_editor->isActive() || m_askingName)
+    if (!m_editor || !m_editor->isActive() || m_askingName || m_askingTrust)
         return;
     QString state;
     switch (m_client->status()) {
@@ -574,10 +583,16 @@ void ConsoleClient::onErrorReceived(const QString &code, const QString &text)
 
 void ConsoleClient::onConnectionError(ChatClient::ConnectionError error, const QString &text)
 {
-    Q_UNUSED(error) // the text says it to a person; the exit code depends on when, not why
+    // The text says it to a person; the exit code depends on when, not why,
+    // except for a refused certificate, which no retry can mend.
     if (m_leaving)
         return;
     const QString reason = DisplayText::neutralized(text);
+    if (error == ChatClient::ConnectionError::CertificateRejected) {
+        m_printer->printError(reason);
+        m_exitCode = ExitCertificateRefused;
+        return;
+    }
     if (!m_everJoined && isAsking()) {
         // The server gives up on a join after a while; a person may think longer.
         m_printer->printError(QStringLiteral("The server closed the connection (%1); the name "
@@ -644,8 +659,61 @@ void ConsoleClient::onDisconnected()
     finish(m_exitCode);
 }
 
+// The SSH way: show what would be trusted, ask, remember a yes.
+void ConsoleClient::onCertificateNeedsTrust(const QString &fingerprint,
+                                            const QSslCertificate &certificate,
+                                            const QString &reason)
+{
+    if (!m_options.trustFingerprint.isEmpty() && fingerprint == m_options.trustFingerprint) {
+        if (!m_options.json)
+            m_printer->printStatus(
+                QStringLiteral("Trusting the certificate of %1 by --trust-fingerprint.")
+                    .arg(serverAddress()));
+        m_client->trustCertificate(true);
+        return;
+    }
+    const QString about =
+        QStringLiteral("The TLS certificate of %1 is not vouched for by any CA you trust (%2).\n"
+                       "  subject: %3\n  issuer:  %4\n  valid:   %5 to %6\n"
+                       "  SHA-256 fingerprint: %7")
+            .arg(serverAddress(), DisplayText::neutralized(reason),
+                 DisplayText::neutralized(certificate.subjectDisplayName()),
+                 DisplayText::neutralized(certificate.issuerDisplayName()),
+                 certificate.effectiveDate().toUTC().toString(Qt::ISODate),
+                 certificate.expiryDate().toUTC().toString(Qt::ISODate), fingerprint);
+    if (!m_interactive || !m_editor) {
+        m_printer->printError(
+            about
+            + QStringLiteral("\nREFUSED: no terminal to ask. If the server's operator gives you "
+                             "this fingerprint, pass --trust-fingerprint %1, or run pynet-cli "
+                             "--tls once in a terminal and answer y.")
+                  .arg(fingerprint));
+        m_client->trustCertificate(false);
+        return;
+    }
+    m_printer->printStatus(
+        about
+        + QStringLiteral("\nCompare the fingerprint with the one the server's operator gave "
+                         "you."));
+    m_askingTrust = true;
+    m_editor->start(QByteArrayLiteral("Trust this certificate and remember it? [y/N] "), false);
+}
+
+void ConsoleClient::answerTrust(const QString &answer)
+{
+    m_askingTrust = false;
+    const QString word = answer.trimmed().toLower();
+    const bool yes = word == QLatin1StringView("y") || word == QLatin1StringView("yes");
+    m_editor->start(m_printer->prompt(m_name, QStringLiteral("connecting")), true);
+    m_client->trustCertificate(yes);
+}
+
 void ConsoleClient::onLineEntered(const QString &line)
 {
+    if (m_askingTrust) {
+        answerTrust(line);
+        return;
+    }
     if (!m_askingName) {
         execute(ChatCommand::parse(line, m_client->users(m_currentRoom)));
         return;

@@ -28,6 +28,7 @@ public:
         ExitNameRefused = 4,
         ExitConnectionLost = 5,
         ExitLoginRefused = 6,
+        ExitCertificateRefused = 7,
     };
     static constexpr int RecentMessagesShown = 20;
 
@@ -60,6 +61,9 @@ private:
     void onMessageSent(const ChatClient::Outgoing &message);
     void onSendFailed(const ChatClient::Outgoing &message, const SendResult &result);
     void onDisconnected();
+    void onCertificateNeedsTrust(const QString &fingerprint, const QSslCertificate &certificate,
+                                 const QString &reason);
+    void answerTrust(const QString &answer);
 
     void onLineEntered(const QString &line);
     void onPipedLine(const QString &line);
@@ -120,6 +124,7 @@ private:
     int m_exitCode = ExitOk;
     bool m_interactive;
     bool m_askingName = false;
+    bool m_askingTrust = false; // the y/N about a TLS certificate
     bool m_connectStarted = false;
     bool m_everJoined = false;
     bool m_inputFinished = false;

@@ -13,6 +13,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -24,6 +25,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     , m_password(new QLineEdit(this))
     , m_createAccount(new QCheckBox(tr("Create the &account if the name is free"), this))
     , m_rememberPassword(new QCheckBox(tr("&Remember the password in the keyring"), this))
+    , m_tls(new QCheckBox(tr("Use &TLS (encrypted; the server needs --tls-cert)"), this))
     , m_message(new QLabel(this))
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
@@ -70,6 +72,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     form->addRow(tr("Pass&word:"), m_password);
     form->addRow(QString(), m_createAccount);
     form->addRow(QString(), m_rememberPassword);
+    form->addRow(QString(), m_tls);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(header);
@@ -91,6 +94,12 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     for (QLineEdit *edit : { m_host, m_name, m_password })
         connect(edit, &QLineEdit::textEdited, this, edited);
     connect(m_port, &QSpinBox::valueChanged, this, edited);
+    connect(m_tls, &QCheckBox::toggled, this, [this](bool tls) {
+        if (tls && port() == Protocol::DefaultPort)
+            m_port->setValue(Protocol::DefaultTlsPort);
+        else if (!tls && port() == Protocol::DefaultTlsPort)
+            m_port->setValue(Protocol::DefaultPort);
+    });
 
     QString host;
     quint16 port = 0;
@@ -99,6 +108,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     setValues(host, port, name);
     m_rememberPassword->setChecked(
         QSettings().value(QStringLiteral("connection/rememberPassword"), false).toBool());
+    setTls(rememberedTls());
 }
 
 QString ConnectDialog::password() const
@@ -119,6 +129,17 @@ bool ConnectDialog::createAccount() const
 bool ConnectDialog::rememberPassword() const
 {
     return m_rememberPassword->isChecked();
+}
+
+bool ConnectDialog::tls() const
+{
+    return m_tls->isChecked();
+}
+
+void ConnectDialog::setTls(bool enabled)
+{
+    const QSignalBlocker blocker(m_tls); // the port is the caller's, not the default's
+    m_tls->setChecked(enabled);
 }
 
 void ConnectDialog::setValues(const QString &host, quint16 port, const QString &name)
@@ -171,8 +192,8 @@ void ConnectDialog::updateButtons()
 void ConnectDialog::setBusy(bool busy)
 {
     m_busy = busy;
-    for (QWidget *field : std::initializer_list<QWidget *> { m_host, m_port, m_name, m_password,
-                                                             m_createAccount, m_rememberPassword })
+    for (QWidget *field : std::initializer_list<QWidget *> {
+             m_host, m_port, m_name, m_password, m_createAccount, m_rememberPassword, m_tls })
         field->setEnabled(!busy);
     if (busy)
         setMessage(tr("Connecting to %1:%2…").arg(host()).arg(port()), false);
@@ -238,6 +259,7 @@ void ConnectDialog::succeed()
 {
     remember(host(), port(), name());
     QSettings().setValue(QStringLiteral("connection/rememberPassword"), rememberPassword());
+    rememberTls(tls());
     setBusy(false);
     QDialog::accept();
 }
@@ -261,4 +283,14 @@ void ConnectDialog::remember(const QString &host, quint16 port, const QString &n
     settings.setValue(QStringLiteral("connection/host"), host);
     settings.setValue(QStringLiteral("connection/port"), port);
     settings.setValue(QStringLiteral("connection/name"), name);
+}
+
+bool ConnectDialog::rememberedTls()
+{
+    return QSettings().value(QStringLiteral("connection/tls"), false).toBool();
+}
+
+void ConnectDialog::rememberTls(bool enabled)
+{
+    QSettings().setValue(QStringLiteral("connection/tls"), enabled);
 }

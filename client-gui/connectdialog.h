@@ -35,6 +35,10 @@ public:
     void setPassword(const QString &password);
     bool createAccount() const;
     bool rememberPassword() const;
+    // "Use TLS": remembered like the fields; ticking it moves the default port
+    // to the TLS one and back.
+    bool tls() const;
+    void setTls(bool enabled);
 
     // Why the values cannot be used as they are, or an empty string.
     QString validationError(Field *field = nullptr) const;
@@ -50,6 +54,8 @@ public:
     // The last values that worked, or the defaults (127.0.0.1, 5050, the login name).
     static void loadRemembered(QString *host, quint16 *port, QString *name);
     static void remember(const QString &host, quint16 port, const QString &name);
+    static bool rememberedTls();
+    static void rememberTls(bool enabled);
 
     QLineEdit *hostEdit() const { return m_host; }
     QSpinBox *portEdit() const { return m_port; }
@@ -57,6 +63,7 @@ public:
     QLineEdit *passwordEdit() const { return m_password; }
     QCheckBox *createAccountBox() const { return m_createAccount; }
     QCheckBox *rememberPasswordBox() const { return m_rememberPassword; }
+    QCheckBox *tlsBox() const { return m_tls; }
     QDialogButtonBox *buttons() const { return m_buttons; }
 
 Q_SIGNALS:
@@ -76,6 +83,7 @@ private:
     QLineEdit *m_password;
     QCheckBox *m_createAccount;
     QCheckBox *m_rememberPassword;
+    QCheckBox *m_tls;
     QLabel *m_message;
     QDialogButtonBox *m_buttons;
     bool m_busy = false;

@@ -34,6 +34,7 @@ int main(int argc, char *argv[])
         quint16 port = 0;
         QString name;
         ConnectDialog::loadRemembered(&host, &port, &name);
+        window.client()->setTls(ConnectDialog::rememberedTls());
         window.show();
         window.connectTo(options.hasHost() ? options.host() : host,
                          options.hasPort() ? options.port() : port, options.name());

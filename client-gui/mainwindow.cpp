@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "certificatetext.h"
 #include "changepassworddialog.h"
 #include "chatcommand.h"
 #include "connectdialog.h"
@@ -33,6 +34,7 @@
 #include <QSystemTrayIcon>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 MainWindow::MainWindow(QWidget *parent)
@@ -49,6 +51,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_users(new UserListModel(this))
     , m_userHeader(new QLabel(this))
     , m_statusLabel(new QLabel(this))
+    , m_lockButton(new QToolButton(this))
     , m_wireDock(new QDockWidget(tr("Wire"), this))
     , m_wireView(new WireView(m_client, m_wireDock))
 {
@@ -121,6 +124,15 @@ MainWindow::MainWindow(QWidget *parent)
     chatPane->setContentsMargins(4, 4, 0, 4);
 
     statusBar()->addWidget(m_statusLabel, 1);
+    m_lockButton->setObjectName(QStringLiteral("tlsLock"));
+    m_lockButton->setIcon(QIcon(QStringLiteral(":/icons/lock.svg")));
+    m_lockButton->setText(tr("TLS"));
+    m_lockButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_lockButton->setAutoRaise(true);
+    m_lockButton->setToolTip(tr("Encrypted with TLS. Click to see the server's certificate."));
+    m_lockButton->hide();
+    connect(m_lockButton, &QToolButton::clicked, this, &MainWindow::showCertificate);
+    statusBar()->addPermanentWidget(m_lockButton);
 
     m_wireDock->setObjectName(QStringLiteral("wireDock"));
     m_wireDock->setWidget(m_wireView);
@@ -194,6 +206,8 @@ MainWindow::MainWindow(QWidget *parent)
                                                     Conversation::Kind::Error);
             });
     connect(m_client, &ChatClient::connectionError, this, &MainWindow::onConnectionError);
+    connect(m_client, &ChatClient::certificateNeedsTrust, this,
+            &MainWindow::onCertificateNeedsTrust);
     connect(m_client, &ChatClient::nameRefused, this, &MainWindow::onNameRefused);
     m_keyring = new PasswordKeyring(this);
     connect(m_client, &ChatClient::loginRefused, this, &MainWindow::onLoginRefused);
@@ -261,6 +275,9 @@ void MainWindow::createActions()
     m_reconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_changePasswordAction =
         chat->addAction(tr("Change &Password…"), this, &MainWindow::changePassword);
+    m_certificateAction =
+        chat->addAction(tr("Server &Certificate…"), this, &MainWindow::showCertificate);
+    m_certificateAction->setEnabled(false);
     chat->addSeparator();
     m_closeTabAction =
         chat->addAction(tr("Close &Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
@@ -651,8 +668,10 @@ void MainWindow::openConnectDialog()
         connect(m_dialog, &ConnectDialog::connectRequested, this, &MainWindow::onConnectRequested);
         connect(m_dialog, &QDialog::rejected, this, &MainWindow::onDialogRejected);
     }
-    if (!m_client->host().isEmpty())
+    if (!m_client->host().isEmpty()) {
         m_dialog->setValues(m_client->host(), m_client->port(), m_client->requestedName());
+        m_dialog->setTls(m_client->isTls());
+    }
     if (m_dialog->rememberPassword() && m_dialog->password().isEmpty()) {
         const QString key =
             PasswordKeyring::keyFor(m_dialog->host(), m_dialog->port(), m_dialog->name());
@@ -669,6 +688,58 @@ void MainWindow::openConnectDialog()
     m_dialog->activateWindow();
 }
 
+QMessageBox *MainWindow::trustPrompt() const
+{
+    return m_trustPrompt.data();
+}
+
+void MainWindow::showCertificate()
+{
+    if (!m_client->isEncrypted())
+        return;
+    if (!m_certificateBox) {
+        m_certificateBox = new QMessageBox(QMessageBox::Information, tr("Server Certificate"),
+                                           QString(), QMessageBox::Close, this);
+        m_certificateBox->setAttribute(Qt::WA_DeleteOnClose);
+        m_certificateBox->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    }
+    m_certificateBox->setText(
+        tr("The connection to %1:%2 is encrypted.").arg(m_client->host()).arg(m_client->port()));
+    m_certificateBox->setInformativeText(CertificateText::describe(m_client->peerCertificate()));
+    m_certificateBox->open();
+}
+
+// As SSH and Quassel ask: shown once per server; a yes is remembered.
+void MainWindow::onCertificateNeedsTrust(const QString &fingerprint,
+                                         const QSslCertificate &certificate, const QString &reason)
+{
+    Q_UNUSED(fingerprint) // CertificateText shows it
+    if (m_trustPrompt)
+        m_trustPrompt->close();
+    m_trustPrompt = new QMessageBox(
+        QMessageBox::Warning, tr("Trust This Server?"),
+        tr("No certificate authority you trust vouches for %1:%2 (%3).")
+            .arg(m_client->host())
+            .arg(m_client->port())
+            .arg(DisplayText::neutralized(reason)),
+        QMessageBox::Yes | QMessageBox::No,
+        m_dialog && m_dialog->isVisible() ? static_cast<QWidget *>(m_dialog.data()) : this);
+    m_trustPrompt->setAttribute(Qt::WA_DeleteOnClose);
+    m_trustPrompt->setInformativeText(
+        CertificateText::describe(certificate)
+        + tr("\n\nCompare the fingerprint with the one the server's operator gave you. Trust "
+             "it and remember it for this server?"));
+    m_trustPrompt->setDefaultButton(QMessageBox::No);
+    m_trustPrompt->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QMessageBox *prompt = m_trustPrompt;
+    connect(prompt, &QMessageBox::finished, this, [this, prompt] {
+        const bool trusted = prompt->clickedButton() == prompt->button(QMessageBox::Yes);
+        m_certificateDeclined = !trusted;
+        m_client->trustCertificate(trusted);
+    });
+    m_trustPrompt->open();
+}
+
 void MainWindow::onConnectRequested(const QString &host, quint16 port, const QString &name)
 {
     if (m_dialog) {
@@ -683,6 +754,7 @@ void MainWindow::onConnectRequested(const QString &host, quint16 port, const QSt
         m_client->join(name);
         return;
     }
+    m_client->setTls(m_dialog && m_dialog->tls());
     connectTo(host, port, name);
 }
 
@@ -730,8 +802,10 @@ void MainWindow::onJoined(bool afterReconnect)
     if (m_dialog && m_dialog->isBusy()) {
         m_dialog->succeed();
         rememberPassword();
-    } else
+    } else {
         ConnectDialog::remember(m_client->host(), m_client->port(), m_client->requestedName());
+        ConnectDialog::rememberTls(m_client->isTls());
+    }
     m_users->setSelf(m_client->name());
     m_users->setUsers(m_client->users());
     m_input->setCompletionNames(m_client->users());
@@ -864,7 +938,15 @@ void MainWindow::announceLoss(const QString &reason)
 
 void MainWindow::onConnectionError(ChatClient::ConnectionError error, const QString &text)
 {
-    Q_UNUSED(error) // the dialog and the status bar show the words
+    // A changed certificate may be an attack: said where it cannot be missed.
+    if (error == ChatClient::ConnectionError::CertificateRejected && !m_certificateDeclined) {
+        auto *box = new QMessageBox(QMessageBox::Critical, tr("Certificate Changed"),
+                                    DisplayText::neutralized(text), QMessageBox::Close, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        box->open();
+    }
+    m_certificateDeclined = false;
     QString reason = m_serverErrorBeforeJoin.isEmpty() ? DisplayText::neutralized(text)
                                                        : m_serverErrorBeforeJoin;
     m_serverErrorBeforeJoin.clear();
@@ -995,6 +1077,10 @@ void MainWindow::updateStatus()
     }
     }
     m_statusLabel->setText(text);
+    const bool encrypted =
+        m_client->status() == ChatClient::Status::Joined && m_client->isEncrypted();
+    m_lockButton->setVisible(encrypted);
+    m_certificateAction->setEnabled(encrypted);
 
     const bool online = m_client->status() != ChatClient::Status::Disconnected;
     m_disconnectAction->setEnabled(online);

@@ -21,6 +21,8 @@ class QDockWidget;
 class QLabel;
 class QListView;
 class QListWidget;
+class QMessageBox;
+class QToolButton;
 class RoomListDialog;
 class QSplitter;
 class QSystemTrayIcon;
@@ -73,6 +75,13 @@ public:
     QDockWidget *wireDock() const { return m_wireDock; }
     WireView *wireView() const { return m_wireView; }
     QAction *wireAction() const;
+    // The lock in the status bar: shown while the connection is encrypted;
+    // clicking it (or Chat > Server Certificate) shows the certificate.
+    QToolButton *lockButton() const { return m_lockButton; }
+    QAction *certificateAction() const { return m_certificateAction; }
+    void showCertificate();
+    // The open trust-on-first-use question, or null.
+    QMessageBox *trustPrompt() const;
     QString statusText() const;
     int unreadCount() const;
 
@@ -128,6 +137,8 @@ private:
     void onReconnectScheduled(int attempt, int delayMs);
     void onDisconnected();
     void onConnectRequested(const QString &host, quint16 port, const QString &name);
+    void onCertificateNeedsTrust(const QString &fingerprint, const QSslCertificate &certificate,
+                                 const QString &reason);
     void onDialogRejected();
     void announceLoss(const QString &reason);
     void notify(Conversation *conversation, const QString &title, const QString &text);
@@ -157,6 +168,9 @@ private:
     UserListModel *m_users;
     QLabel *m_userHeader;
     QLabel *m_statusLabel;
+    QToolButton *m_lockButton;
+    QPointer<QMessageBox> m_trustPrompt;
+    QPointer<QMessageBox> m_certificateBox;
     QDockWidget *m_wireDock;
     WireView *m_wireView;
     QPointer<ConnectDialog> m_dialog;
@@ -175,12 +189,14 @@ private:
     QAction *m_changePasswordAction = nullptr;
     QAction *m_closeTabAction = nullptr;
     QAction *m_showUsersAction = nullptr;
+    QAction *m_certificateAction = nullptr;
 
     QString m_lastError;
     QString m_serverErrorBeforeJoin;
     QTimer m_countdown;
     bool m_wasJoined = false;
     bool m_lossAnnounced = false;
+    bool m_certificateDeclined = false; // the user said no: nothing to warn about
     int m_historyLines = 0; // of the welcome being read, for the line that sums it up
     QStringList m_usersAtDrop;
 };

@@ -9,12 +9,12 @@ set -eu
 # is for --metrics; Debian's qt6-httpserver-dev needs qt6-websockets-dev for its
 # CMake package but does not depend on it. libsodium hashes account passwords
 # (Argon2id) and makes login tokens; QtKeychain keeps the passwords the desktop
-# client is asked to remember in the desktop's keyring; openssl makes the test
-# certificates.
+# client is asked to remember in the desktop's keyring. The TLS tests make
+# certificates with openssl; pynet-bench --tls links libssl.
 packages="build-essential cmake ninja-build pkg-config python3 help2man
 qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev libqt6svg6
 libgl-dev libedit-dev libqt6sql6-sqlite libqt6sql6-psql postgresql
-libsodium-dev qtkeychain-qt6-dev openssl"
+libsodium-dev qtkeychain-qt6-dev openssl libssl-dev"
 # Extra tools for the sanitizer and fuzzing builds that CI runs, the check of
 # the systemd unit (systemd-analyze) and the Dockerfile's linter (from npm).
 if [ "${1:-}" = "--ci" ]; then

@@ -6,6 +6,8 @@
 #include "logging.h"
 #include "metrics.h"
 #include "tcptransport.h"
+#include "tlslistener.h"
+#include "tlstransport.h"
 #include "trace.h"
 #include "wire.h"
 
@@ -60,33 +62,65 @@ ChatServer::~ChatServer()
 bool ChatServer::start(QString *error)
 {
     m_coalescingSweep.start(IdleSweepMs);
+    if (m_config.hasTls()) {
+        m_tlsListener = std::make_unique<TlsListener>(
+            [this](qintptr socketDescriptor) { accept(socketDescriptor, true); });
+        m_tlsListener->setListenBacklogSize(m_config.listenBacklog);
+        if (!m_tlsListener->listen(m_config.host, m_config.tlsPort)) {
+            *error = QStringLiteral("TLS port %1: %2")
+                         .arg(m_config.tlsPort)
+                         .arg(m_tlsListener->errorString());
+            return false;
+        }
+    }
     setListenBacklogSize(m_config.listenBacklog);
-    if (!listen(m_config.host, m_config.port)) {
+    if (!m_config.noPlain && !listen(m_config.host, m_config.port)) {
         *error = errorString();
         return false;
     }
+    // One line, last: whoever reads "listening on" may connect to either port.
+    const QString tls = !m_tlsListener ? QString()
+        : m_config.noPlain             ? QStringLiteral(" (TLS only)")
+                                       : QStringLiteral(" (TLS on %1:%2)")
+                                 .arg(m_tlsListener->serverAddress().toString())
+                                 .arg(m_tlsListener->serverPort());
+    const QTcpServer *first =
+        m_config.noPlain ? static_cast<const QTcpServer *>(m_tlsListener.get()) : this;
     qCInfo(lcServer).noquote() << QStringLiteral(
-                                      "pynet-server %1 listening on %2:%3, up to %4 clients")
+                                      "pynet-server %1 listening on %2:%3%4, up to %5 clients")
                                       .arg(QStringLiteral(PYNET_VERSION),
-                                           serverAddress().toString())
-                                      .arg(serverPort())
+                                           first->serverAddress().toString())
+                                      .arg(first->serverPort())
+                                      .arg(tls)
                                       .arg(m_config.maxClients);
     return true;
 }
 
+quint16 ChatServer::tlsPort() const
+{
+    return m_tlsListener ? m_tlsListener->serverPort() : 0;
+}
+
 void ChatServer::incomingConnection(qintptr socketDescriptor)
 {
+    accept(socketDescriptor, false);
+}
+
+void ChatServer::accept(qintptr socketDescriptor, bool tls)
+{
     if (m_stopping || connectionCount() >= m_config.maxClients) {
-        refuse(socketDescriptor);
+        refuse(socketDescriptor, tls);
         return;
     }
     // The documented pattern: the worker has no parent, moves to the thread, and
     // creates its socket notifiers there when the thread starts.
     auto *thread = new QThread;
     thread->setStackSize(uint(m_config.threadStackBytes));
-    auto *connection =
-        new ClientSession(new TcpTransport(socketDescriptor, ++m_lastConnectionId, &m_config),
-                          &m_hub, &m_config, m_accounts);
+    ++m_lastConnectionId;
+    Transport *transport = tls ? static_cast<Transport *>(new TlsTransport(
+                               socketDescriptor, m_lastConnectionId, &m_config, m_tls))
+                               : new TcpTransport(socketDescriptor, m_lastConnectionId, &m_config);
+    auto *connection = new ClientSession(transport, &m_hub, &m_config, m_accounts);
     connection->moveToThread(thread);
     // The first event the thread's loop delivers. (A connection to QThread::started
     // would do the same, but stay allocated for the client's lifetime; the
@@ -104,9 +138,17 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
         Trace::threadStarted(connection->connectionId(), connectionCount());
 }
 
-// Over capacity: say so and close, without spending a thread on it.
-void ChatServer::refuse(qintptr socketDescriptor)
+// Over capacity: say so and close, without spending a thread on it. A TLS
+// client could not read a plain reply: it is only closed.
+void ChatServer::refuse(qintptr socketDescriptor, bool tls)
 {
+    if (tls) {
+        ::close(int(socketDescriptor));
+        Metrics::instance().countClose(Metrics::Close::ServerFull);
+        qCWarning(lcServer) << "refused a TLS connection: server full at" << m_config.maxClients
+                            << "clients";
+        return;
+    }
     const QByteArray reply = Wire::encode(
         Wire::Error { Protocol::Code::ServerFull,
                       QStringLiteral("The server is full (%1 clients). Try again later.")
@@ -141,6 +183,8 @@ void ChatServer::shutdown()
         return;
     m_stopping = true;
     close();
+    if (m_tlsListener)
+        m_tlsListener->close();
     qCInfo(lcServer) << "shutting down," << connectionCount() << "connections";
     if (m_connections.isEmpty()) {
         Q_EMIT stopped();

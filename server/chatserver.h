@@ -5,16 +5,21 @@
 #include "serverconfig.h"
 
 #include <QHash>
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTimer>
+
+#include <memory>
 
 class Accounts;
 class ClientSession;
 class QThread;
+class TlsListener;
 
 // The listening socket. Every accepted connection gets its own QThread and a
 // ClientSession over a TcpTransport created for it; the thread ends when the
-// client goes, whichever way it goes, and the server cleans both up.
+// client goes, whichever way it goes, and the server cleans both up. With
+// --tls-cert a TlsListener does the same on the TLS port over TlsTransports.
 class ChatServer : public QTcpServer
 {
     Q_OBJECT
@@ -26,7 +31,12 @@ public:
 
     // Before start(): where logins go (null, the default: everyone is a guest).
     void setAccounts(Accounts *accounts) { m_accounts = accounts; }
+    // The TLS port's credentials (TlsCredentials), before start() when the config
+    // has --tls-cert, and again on a reload: new TLS connections use them,
+    // connected ones keep theirs.
+    void setTlsConfiguration(const QSslConfiguration &tls) { m_tls = tls; }
     bool start(QString *error);
+    quint16 tlsPort() const; // 0 without TLS
     int connectionCount() const { return int(m_connections.size()); }
     int userCount() const { return m_hub.memberCount(); }
     int roomCount() const { return int(m_hub.rooms().rooms.size()); }
@@ -44,7 +54,8 @@ protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
-    void refuse(qintptr socketDescriptor);
+    void accept(qintptr socketDescriptor, bool tls);
+    void refuse(qintptr socketDescriptor, bool tls);
     void onThreadFinished(QThread *thread);
     void stopRemainingThreads();
     void deliverCoalesced();
@@ -52,6 +63,8 @@ private:
     ServerConfig m_config;
     Hub m_hub;
     Accounts *m_accounts = nullptr;
+    QSslConfiguration m_tls; // copied into each TLS connection as it is accepted
+    std::unique_ptr<TlsListener> m_tlsListener;
     QHash<QThread *, ClientSession *> m_connections;
     QTimer m_shutdownDeadline;
     QTimer m_coalescingSweep; // delivers what the hub held back to coalesce

@@ -11,6 +11,7 @@
 #include "serverconfig.h"
 #include "signalwatcher.h"
 #include "storage.h"
+#include "tlscredentials.h"
 #include "trace.h"
 
 #include <QCommandLineParser>
@@ -75,7 +76,7 @@ int main(int argc, char *argv[])
     const QString configPath = parser.value(configOption);
     const auto read = [&parser, configPath](ServerConfig *config, QString *error) {
         return (configPath.isEmpty() || ServerConfig::fromFile(configPath, config, error))
-            && ServerConfig::fromParser(parser, config, error);
+            && ServerConfig::fromParser(parser, config, error) && config->checkTls(error);
     };
     ServerConfig config;
     QString error;
@@ -101,6 +102,17 @@ int main(int argc, char *argv[])
     trace.connections = config.traceConnections;
     trace.types = config.traceTypes;
     Trace::configure(trace);
+
+    // Before anything opens: a server that was asked for TLS never runs without it.
+    std::optional<QSslConfiguration> tls;
+    if (config.hasTls()) {
+        tls = TlsCredentials::load(config.tlsCertificate, config.tlsKey, &error);
+        if (!tls) {
+            std::fprintf(stderr, "pynet-server: %s\n", qPrintable(error));
+            return 4;
+        }
+        qCInfo(lcServer).noquote() << "TLS certificate" << TlsCredentials::describe(*tls);
+    }
 
     // Before the server: it relays through storage until its own end.
     std::unique_ptr<Storage> storage;
@@ -136,6 +148,8 @@ int main(int argc, char *argv[])
 
     ChatServer server(config, storage.get(), loaded);
     server.setAccounts(accounts.get());
+    if (tls)
+        server.setTlsConfiguration(*tls);
     ConfigReloader reloader(
         [read, allowed](ServerConfig *fresh, QString *error) {
             if (!read(fresh, error))

@@ -20,8 +20,11 @@ namespace {
 constexpr qsizetype SmallQueue = 16;
 }
 
-Outbox::Outbox(int socketDescriptor, qsizetype maxUnsentBytes, quint64 connectionId)
-    : m_socket(socketDescriptor), m_maxUnsentBytes(maxUnsentBytes), m_connectionId(connectionId)
+Outbox::Outbox(int socketDescriptor, qsizetype maxUnsentBytes, quint64 connectionId, Writer writer)
+    : m_socket(socketDescriptor)
+    , m_maxUnsentBytes(maxUnsentBytes)
+    , m_ownerWrites(writer == Writer::Owner)
+    , m_connectionId(connectionId)
 { }
 
 void Outbox::setOwner(OutboxOwner *owner)
@@ -158,7 +161,7 @@ Outbox::Posted Outbox::postLocked(const QByteArray &bytes)
         return Posted::Dropped;
     }
     const Clock::time_point now = Clock::now();
-    if (m_queue.isEmpty() && !m_socketFull && mayWriteNowLocked(now)) {
+    if (m_queue.isEmpty() && !m_socketFull && !m_ownerWrites && mayWriteNowLocked(now)) {
         // The usual case, a reply to a quiet client: no queue, no allocation.
         const qsizetype offset = sendSome(m_socket, bytes.constData(), bytes.size());
         if (offset > 0)
@@ -228,7 +231,7 @@ void Outbox::appendLocked(const QByteArray &bytes, qsizetype alreadySent)
     if (m_queue.size() == 1)
         m_headOffset = alreadySent;
     m_unsentBytes += bytes.size() - alreadySent;
-    if (m_unsentBytes > m_maxUnsentBytes)
+    if (m_unsentBytes + m_heldByOwner > m_maxUnsentBytes)
         overflowLocked();
 }
 
@@ -250,7 +253,7 @@ void Outbox::writeOrWakeLocked()
     }
     if (m_queue.isEmpty() || m_socketFull) // the owner already waits for the socket
         return;
-    if (writeQueueLocked(nullptr) != WriteState::Drained)
+    if (m_ownerWrites || writeQueueLocked(nullptr) != WriteState::Drained)
         wakeOwnerLocked();
 }
 
@@ -273,6 +276,53 @@ Outbox::WriteState Outbox::write(std::chrono::milliseconds *delay)
         return WriteState::Drained;
     }
     return writeQueueLocked(delay);
+}
+
+Outbox::WriteState Outbox::take(QList<QByteArray> *objects, qsizetype budget,
+                                std::chrono::milliseconds *delay)
+{
+    std::lock_guard lock(m_mutex);
+    m_wakePending = false;
+    pullRoomsLocked();
+    if (m_overflowed) {
+        wakeOwnerLocked();
+        return WriteState::Drained;
+    }
+    const bool paced = m_gap != Clock::duration::zero();
+    const Clock::time_point now = Clock::now();
+    if (paced && !m_queue.isEmpty() && !mayWriteNowLocked(now)) {
+        if (delay)
+            *delay = std::chrono::ceil<std::chrono::milliseconds>(m_gap - (now - m_lastObjectSent));
+        return WriteState::Paced;
+    }
+    qsizetype taken = 0;
+    while (!m_queue.isEmpty() && taken < budget) {
+        taken += m_queue.first().size();
+        objects->append(m_queue.takeFirst());
+        if (paced)
+            break;
+    }
+    if (taken > 0)
+        m_lastObjectSent = now;
+    m_unsentBytes -= taken;
+    m_heldByOwner += taken; // until the owner says what its buffers hold
+    if (m_queue.isEmpty()) {
+        if (m_queue.capacity() > SmallQueue)
+            m_queue = {};
+        return WriteState::Drained;
+    }
+    if (paced) {
+        if (delay)
+            *delay = std::chrono::ceil<std::chrono::milliseconds>(m_gap);
+        return WriteState::Paced;
+    }
+    return WriteState::SocketFull;
+}
+
+void Outbox::setHeldByOwner(qsizetype bytes)
+{
+    std::lock_guard lock(m_mutex);
+    m_heldByOwner = bytes;
 }
 
 // Writes the queue with as few system calls as possible: under load a client
@@ -361,7 +411,7 @@ void Outbox::discardQueued()
 void Outbox::close()
 {
     std::lock_guard lock(m_mutex);
-    if (m_socket >= 0 && !m_queue.isEmpty() && !m_overflowed) {
+    if (m_socket >= 0 && !m_queue.isEmpty() && !m_overflowed && !m_ownerWrites) {
         m_gap = {}; // last words (a shutdown notice) go out now, paced or not
         writeQueueLocked(nullptr);
     }

@@ -31,11 +31,21 @@ class Walker;
 // A client that parses each read as one object (Dialect::readsOneObjectPerReceive)
 // gets a paced Outbox: one object at a time, at least a minimum gap apart, with
 // the rest queued for the owner's timer.
+//
+// A TLS client's Outbox is made with Writer::Owner: its bytes must be encrypted
+// by the one thread that owns the connection's TLS state, so no other thread
+// writes; they queue (references to the room logs' bytes, as ever) and wake the
+// owner, which take()s the queue into its encrypting socket.
 class Outbox
 {
 public:
+    enum class Writer {
+        Any, // whichever thread sends writes into the socket itself
+        Owner, // only the owner writes, through take()
+    };
     // connectionId names the client in trace lines (0: none).
-    Outbox(int socketDescriptor, qsizetype maxUnsentBytes, quint64 connectionId = 0);
+    Outbox(int socketDescriptor, qsizetype maxUnsentBytes, quint64 connectionId = 0,
+           Writer writer = Writer::Any);
     Outbox(const Outbox &) = delete;
     Outbox &operator=(const Outbox &) = delete;
 
@@ -87,6 +97,15 @@ public:
     // Owner thread: writes what the socket and the pacing allow.
     WriteState write(std::chrono::milliseconds *delay = nullptr);
 
+    // Owner thread, Writer::Owner: moves whole queued objects into *objects,
+    // about budget bytes of them (one, when paced and its gap has passed), for
+    // the owner to write. SocketFull: more is queued than budget allowed.
+    WriteState take(QList<QByteArray> *objects, qsizetype budget,
+                    std::chrono::milliseconds *delay = nullptr);
+    // Owner thread, Writer::Owner: bytes the owner's own buffers still hold
+    // (taken but not yet sent), counted against the cap like the queue.
+    void setHeldByOwner(qsizetype bytes);
+
     // Drops what is queued (but finishes an object already half sent), so that
     // last words such as a shutdown notice go out next.
     void discardQueued();
@@ -136,5 +155,7 @@ private:
     bool m_wakePending = false;
     bool m_socketFull = false; // the owner waits for the socket to drain
     bool m_overflowed = false;
+    const bool m_ownerWrites;
+    qsizetype m_heldByOwner = 0; // Writer::Owner: taken, not yet sent
     const quint64 m_connectionId;
 };

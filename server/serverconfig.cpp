@@ -275,6 +275,32 @@ const std::vector<TextOption> &textOptions()
                                               : ServerConfig::PlainLogins::Deny;
               });
           } },
+        { "tls-cert",
+          "Serve TLS (1.2 or later) on --tls-port with this PEM certificate (the server's first, "
+          "then its chain); needs --tls-key. SIGHUP reads it again. Default: no TLS.",
+          "file", [](const ServerConfig &c) { return c.tlsCertificate; },
+          [](ServerConfig &c, const QString &text, QString *) {
+              c.tlsCertificate = text;
+              return true;
+          } },
+        { "tls-key",
+          "The PEM private key (RSA or EC, unencrypted) of --tls-cert; keep it readable by the "
+          "server alone. SIGHUP reads it again. Default: none.",
+          "file", [](const ServerConfig &c) { return c.tlsKey; },
+          [](ServerConfig &c, const QString &text, QString *) {
+              c.tlsKey = text;
+              return true;
+          } },
+        { "no-plain",
+          "Do not listen on --port: TLS clients only (needs --tls-cert; seed clients cannot "
+          "connect). Default: off.",
+          "",
+          [](const ServerConfig &c) {
+              return c.noPlain ? QStringLiteral("true") : QStringLiteral("false");
+          },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              return parseSwitch(text, &c.noPlain, problem);
+          } },
     };
     return options;
 }
@@ -297,6 +323,11 @@ const std::vector<NumberOption> &numberOptions()
           [](const ServerConfig &c) { return c.port; },
           [](ServerConfig &c, double v) {
               c.port = quint16(v);
+          } },
+        { "tls-port", "Port for TLS clients when --tls-cert is given (0 picks a free one).", 0,
+          65535, [](const ServerConfig &c) { return c.tlsPort; },
+          [](ServerConfig &c, double v) {
+              c.tlsPort = quint16(v);
           } },
         { "max-clients", "Most clients connected at once; the open-file limit may lower it.", 1,
           1e6, [](const ServerConfig &c) { return c.maxClients; },
@@ -633,6 +664,24 @@ QList<ServerConfig::Change> ServerConfig::differences(const ServerConfig &before
             changes.append({ option.name, was, now });
     }
     return changes;
+}
+
+bool ServerConfig::checkTls(QString *error) const
+{
+    if (tlsCertificate.isEmpty() != tlsKey.isEmpty()) {
+        *error = QStringLiteral("--tls-cert and --tls-key go together: give both or neither.");
+        return false;
+    }
+    if (noPlain && !hasTls()) {
+        *error = QStringLiteral("--no-plain needs --tls-cert and --tls-key: otherwise nothing "
+                                "would listen.");
+        return false;
+    }
+    if (hasTls() && !noPlain && tlsPort == port && port != 0) {
+        *error = QStringLiteral("--tls-port and --port are both %1.").arg(port);
+        return false;
+    }
+    return true;
 }
 
 QString ServerConfig::databaseUrl() const

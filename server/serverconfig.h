@@ -53,6 +53,15 @@ struct ServerConfig
     QHostAddress metricsHost;
     quint16 metricsPort = 0;
 
+    // --tls-cert and --tls-key (PEM): TLS on tlsPort; plain TCP on port unless noPlain.
+    QString tlsCertificate;
+    QString tlsKey;
+    quint16 tlsPort = Protocol::DefaultTlsPort;
+    bool noPlain = false;
+    bool hasTls() const { return !tlsCertificate.isEmpty(); }
+    // False with the reason when the TLS options do not go together.
+    bool checkTls(QString *error) const;
+
     // --trace: off by default; --trace-filter and --trace-format turn it on.
     bool trace = false;
     bool traceJson = false;

@@ -14,7 +14,7 @@ class Outbox;
 
 // How one client's bytes come and go: the socket, its framing and its writes,
 // and how it closes. What the frames mean is the session's (ClientSession);
-// TCP is one transport, TLS will be another behind the same session. Lives in
+// TCP is one transport (TcpTransport), TLS another (TlsTransport). Lives in
 // the connection's thread; other threads reach it only through its Outbox.
 class Transport : public OutboxOwner
 {

@@ -2,17 +2,21 @@
 #include "chatclient.h"
 
 #include "dialect.h"
+#include "knownservers.h"
 #include "protocol.h"
 #include "redaction.h"
 #include "tokenbucket.h"
 #include "validation.h"
 #include "wire.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSignalBlocker>
-#include <QTcpSocket>
+#include <QSslCipher>
+#include <QSslConfiguration>
+#include <QSslSocket>
 
 #include <algorithm>
 #include <utility>
@@ -45,7 +49,7 @@ static ChatClient::ConnectionError errorFor(QAbstractSocket::SocketError error)
 
 ChatClient::ChatClient(QObject *parent)
     : QObject(parent)
-    , m_socket(new QTcpSocket(this))
+    , m_socket(new QSslSocket(this))
     , m_decoder(ClientMaxFrameBytes)
     , m_dialect(&Dialect::seed())
 {
@@ -62,6 +66,8 @@ ChatClient::ChatClient(QObject *parent)
         });
     });
     connect(m_socket, &QTcpSocket::connected, this, &ChatClient::onConnected);
+    connect(m_socket, &QSslSocket::encrypted, this, &ChatClient::onEncrypted);
+    connect(m_socket, &QSslSocket::sslErrors, this, &ChatClient::onSslErrors);
     connect(m_socket, &QTcpSocket::readyRead, this, &ChatClient::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ChatClient::onBytesWritten);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &ChatClient::onSocketError);
@@ -145,7 +151,7 @@ void ChatClient::forgetPassword()
 // A password leaves only encrypted, or for this machine, unless allowed.
 bool ChatClient::mayLogInHere() const
 {
-    return m_plainLoginAllowed || m_socket->peerAddress().isLoopback();
+    return isEncrypted() || m_plainLoginAllowed || m_socket->peerAddress().isLoopback();
 }
 
 SendResult ChatClient::changePassword(const QString &oldPassword, const QString &newPassword)
@@ -225,6 +231,7 @@ void ChatClient::startConnection()
     m_catchUps.clear();
     m_historyRequests.clear();
     m_rejoin = m_everJoined;
+    m_certificateCheck = CertificateCheck::None;
     setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
     m_connectStarted.start();
     traceTimeline([this] {
@@ -234,7 +241,140 @@ void ChatClient::startConnection()
                                   .arg(address)
                             : QStringLiteral("connecting to %1").arg(address);
     });
-    m_socket->connectToHost(m_host, m_port);
+    if (!m_tls) {
+        m_socket->connectToHost(m_host, m_port);
+        return;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    configuration.addCaCertificates(m_extraCaCertificates);
+    m_socket->setSslConfiguration(configuration);
+    m_socket->connectToHostEncrypted(m_host, m_port);
+}
+
+bool ChatClient::setCaFile(const QString &path, QString *error)
+{
+    m_extraCaCertificates.clear();
+    if (path.isEmpty())
+        return true;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the CA file %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    m_extraCaCertificates = QSslCertificate::fromData(file.readAll(), QSsl::Pem);
+    if (m_extraCaCertificates.isEmpty()) {
+        *error = QStringLiteral("the CA file %1 holds no PEM certificate").arg(path);
+        return false;
+    }
+    return true;
+}
+
+bool ChatClient::isEncrypted() const
+{
+    return m_socket->isEncrypted();
+}
+
+QSslCertificate ChatClient::peerCertificate() const
+{
+    return m_socket->isEncrypted() ? m_socket->peerCertificate() : QSslCertificate();
+}
+
+void ChatClient::onEncrypted()
+{
+    traceTimeline([this] {
+        const QSslCertificate certificate = m_socket->peerCertificate();
+        return QStringLiteral("TLS %1 with %2 in %3 ms; certificate %4, SHA-256 %5")
+            .arg(m_socket->sessionCipher().protocolString(), m_socket->sessionCipher().name())
+            .arg(m_connectStarted.elapsed())
+            .arg(certificate.subjectDisplayName(), KnownServers::fingerprintOf(certificate));
+    });
+    join(m_requestedName);
+}
+
+// No CA vouches for the certificate: trust on first use decides.
+void ChatClient::onSslErrors(const QList<QSslError> &errors)
+{
+    const QSslCertificate certificate = m_socket->peerCertificate();
+    const QString fingerprint = KnownServers::fingerprintOf(certificate);
+    const KnownServers known;
+    const QString accepted = known.fingerprint(m_host, m_port);
+    if (fingerprint == accepted || fingerprint == m_trustedFingerprint) {
+        m_socket->ignoreSslErrors(errors);
+        return;
+    }
+    // Not ignored: the socket drops the connection after this slot returns.
+    if (!accepted.isEmpty()) {
+        m_certificateCheck = CertificateCheck::Refused;
+        reportConnectionError(
+            ConnectionError::CertificateRejected,
+            QStringLiteral("REFUSED: the TLS certificate of %1:%2 has CHANGED since you "
+                           "accepted it. It was SHA-256 %3, it is now SHA-256 %4. Someone may be "
+                           "intercepting the connection. If the server's certificate was really "
+                           "replaced, remove the line for %1:%2 from %5 and connect again.")
+                .arg(m_host)
+                .arg(m_port)
+                .arg(accepted, fingerprint, known.path()));
+        return;
+    }
+    QStringList reasons;
+    for (const QSslError &error : errors)
+        reasons.append(error.errorString());
+    reasons.removeDuplicates();
+    m_certificateCheck = CertificateCheck::AwaitingTrust;
+    m_untrustedCertificate = certificate;
+    traceTimeline([&fingerprint, &reasons] {
+        return QStringLiteral("TLS certificate SHA-256 %1 not verified (%2): asking whether to "
+                              "trust it")
+            .arg(fingerprint, reasons.join(QLatin1StringView("; ")));
+    });
+    // After the socket has dropped this attempt, so that an answer at once finds it closed.
+    QMetaObject::invokeMethod(
+        this,
+        [this, fingerprint, certificate, reason = reasons.join(QLatin1StringView("; "))] {
+            if (m_certificateCheck == CertificateCheck::AwaitingTrust)
+                Q_EMIT certificateNeedsTrust(fingerprint, certificate, reason);
+        },
+        Qt::QueuedConnection);
+}
+
+void ChatClient::trustCertificate(bool trusted)
+{
+    if (m_certificateCheck != CertificateCheck::AwaitingTrust)
+        return;
+    const QString fingerprint = KnownServers::fingerprintOf(m_untrustedCertificate);
+    m_untrustedCertificate = QSslCertificate();
+    if (!trusted) {
+        m_certificateCheck = CertificateCheck::Refused;
+        reportConnectionError(ConnectionError::CertificateRejected,
+                              QStringLiteral("Not connected: the TLS certificate of %1:%2 "
+                                             "(SHA-256 %3) was not trusted.")
+                                  .arg(m_host)
+                                  .arg(m_port)
+                                  .arg(fingerprint));
+        endSession();
+        return;
+    }
+    m_trustedFingerprint = fingerprint;
+    QString error;
+    if (!KnownServers().remember(m_host, m_port, fingerprint, &error))
+        traceTimeline(
+            [&error] { return QStringLiteral("trusted for this session only: %1").arg(error); });
+    startConnection();
+}
+
+void ChatClient::endSession()
+{
+    {
+        const QSignalBlocker blocker(m_socket);
+        m_socket->abort();
+    }
+    failQueued(m_errorString.isEmpty() ? QStringLiteral("Not sent: the connection was closed.")
+                                       : QStringLiteral("Not sent: %1").arg(m_errorString));
+    setStatus(Status::Disconnected);
+    traceTimeline([] { return QStringLiteral("session ended"); });
+    Q_EMIT disconnected();
 }
 
 void ChatClient::onConnected()
@@ -248,7 +388,8 @@ void ChatClient::onConnected()
             .arg(m_socket->localPort())
             .arg(m_connectStarted.elapsed());
     });
-    join(m_requestedName);
+    if (!m_tls)
+        join(m_requestedName); // with TLS, once encrypted
 }
 
 void ChatClient::join(const QString &name)
@@ -305,6 +446,7 @@ void ChatClient::disconnectFromServer()
     m_reconnectTimer.stop();
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
+    m_certificateCheck = CertificateCheck::None; // an unanswered question is moot
     if (m_socket->state() != QAbstractSocket::ConnectedState) {
         // Still looking up or connecting: nothing to flush, and no join may follow.
         {
@@ -1336,6 +1478,13 @@ void ChatClient::onSocketError(QAbstractSocket::SocketError error)
 {
     if (error == QAbstractSocket::RemoteHostClosedError && m_leaving)
         return;
+    if (m_certificateCheck == CertificateCheck::AwaitingTrust)
+        return; // the handshake failed as it had to; trustCertificate() goes on
+    if (m_certificateCheck == CertificateCheck::Refused) {
+        if (m_socket->state() == QAbstractSocket::UnconnectedState)
+            onSocketClosed(); // the error said is the certificate's, not this one
+        return;
+    }
     reportConnectionError(errorFor(error), m_socket->errorString());
     if (m_socket->state() == QAbstractSocket::UnconnectedState)
         onSocketClosed(); // a failed connect emits no disconnected()
@@ -1343,14 +1492,16 @@ void ChatClient::onSocketError(QAbstractSocket::SocketError error)
 
 void ChatClient::onSocketClosed()
 {
-    if (m_reconnectTimer.isActive() || m_status == Status::Disconnected)
+    if (m_reconnectTimer.isActive() || m_status == Status::Disconnected
+        || m_certificateCheck == CertificateCheck::AwaitingTrust)
         return;
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
     m_seedSendTimer.stop();
     m_sendRateTimer.stop();
     traceTimeline([] { return QStringLiteral("connection closed"); });
-    if (m_leaving || !m_autoReconnect || !m_everJoined) {
+    if (m_leaving || !m_autoReconnect || !m_everJoined
+        || m_certificateCheck == CertificateCheck::Refused) {
         failQueued(m_errorString.isEmpty() ? QStringLiteral("Not sent: the connection was closed.")
                                            : QStringLiteral("Not sent: %1").arg(m_errorString));
         setStatus(Status::Disconnected);

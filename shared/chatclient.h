@@ -14,13 +14,15 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
+#include <QSslCertificate>
+#include <QSslError>
 #include <QStringList>
 #include <QTimer>
 
 #include <memory>
 
 class Dialect;
-class QTcpSocket;
+class QSslSocket;
 class TokenBucket;
 
 // One user's session with a PyNet Chat server, shared by the console and the
@@ -43,6 +45,13 @@ class TokenBucket;
 // again with the last id it saw there and fetches what was missed, paging back
 // with history requests when the answer does not hold it all, so that every
 // missed message is delivered once, in order, before that room's roomEntered().
+//
+// TLS (setTls): the server's certificate is verified against the system's CAs
+// and setCaFile()'s. One that does not verify goes through trust on first use
+// (KnownServers): unknown, the session stops and asks through
+// certificateNeedsTrust(), and a yes is remembered and connects again; the
+// one accepted before, it connects; any other, it is refused with both
+// fingerprints named, and the session ends without asking.
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -67,6 +76,7 @@ public:
         NetworkError, // any other socket failure (unreachable, reset, ...)
         ProtocolError, // the server sent what no server may (oversized, nested too deep)
         NameInUse, // on a rejoin the server still holds our old connection's name
+        CertificateRejected, // TLS: changed since it was trusted, or not trusted
     };
     Q_ENUM(ConnectionError)
 
@@ -110,6 +120,16 @@ public:
     // either way. May change at any time.
     void setTraceEnabled(bool enabled);
     bool isTraceEnabled() const { return m_traceEnabled; }
+    // Connect with TLS (1.2 or later) from the next connectToServer() on.
+    void setTls(bool enabled) { m_tls = enabled; }
+    bool isTls() const { return m_tls; }
+    // A PEM file of CA certificates trusted besides the system's (empty: none);
+    // false, with the reason, when it cannot be read or holds none.
+    bool setCaFile(const QString &path, QString *error);
+
+    // After certificateNeedsTrust(): yes remembers the certificate for this
+    // host:port and connects again; no ends the session (CertificateRejected).
+    void trustCertificate(bool trusted);
 
     // Connects and joins as name. Failure to connect the first time is final
     // (connectionError, then disconnected); a drop after joining reconnects.
@@ -205,6 +225,10 @@ public:
     qint64 lastMessageId() const { return m_lastMessageId; }
     bool hasPendingWrites() const; // queued or unwritten bytes remain
     double lastRoundTripMs() const { return m_lastRoundTripMs; } // ping to pong; -1 before one
+    // The connection is TLS and its handshake is done.
+    bool isEncrypted() const;
+    // The server's TLS certificate; null unless encrypted.
+    QSslCertificate peerCertificate() const;
 
 Q_SIGNALS:
     void statusChanged(ChatClient::Status status);
@@ -252,6 +276,11 @@ Q_SIGNALS:
     // join() again, or disconnect.
     void loginRefused(const QString &code, const QString &text);
     void passwordChanged();
+    // TLS: the server's certificate verifies against no CA we trust and was not
+    // accepted before. The session waits for trustCertificate(). reason: what
+    // the verification found (self-signed, another host's name...).
+    void certificateNeedsTrust(const QString &fingerprint, const QSslCertificate &certificate,
+                               const QString &reason);
     // Could not connect, or the connection was lost; text says why in words.
     void connectionError(ChatClient::ConnectionError error, const QString &text);
     void reconnectScheduled(int attempt, int delayMs);
@@ -268,6 +297,9 @@ private:
     void setStatus(Status status);
     void startConnection();
     void onConnected();
+    void onEncrypted();
+    void onSslErrors(const QList<QSslError> &errors);
+    void endSession();
     void onReadyRead();
     void traceRead();
     bool takeFrame(JsonFrameDecoder::Result result, const QByteArray &frame);
@@ -331,7 +363,7 @@ private:
     void onKeepAliveTick();
     void setUsers(ChatRoom &room, const QStringList &users);
 
-    QTcpSocket *m_socket;
+    QSslSocket *m_socket; // plain TCP unless m_tls
     JsonFrameDecoder m_decoder;
     QTimer m_welcomeTimer;
     QTimer m_reconnectTimer;
@@ -405,4 +437,11 @@ private:
     bool m_leaving = false;
     bool m_pingOutstanding = false;
     bool m_traceEnabled = false;
+    bool m_tls = false;
+    QList<QSslCertificate> m_extraCaCertificates;
+    // Where trust on first use stands for the current connection attempt.
+    enum class CertificateCheck { None, AwaitingTrust, Refused };
+    CertificateCheck m_certificateCheck = CertificateCheck::None;
+    QSslCertificate m_untrustedCertificate; // while AwaitingTrust
+    QString m_trustedFingerprint; // accepted in this session, even if it could not be saved
 };

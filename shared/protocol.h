@@ -16,6 +16,8 @@ namespace Protocol {
 inline constexpr int Version = 1;
 
 inline constexpr quint16 DefaultPort = 5050;
+// TLS beside it, as IRC has 6697 beside 6667 (IANA lists nothing for either).
+inline constexpr quint16 DefaultTlsPort = 5051;
 
 // Limits that both sides must agree on.
 inline constexpr int MaxNameLength = 32; // code points, after trimming

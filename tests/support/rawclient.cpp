@@ -15,6 +15,13 @@ bool RawClient::connectTo(quint16 port, int timeoutMs)
     return m_socket.waitForConnected(timeoutMs);
 }
 
+bool RawClient::connectEncrypted(quint16 port, int timeoutMs)
+{
+    m_socket.setPeerVerifyMode(QSslSocket::VerifyNone);
+    m_socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    return m_socket.waitForEncrypted(timeoutMs);
+}
+
 bool RawClient::joinAs(quint16 port, const QString &name, bool rich)
 {
     if (m_socket.state() != QAbstractSocket::ConnectedState && !connectTo(port))

@@ -5,7 +5,7 @@
 
 #include <QJsonObject>
 #include <QList>
-#include <QTcpSocket>
+#include <QSslSocket>
 
 // A protocol client with no logic of its own: tests use it to send exact bytes
 // (valid or hostile) to a server and to see exactly which objects come back.
@@ -15,6 +15,9 @@ public:
     RawClient();
 
     bool connectTo(quint16 port, int timeoutMs = 5000);
+    // Connects with TLS and waits for the handshake, trusting any certificate:
+    // the test checks socket().peerCertificate() itself.
+    bool connectEncrypted(quint16 port, int timeoutMs = 5000);
     // Connects and joins; rich adds "protocol":1. Waits for the welcome (rich)
     // or the welcome notice (seed) and returns false when it does not come.
     bool joinAs(quint16 port, const QString &name, bool rich = true);
@@ -32,13 +35,13 @@ public:
     bool receivesWithin(const QString &type, int timeoutMs);
 
     QList<QJsonObject> &received() { return m_received; }
-    QTcpSocket &socket() { return m_socket; }
+    QSslSocket &socket() { return m_socket; }
 
 private:
     void readAvailable();
     qsizetype indexOf(const QString &type) const;
 
-    QTcpSocket m_socket;
+    QSslSocket m_socket; // plain TCP unless connectEncrypted()
     JsonFrameDecoder m_decoder;
     QList<QJsonObject> m_received; // arrived but not yet taken by waitFor
 };

@@ -32,6 +32,11 @@ bool ServerProcess::start(int timeoutMs)
     static const QRegularExpression listening(QStringLiteral("listening on [^ ]+:(\\d+)"));
     const QRegularExpressionMatch match = listening.match(m_output);
     m_port = match.hasMatch() ? match.captured(1).toUShort() : 0;
+    static const QRegularExpression tls(QStringLiteral("\\(TLS on [^ ]+:(\\d+)\\)"));
+    const QRegularExpressionMatch tlsMatch = tls.match(m_output);
+    m_tlsPort = tlsMatch.hasMatch()                       ? tlsMatch.captured(1).toUShort()
+        : m_output.contains(QStringLiteral("(TLS only)")) ? m_port
+                                                          : 0;
     return m_port != 0;
 }
 

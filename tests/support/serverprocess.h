@@ -23,7 +23,8 @@ public:
     // Kills the process at once (a crash or a pulled plug, from the clients' view).
     void kill();
 
-    quint16 port() const { return m_port; }
+    quint16 port() const { return m_port; } // the TLS port when the plain one is off
+    quint16 tlsPort() const { return m_tlsPort; } // 0 without --tls-cert
     qint64 pid() const { return m_process.processId(); }
     QProcess &process() { return m_process; }
     // The temporary directory the server's data (its default database) goes in.
@@ -39,4 +40,5 @@ private:
     QStringList m_arguments;
     QString m_output;
     quint16 m_port = 0;
+    quint16 m_tlsPort = 0;
 };
