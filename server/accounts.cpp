@@ -33,7 +33,7 @@ Accounts::Accounts(const Settings &settings)
     : m_settings(settings)
     , m_hasher(settings.hashPasses, settings.hashMemoryKib)
     , m_throttle(settings.loginFailures, settings.throttleKeys)
-    , m_database(std::make_unique<WorkQueue>(1, settings.maxHashingQueue))
+    , m_database(std::make_unique<WorkQueue>(1, settings.maxAccountLookups))
     , m_hashing(std::make_unique<WorkQueue>(settings.maxHashing, settings.maxHashingQueue))
 { }
 
@@ -46,6 +46,7 @@ Accounts::Settings Accounts::settingsFor(const ServerConfig &config)
     settings.hashMemoryKib = config.hashMemoryKib;
     settings.maxHashing = config.maxHashing;
     settings.maxHashingQueue = config.maxHashingQueue;
+    settings.maxAccountLookups = config.maxAccountLookups;
     settings.loginFailures = config.loginFailures;
     settings.throttleKeys = config.loginThrottleKeys;
     settings.tokenDays = config.tokenDays;

@@ -33,7 +33,8 @@ public:
         int hashPasses = PasswordHasher::DefaultPasses;
         int hashMemoryKib = PasswordHasher::DefaultMemoryKib;
         int maxHashing = 2; // hashes at once
-        int maxHashingQueue = 64; // waiting to hash (and, separately, for the database)
+        int maxHashingQueue = 64; // waiting to hash
+        int maxAccountLookups = 10000; // waiting for the database
         int loginFailures = 5; // per minute per name and per address; 0: no throttle
         int throttleKeys = 100000; // names and addresses the throttle remembers
         int tokenDays = 30;

@@ -472,11 +472,17 @@ const std::vector<NumberOption> &numberOptions()
               c.maxHashing = int(v);
           } },
         { "max-hashing-queue",
-          "Logins that may wait for a hash (and, apart, for the account database); beyond it a "
-          "login gets login_throttled.",
-          1, 1e6, [](const ServerConfig &c) { return c.maxHashingQueue; },
+          "Logins that may wait for a hash; beyond it a login gets login_throttled.", 1, 1e6,
+          [](const ServerConfig &c) { return c.maxHashingQueue; },
           [](ServerConfig &c, double v) {
               c.maxHashingQueue = int(v);
+          } },
+        { "max-account-lookups",
+          "Account lookups (is a guest's name registered, is a token valid) that may wait for "
+          "the account database; beyond it the join gets login_throttled.",
+          1, 1e6, [](const ServerConfig &c) { return c.maxAccountLookups; },
+          [](ServerConfig &c, double v) {
+              c.maxAccountLookups = int(v);
           } },
         { "login-failures",
           "Failed logins a minute per account name and per peer address, at most this many at "

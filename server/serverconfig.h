@@ -77,6 +77,7 @@ struct ServerConfig
     int hashPasses = 2; // Argon2id passes
     int maxHashing = 2; // hashes at once, each holding hashMemoryKib
     int maxHashingQueue = 64; // logins waiting for a hash; beyond: login_throttled
+    int maxAccountLookups = 10000; // joins waiting for the account database (a burst of guests)
     int loginFailures = 5; // failed logins a minute per name and per address; 0: no limit
     int loginThrottleKeys = 100000; // names and addresses the throttle remembers
     int tokenDays = 30; // a login token's life
