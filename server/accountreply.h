@@ -3,6 +3,7 @@
 
 #include <QLatin1StringView>
 #include <QString>
+#include <QStringList>
 
 #include <mutex>
 #include <optional>
@@ -23,6 +24,12 @@ public:
         QString errorText;
         QString name; // the account's name as registered
         QString token; // a login token: new after a password, the same after a token
+        QStringList rooms; // after a password login: the rooms to enter again
+
+        static Answer refused(QLatin1StringView code, const QString &text)
+        {
+            return { code, text, {}, {}, {} };
+        }
     };
 
     explicit AccountReply(ConnectionControl *receiver) : m_receiver(receiver) { }

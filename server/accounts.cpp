@@ -111,26 +111,24 @@ QString Accounts::weakness(const QString &password, int minLength)
 void Accounts::unavailable(const Reply &reply, const QString &error)
 {
     qCWarning(lcAccounts).noquote() << "account database:" << error;
-    reply->answer({ Code::AccountsUnavailable,
-                    QStringLiteral("Accounts are unavailable: the server cannot reach its "
-                                   "database. Try again later."),
-                    {},
-                    {} });
+    reply->answer(AccountReply::Answer::refused(
+        Code::AccountsUnavailable,
+        QStringLiteral("Accounts are unavailable: the server cannot reach its "
+                       "database. Try again later.")));
 }
 
 void Accounts::failed(const Reply &reply)
 {
-    reply->answer({ Code::AuthFailed, AuthFailedText, {}, {} });
+    reply->answer(AccountReply::Answer::refused(Code::AuthFailed, AuthFailedText));
 }
 
 void Accounts::busy(const Login &login, const Reply &reply)
 {
     // Nothing was checked: the guess does not count.
     m_throttle.release(Validation::nameKey(login.name), login.address);
-    reply->answer({ Code::LoginThrottled,
-                    QStringLiteral("The server is busy checking other logins: try again in 1 s."),
-                    {},
-                    {} });
+    reply->answer(AccountReply::Answer::refused(
+        Code::LoginThrottled,
+        QStringLiteral("The server is busy checking other logins: try again in 1 s.")));
 }
 
 QString Accounts::issueToken(const QString &key, QString *error)
@@ -157,31 +155,27 @@ void Accounts::login(const Login &login, const Reply &reply)
             AccountStore::Account account;
             if (found == AccountStore::Found::Yes && owner == key
                 && m_store->find(key, &account, &error) == AccountStore::Found::Yes) {
-                reply->answer({ {}, {}, account.name, login.token });
+                reply->answer({ {}, {}, account.name, login.token, {} });
             } else if (!error.isEmpty()) {
                 unavailable(reply, error);
             } else {
-                reply->answer({ Code::TokenInvalid,
-                                QStringLiteral("The login token is unknown, expired or revoked: "
-                                               "log in with the password."),
-                                {},
-                                {} });
+                reply->answer(AccountReply::Answer::refused(
+                    Code::TokenInvalid,
+                    QStringLiteral("The login token is unknown, expired or revoked: "
+                                   "log in with the password.")));
             }
         });
         if (!queued)
-            reply->answer({ Code::LoginThrottled,
-                            QStringLiteral("The server is busy: try again in 1 s."),
-                            {},
-                            {} });
+            reply->answer(AccountReply::Answer::refused(
+                Code::LoginThrottled, QStringLiteral("The server is busy: try again in 1 s.")));
         return;
     }
     if (const int wait = m_throttle.reserve(key, login.address)) {
-        reply->answer({ Code::LoginThrottled,
-                        QStringLiteral("Too many failed logins for this name or from this "
-                                       "address: try again in %1 s.")
-                            .arg(wait),
-                        {},
-                        {} });
+        reply->answer(AccountReply::Answer::refused(
+            Code::LoginThrottled,
+            QStringLiteral("Too many failed logins for this name or from this "
+                           "address: try again in %1 s.")
+                .arg(wait)));
         return;
     }
     const bool queued = m_database->post([this, login, key, reply] {
@@ -205,16 +199,15 @@ void Accounts::login(const Login &login, const Reply &reply)
         // Nothing is guessed by asking to register a free name.
         m_throttle.release(key, login.address);
         if (!m_settings.registrationOpen) {
-            reply->answer({ Code::RegistrationClosed,
-                            QStringLiteral("Registration is closed on this server: ask its "
-                                           "operator for an account."),
-                            {},
-                            {} });
+            reply->answer(AccountReply::Answer::refused(
+                Code::RegistrationClosed,
+                QStringLiteral("Registration is closed on this server: ask its "
+                               "operator for an account.")));
             return;
         }
         if (const QString weak = weakness(login.password, m_settings.minPasswordLength);
             !weak.isEmpty()) {
-            reply->answer({ Code::WeakPassword, weak, {}, {} });
+            reply->answer(AccountReply::Answer::refused(Code::WeakPassword, weak));
             return;
         }
         create(login, reply);
@@ -288,7 +281,23 @@ void Accounts::loggedIn(const Login &login, const AccountStore::Account &account
         unavailable(reply, error);
         return;
     }
-    reply->answer({ {}, {}, account.name, token });
+    QStringList rooms;
+    if (!m_store->rooms(account.key, &rooms, &error)) // the login stands without them
+        qCWarning(lcAccounts).noquote() << "rooms of" << account.name << "not read:" << error;
+    reply->answer({ {}, {}, account.name, token, rooms });
+}
+
+void Accounts::setInRoom(const QString &name, const QString &room, bool in)
+{
+    const bool queued = m_database->post([this, name, room, in] {
+        QString error;
+        if (!m_store->setInRoom(Validation::nameKey(name), room, in, &error))
+            qCWarning(lcAccounts).noquote()
+                << "room" << room << "of" << name << "not remembered:" << error;
+    });
+    if (!queued)
+        qCWarning(lcAccounts).noquote()
+            << "room" << room << "of" << name << "not remembered: the account database is busy";
 }
 
 void Accounts::checkGuest(const QString &name, const Reply &reply)
@@ -298,12 +307,11 @@ void Accounts::checkGuest(const QString &name, const Reply &reply)
         AccountStore::Account account;
         switch (m_store->find(Validation::nameKey(name), &account, &error)) {
         case AccountStore::Found::Yes:
-            reply->answer({ Code::NameRegistered,
-                            QStringLiteral("The name %1 is registered. Log in with its password, "
-                                           "or pick another name.")
-                                .arg(account.name),
-                            {},
-                            {} });
+            reply->answer(AccountReply::Answer::refused(
+                Code::NameRegistered,
+                QStringLiteral("The name %1 is registered. Log in with its password, "
+                               "or pick another name.")
+                    .arg(account.name)));
             return;
         case AccountStore::Found::No:
             reply->answer({});
@@ -314,28 +322,25 @@ void Accounts::checkGuest(const QString &name, const Reply &reply)
         }
     });
     if (!queued)
-        reply->answer({ Code::LoginThrottled,
-                        QStringLiteral("The server is busy: try again in 1 s."),
-                        {},
-                        {} });
+        reply->answer(AccountReply::Answer::refused(
+            Code::LoginThrottled, QStringLiteral("The server is busy: try again in 1 s.")));
 }
 
 void Accounts::changePassword(const QString &name, const QString &address, const QString &old,
                               const QString &fresh, const Reply &reply)
 {
     if (const QString weak = weakness(fresh, m_settings.minPasswordLength); !weak.isEmpty()) {
-        reply->answer({ Code::WeakPassword, weak, {}, {} });
+        reply->answer(AccountReply::Answer::refused(Code::WeakPassword, weak));
         return;
     }
     const Login login { name, address, old, {}, false };
     const QString key = Validation::nameKey(name);
     if (const int wait = m_throttle.reserve(key, address)) {
-        reply->answer({ Code::LoginThrottled,
-                        QStringLiteral("Too many failed logins for this name or from this "
-                                       "address: try again in %1 s.")
-                            .arg(wait),
-                        {},
-                        {} });
+        reply->answer(AccountReply::Answer::refused(
+            Code::LoginThrottled,
+            QStringLiteral("Too many failed logins for this name or from this "
+                           "address: try again in %1 s.")
+                .arg(wait)));
         return;
     }
     const bool queued = m_database->post([this, login, key, fresh, reply] {
@@ -367,7 +372,7 @@ void Accounts::changePassword(const QString &name, const QString &address, const
                 }
                 qCInfo(lcAccounts).noquote()
                     << "account" << login.name << "changed its password; its tokens are revoked";
-                reply->answer({ {}, {}, login.name, token });
+                reply->answer({ {}, {}, login.name, token, {} });
             });
         });
         if (!hashing)

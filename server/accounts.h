@@ -69,6 +69,10 @@ public:
     void changePassword(const QString &name, const QString &address, const QString &old,
                         const QString &fresh, const std::shared_ptr<AccountReply> &reply);
 
+    // Any thread: the account entered (in) or left a room, remembered for its
+    // next password login. Nobody waits for it; a failure is logged.
+    void setInRoom(const QString &name, const QString &room, bool in);
+
     // Empty, or why a new password is refused (weak_password).
     static QString weakness(const QString &password, int minLength);
 

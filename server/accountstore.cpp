@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "accountstore.h"
 
+#include "validation.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlDatabase>
@@ -155,6 +157,10 @@ bool AccountStore::open(QString *error)
         QStringLiteral("CREATE TABLE IF NOT EXISTS login_tokens (digest TEXT PRIMARY KEY, "
                        "account TEXT NOT NULL, created BIGINT NOT NULL, expires BIGINT NOT NULL)"),
         QStringLiteral("CREATE INDEX IF NOT EXISTS login_tokens_account ON login_tokens (account)"),
+        // The rooms an account is in, entered again when it logs in; room_key
+        // is Validation::roomKey of the name, room the name as entered.
+        QStringLiteral("CREATE TABLE IF NOT EXISTS account_rooms (account TEXT NOT NULL, room_key "
+                       "TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (account, room_key))"),
     };
     for (const QString &table : tables)
         ok = ok && exec(table, &reason);
@@ -209,16 +215,23 @@ AccountStore::Found AccountStore::remove(const QString &key, QString *error)
     QSqlQuery tokens(db);
     tokens.prepare(QStringLiteral("DELETE FROM login_tokens WHERE account = ?"));
     tokens.addBindValue(key);
+    QSqlQuery rooms(db);
+    rooms.prepare(QStringLiteral("DELETE FROM account_rooms WHERE account = ?"));
+    rooms.addBindValue(key);
     QSqlQuery account(db);
     account.prepare(QStringLiteral("DELETE FROM accounts WHERE key = ?"));
     account.addBindValue(key);
-    if (!tokens.exec() || !account.exec()) {
-        *error = describe(tokens.lastError().isValid() ? tokens.lastError() : account.lastError());
+    if (!tokens.exec() || !rooms.exec() || !account.exec()) {
+        const QSqlError failure = tokens.lastError().isValid()
+            ? tokens.lastError()
+            : (rooms.lastError().isValid() ? rooms.lastError() : account.lastError());
+        *error = describe(failure);
         db.rollback();
         return Found::Error;
     }
     const bool removed = account.numRowsAffected() > 0;
     tokens.finish();
+    rooms.finish();
     account.finish();
     if (!db.commit()) {
         *error = describe(db.lastError());
@@ -314,4 +327,42 @@ AccountStore::Found AccountStore::findToken(const QString &digest, qint64 nowMs,
         return Found::No;
     *key = query.value(0).toString();
     return Found::Yes;
+}
+
+bool AccountStore::rooms(const QString &key, QStringList *rooms, QString *error)
+{
+    QSqlQuery query(database());
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT room FROM account_rooms WHERE account = ? ORDER BY room"));
+    query.addBindValue(key);
+    if (!query.exec()) {
+        *error = describe(query.lastError());
+        return false;
+    }
+    rooms->clear();
+    while (query.next())
+        rooms->append(query.value(0).toString());
+    return true;
+}
+
+bool AccountStore::setInRoom(const QString &key, const QString &room, bool in, QString *error)
+{
+    QSqlQuery query(database());
+    if (in) {
+        query.prepare(QStringLiteral("INSERT INTO account_rooms (account, room_key, room) VALUES "
+                                     "(?, ?, ?) ON CONFLICT (account, room_key) DO NOTHING"));
+        query.addBindValue(key);
+        query.addBindValue(Validation::roomKey(room));
+        query.addBindValue(room);
+    } else {
+        query.prepare(
+            QStringLiteral("DELETE FROM account_rooms WHERE account = ? AND room_key = ?"));
+        query.addBindValue(key);
+        query.addBindValue(Validation::roomKey(room));
+    }
+    if (!query.exec()) {
+        *error = describe(query.lastError());
+        return false;
+    }
+    return true;
 }

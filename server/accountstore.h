@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -54,6 +55,10 @@ public:
                   QString *error);
     // The account the token belongs to, if it has not expired at nowMs.
     Found findToken(const QString &digest, qint64 nowMs, QString *key, QString *error);
+
+    // The rooms the account is in besides #general, by name.
+    bool rooms(const QString &key, QStringList *rooms, QString *error);
+    bool setInRoom(const QString &key, const QString &room, bool in, QString *error);
 
 private:
     AccountStore(const QString &driver, const QString &displayName);

@@ -293,7 +293,8 @@ void ClientSession::answered(Asked asked, const AccountReply::Answer &answer,
             return;
         }
         m_account = true;
-        joinHub(join, answer.name, answer.token);
+        if (joinHub(join, answer.name, answer.token))
+            enterRemembered(answer.rooms, join.since);
         return;
     case Asked::GuestName:
         if (refused)
@@ -314,7 +315,7 @@ void ClientSession::answered(Asked asked, const AccountReply::Answer &answer,
     }
 }
 
-void ClientSession::joinHub(const Wire::Join &join, const QString &name, const QString &token)
+bool ClientSession::joinHub(const Wire::Join &join, const QString &name, const QString &token)
 {
     Hub::JoinRequest request;
     request.name = name;
@@ -330,12 +331,30 @@ void ClientSession::joinHub(const Wire::Join &join, const QString &name, const Q
     if (!result.ok()) {
         m_account = false;
         refuseJoin(request.name, result);
-        return;
+        return false;
     }
     m_name = request.name;
     m_dialect = request.dialect;
     m_rooms.insert(result.room->key(), result.room);
     onJoined(join);
+    return true;
+}
+
+// After a password login, the account's rooms from its last sessions, each
+// answered as if the client had entered it. A room the limits refuse now is
+// skipped and stays remembered.
+void ClientSession::enterRemembered(const QStringList &rooms, qint64 since)
+{
+    if (!m_dialect->carries(Wire::RoomState::Type))
+        return;
+    for (const QString &room : rooms) {
+        const Hub::Result result = m_hub->enter(m_name, m_transport->outbox().get(), room, since);
+        if (result.ok())
+            m_rooms.insert(result.room->key(), result.room);
+        else
+            qCInfo(lcConnection).noquote() << m_transport->peer() << m_name << "not back in" << room
+                                           << ":" << result.errorCode;
+    }
 }
 
 void ClientSession::handle(const Wire::Password &password)
@@ -461,6 +480,13 @@ void ClientSession::handle(const Wire::Enter &enter)
         return;
     }
     m_rooms.insert(result.room->key(), result.room);
+    remember(*result.room, true);
+}
+
+void ClientSession::remember(const Room &room, bool in)
+{
+    if (m_account && room.key() != Validation::roomKey(Protocol::DefaultRoom))
+        m_accounts->setInRoom(m_name, room.name(), in);
 }
 
 void ClientSession::handle(const Wire::Leave &leave)
@@ -470,6 +496,7 @@ void ClientSession::handle(const Wire::Leave &leave)
         return;
     m_rooms.remove(room->key()); // nothing more from this client reaches it
     m_hub->leaveRoom(m_name, m_transport->outbox(), room);
+    remember(*room, false);
 }
 
 void ClientSession::handle(const Wire::RoomsRequest &)

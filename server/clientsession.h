@@ -74,8 +74,11 @@ private:
     std::shared_ptr<Room> joinedRoom(const QString &name);
     bool acceptLine(const QString &text);
     // Joins the hub: the join was checked, and the login (if any) is done.
-    void joinHub(const Wire::Join &join, const QString &name, const QString &token);
+    bool joinHub(const Wire::Join &join, const QString &name, const QString &token);
     void onJoined(const Wire::Join &join);
+    void enterRemembered(const QStringList &rooms, qint64 since);
+    // An account's rooms are kept for its next login (not #general: always in).
+    void remember(const Room &room, bool in);
     void askAccounts(Asked asked);
     void answered(Asked asked, const AccountReply::Answer &answer, const Wire::Join &join);
     bool joinIsBeingChecked() const

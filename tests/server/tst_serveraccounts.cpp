@@ -62,6 +62,8 @@ private Q_SLOTS:
     void failedLoginsAreThrottled();
     void tokenLoginAndRevocation();
     void secondLoginReplacesTheFirst();
+    void roomsComeBackAtTheNextLogin_data() { backends(); }
+    void roomsComeBackAtTheNextLogin();
     void weakPasswordsAndWhoMayChangeOne();
     void plainLoginsDeniedAndLoopbackAllowed();
     void plainLoginFromAnotherHostRefused();
@@ -507,6 +509,66 @@ void TestServerAccounts::secondLoginReplacesTheFirst()
     QVERIFY(first.waitForClosed());
     // The name is the new connection's: it chats on.
     QVERIFY(barrier(second));
+    QCOMPARE(server->stop(), 0);
+}
+
+void TestServerAccounts::roomsComeBackAtTheNextLogin()
+{
+    auto server = startServer();
+    QVERIFY(server);
+    RawClient first;
+    QCOMPARE(stringOf(connectAndJoin(
+                          server->port(), first,
+                          Protocol::passwordJoin(QStringLiteral("alice"), AlicePassword, true)),
+                      "type"),
+             QStringLiteral("welcome"));
+    for (const QString &room : { QStringLiteral("#dev"), QStringLiteral("#Ops") }) {
+        first.sendObject(Protocol::enter(room));
+        QCOMPARE(stringOf(first.waitFor(Wire::RoomState::Type), "room"), room);
+    }
+    first.sendObject(Wire::Leave { QStringLiteral("#ops") }.toJson());
+    QVERIFY(barrier(first));
+    // A guest's rooms are not kept: it has no account to keep them in.
+    RawClient guest;
+    QCOMPARE(stringOf(connectAndJoin(server->port(), guest,
+                                     Protocol::richJoin(QStringLiteral("bob"), {}, 0, {})),
+                      "type"),
+             QStringLiteral("welcome"));
+    guest.sendObject(Protocol::enter(QStringLiteral("#guests")));
+    QVERIFY(guest.waitFor(Wire::RoomState::Type).size() > 0);
+    first.socket().disconnectFromHost();
+    guest.socket().disconnectFromHost();
+    QVERIFY(first.waitForClosed());
+    QCOMPARE(server->stop(), 0);
+
+    // Across a restart, and by the password (a token login is a reconnect:
+    // that client enters its rooms itself).
+    server = startServer();
+    QVERIFY(server);
+    RawClient again;
+    QCOMPARE(
+        stringOf(connectAndJoin(server->port(), again,
+                                Protocol::passwordJoin(QStringLiteral("alice"), AlicePassword)),
+                 "type"),
+        QStringLiteral("welcome"));
+    QList<QJsonObject> arrived;
+    QVERIFY(barrier(again, &arrived));
+    QStringList rooms;
+    for (const QJsonObject &object : arrived) {
+        if (stringOf(object, "type") == Wire::RoomState::Type)
+            rooms.append(stringOf(object, "room"));
+    }
+    QCOMPARE(rooms, QStringList { QStringLiteral("#dev") });
+    RawClient guestAgain;
+    QCOMPARE(stringOf(connectAndJoin(server->port(), guestAgain,
+                                     Protocol::richJoin(QStringLiteral("bob"), {}, 0, {})),
+                      "type"),
+             QStringLiteral("welcome"));
+    arrived.clear();
+    QVERIFY(barrier(guestAgain, &arrived));
+    QVERIFY(std::none_of(arrived.cbegin(), arrived.cend(), [](const QJsonObject &object) {
+        return stringOf(object, "type") == Wire::RoomState::Type;
+    }));
     QCOMPARE(server->stop(), 0);
 }
 
