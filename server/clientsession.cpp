@@ -520,6 +520,11 @@ void ClientSession::handle(const Wire::Topic &topic)
     m_hub->setTopic(room, m_name, topic.text);
 }
 
+void ClientSession::handle(const Wire::Moderate &)
+{
+    sendUnknownType(Wire::Moderate::Type); // not yet: the server keeps no room roles
+}
+
 void ClientSession::handle(const Wire::HistoryRequest &request)
 {
     constexpr int DefaultPage = 50;

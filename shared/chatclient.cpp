@@ -609,6 +609,37 @@ SendResult ChatClient::setTopic(const QString &roomName, const QString &text)
     return SendResult::sent(0);
 }
 
+SendResult ChatClient::moderate(const QString &roomName, const QString &action,
+                                const QString &target, const QString &reason)
+{
+    if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
+        return supported;
+    if (!Protocol::Moderation::isAction(action))
+        return SendResult::failed(
+            SendResult::Status::InvalidText,
+            QStringLiteral("Not sent: %1 is no moderation action.").arg(action));
+    const QString who = target.trimmed();
+    if (Protocol::Moderation::takesTarget(action) && who.isEmpty())
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("Not sent: %1 needs a name.").arg(action));
+    QString problem;
+    if (!reason.trimmed().isEmpty()
+        && !Validation::isValidText(reason, DefaultMaxTextLength, &problem))
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("Not sent: %1").arg(problem));
+    const ChatRoom *known = room(roomName);
+    if (!known)
+        return SendResult::failed(SendResult::Status::NotConnected,
+                                  QStringLiteral("You are not in %1.").arg(roomName));
+    Wire::Moderate moderate;
+    moderate.room = known->name;
+    moderate.action = action;
+    moderate.target = who;
+    moderate.reason = reason.trimmed();
+    sendObject(moderate.toJson());
+    return SendResult::sent(0);
+}
+
 SendResult ChatClient::requestHistory(const QString &roomName, qint64 before, int limit)
 {
     if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
@@ -1071,6 +1102,10 @@ ChatRoom &ChatClient::updateRoom(const Wire::RoomState &state)
     known->name = state.room;
     known->topic = state.topic;
     known->userCount = state.userCount;
+    known->owner = state.owner;
+    known->operators = state.operators;
+    known->inviteOnly = state.inviteOnly;
+    known->topicLocked = state.topicLocked;
     setUsers(*known, state.users);
     return *known;
 }
@@ -1197,8 +1232,12 @@ void ChatClient::becomeJoined(const Dialect &dialect)
     m_everJoined = true;
     if (!m_welcomed && !wasJoined) {
         // A seed server's one room has no answer of its own.
-        if (!room(DefaultRoom))
-            m_rooms.prepend(ChatRoom { QString(DefaultRoom), {}, {}, {}, 0, 0, 0, false });
+        if (!room(DefaultRoom)) {
+            ChatRoom general;
+            general.name = QString(DefaultRoom);
+            general.hasOlderMessages = false;
+            m_rooms.prepend(general);
+        }
         failPendingEnters(
             QStringLiteral("This server speaks only the seed protocol: it has no rooms besides %1.")
                 .arg(DefaultRoom));
@@ -1312,6 +1351,26 @@ void ChatClient::handle(const Wire::Topic &topic)
         known->topicBy = topic.by;
     }
     Q_EMIT topicChanged(known ? known->name : topic.room, topic.text, topic.by);
+}
+
+void ChatClient::handle(const Wire::Moderated &event)
+{
+    namespace Action = Protocol::Moderation;
+    if (ChatRoom *known = findRoom(event.room)) {
+        if (event.action == Action::Op || event.action == Action::Deop) {
+            const QString key = Validation::nameKey(event.target);
+            known->operators.removeIf(
+                [&key](const QString &name) { return Validation::nameKey(name) == key; });
+            if (event.action == Action::Op)
+                known->operators.append(event.target);
+        } else if (event.action == Action::InviteOnly || event.action == Action::Open) {
+            known->inviteOnly = event.action == Action::InviteOnly;
+        } else if (event.action == Action::LockTopic
+                   || event.action == Action::UnlockTopic) {
+            known->topicLocked = event.action == Action::LockTopic;
+        }
+    }
+    Q_EMIT moderated(event);
 }
 
 void ChatClient::handle(const Wire::History &history)

@@ -183,6 +183,12 @@ public:
     SendResult requestRooms();
     // Sets a room's topic; every member, us too, gets topicChanged(). Needs Joined.
     SendResult setTopic(const QString &room, const QString &text);
+    // A moderation action on room (Protocol::Moderation: kick, ban, op...), on
+    // target (a name; empty for the room's settings), with a reason for people.
+    // The server announces it to the room (moderated()) or refuses it
+    // (errorReceived(), e.g. not_operator). Needs Joined.
+    SendResult moderate(const QString &room, const QString &action, const QString &target = {},
+                        const QString &reason = {});
     // Asks for up to limit (0: the server's default) messages of room older than
     // before (0: the newest); historyReceived() answers. Needs Joined.
     SendResult requestHistory(const QString &room, qint64 before, int limit = 0);
@@ -251,6 +257,9 @@ Q_SIGNALS:
     void roomsListed(const QList<Wire::RoomList::Entry> &rooms);
     // by: who set it; empty when the server did not say.
     void topicChanged(const QString &room, const QString &text, const QString &by);
+    // Someone moderated room (event.room): the room() shows the outcome
+    // already. A kick or ban of us is followed by roomLeft().
+    void moderated(const Wire::Moderated &event);
     // The answer to requestHistory(): older messages, oldest first; more: older ones exist.
     void historyReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
     // A line went to the connection: at once (SendResult::Sent) or from the
@@ -319,6 +328,7 @@ private:
     void handle(const Wire::Leave &leave);
     void handle(const Wire::RoomList &list);
     void handle(const Wire::Topic &topic);
+    void handle(const Wire::Moderated &event);
     void handle(const Wire::History &history);
     void handle(const Wire::PasswordChanged &changed);
     bool mayLogInHere() const;

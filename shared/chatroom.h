@@ -17,8 +17,16 @@ struct ChatRoom
     qint64 lastMessageId = 0; // the newest id seen here: the since of the next enter
     qint64 oldestMessageId = 0; // the oldest id delivered here: where older history goes on
     bool hasOlderMessages = true; // until a history answer says "more": false
+    // Moderation, as the server last said: the owning account, the operators
+    // besides it, and the room's settings.
+    QString owner;
+    QStringList operators;
+    bool inviteOnly = false;
+    bool topicLocked = false;
 
     bool isDefault() const;
+    // The owner or an operator (names compared as Validation::nameKey does).
+    bool isOperator(const QString &user) const;
     // The same room as name, as Validation::roomKey compares them.
     bool is(const QString &name) const;
 };

@@ -95,4 +95,20 @@ QJsonObject notice(const QString &text, QLatin1StringView code)
     return Wire::Notice { text, code }.toJson();
 }
 
+namespace Moderation {
+
+bool isAction(const QString &action)
+{
+    return takesTarget(action) || action == LockTopic || action == UnlockTopic
+        || action == InviteOnly || action == Open;
+}
+
+bool takesTarget(const QString &action)
+{
+    return action == Kick || action == Ban || action == Unban || action == Mute || action == Unmute
+        || action == Op || action == Deop || action == Invite;
+}
+
+} // namespace Moderation
+
 } // namespace Protocol

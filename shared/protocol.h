@@ -49,6 +49,8 @@ inline constexpr QLatin1StringView Room("room");
 inline constexpr QLatin1StringView Topic("topic");
 inline constexpr QLatin1StringView History("history");
 inline constexpr QLatin1StringView Password("password");
+inline constexpr QLatin1StringView Moderate("moderate");
+inline constexpr QLatin1StringView Moderation("moderation");
 } // namespace Type
 
 namespace Field {
@@ -86,7 +88,32 @@ inline constexpr QLatin1StringView Register("register");
 inline constexpr QLatin1StringView Token("token");
 inline constexpr QLatin1StringView Account("account");
 inline constexpr QLatin1StringView Old("old");
+inline constexpr QLatin1StringView Target("target");
+inline constexpr QLatin1StringView Reason("reason");
+inline constexpr QLatin1StringView Owner("owner");
+inline constexpr QLatin1StringView Operators("operators");
+inline constexpr QLatin1StringView InviteOnly("inviteOnly");
+inline constexpr QLatin1StringView TopicLocked("topicLocked");
 } // namespace Field
+
+// The "action" of a moderate message (docs/PROTOCOL.md, "Moderation").
+namespace Moderation {
+inline constexpr QLatin1StringView Kick("kick");
+inline constexpr QLatin1StringView Ban("ban");
+inline constexpr QLatin1StringView Unban("unban");
+inline constexpr QLatin1StringView Mute("mute");
+inline constexpr QLatin1StringView Unmute("unmute");
+inline constexpr QLatin1StringView Op("op");
+inline constexpr QLatin1StringView Deop("deop");
+inline constexpr QLatin1StringView Invite("invite");
+inline constexpr QLatin1StringView LockTopic("lock_topic");
+inline constexpr QLatin1StringView UnlockTopic("unlock_topic");
+inline constexpr QLatin1StringView InviteOnly("invite_only");
+inline constexpr QLatin1StringView Open("open");
+// Every action, and whether it names a target.
+bool isAction(const QString &action);
+bool takesTarget(const QString &action);
+} // namespace Moderation
 
 // Machine-readable "code" of an error or notice; "data" always carries the text for people.
 namespace Code {
@@ -124,6 +151,13 @@ inline constexpr QLatin1StringView LoginThrottled("login_throttled");
 inline constexpr QLatin1StringView WeakPassword("weak_password");
 inline constexpr QLatin1StringView AccountsUnavailable("accounts_unavailable");
 inline constexpr QLatin1StringView NotLoggedIn("not_logged_in");
+// Moderation: see docs/PROTOCOL.md, "Moderation".
+inline constexpr QLatin1StringView NotOperator("not_operator");
+inline constexpr QLatin1StringView Banned("banned");
+inline constexpr QLatin1StringView InviteOnly("invite_only");
+inline constexpr QLatin1StringView Muted("muted");
+inline constexpr QLatin1StringView TopicLocked("topic_locked");
+inline constexpr QLatin1StringView TooManyRules("too_many_rules");
 } // namespace Code
 
 namespace Event {

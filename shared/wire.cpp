@@ -306,10 +306,22 @@ bool Welcome::fromJson(const QJsonObject &object, Welcome *welcome, QString *)
 
 QJsonObject RoomState::toJson() const
 {
-    return { { Field::Type, Type },           { Field::Room, room },
-             { Field::Topic, topic },         { Field::Users, QJsonArray::fromStringList(users) },
-             { Field::UserCount, userCount }, { Field::History, messagesToJson(history) },
-             { Field::Missed, missed } };
+    QJsonObject object {
+        { Field::Type, Type },           { Field::Room, room },
+        { Field::Topic, topic },         { Field::Users, QJsonArray::fromStringList(users) },
+        { Field::UserCount, userCount }, { Field::History, messagesToJson(history) },
+        { Field::Missed, missed }
+    };
+    // Only what a moderated room has, so that other rooms look as before.
+    if (!owner.isEmpty())
+        object.insert(Field::Owner, owner);
+    if (!operators.isEmpty())
+        object.insert(Field::Operators, QJsonArray::fromStringList(operators));
+    if (inviteOnly)
+        object.insert(Field::InviteOnly, true);
+    if (topicLocked)
+        object.insert(Field::TopicLocked, true);
+    return object;
 }
 
 bool RoomState::fromJson(const QJsonObject &object, RoomState *state, QString *reason)
@@ -322,6 +334,10 @@ bool RoomState::fromJson(const QJsonObject &object, RoomState *state, QString *r
     result.userCount = object.value(Field::UserCount).toInteger(result.users.size());
     result.history = messagesFromJson(object.value(Field::History));
     result.missed = object.value(Field::Missed).toInteger();
+    result.owner = object.value(Field::Owner).toString();
+    result.operators = object.value(Field::Operators).toVariant().toStringList();
+    result.inviteOnly = object.value(Field::InviteOnly).toBool();
+    result.topicLocked = object.value(Field::TopicLocked).toBool();
     *state = std::move(result);
     return true;
 }
@@ -445,6 +461,78 @@ bool Users::fromJson(const QJsonObject &object, Users *users, QString *)
     users->room = object.value(Field::Room).toString(Protocol::DefaultRoom);
     users->names = object.value(Field::Users).toVariant().toStringList();
     return true;
+}
+
+namespace {
+
+QJsonObject moderationToJson(QLatin1StringView type, const Moderation &moderation)
+{
+    QJsonObject object { { Field::Type, type },
+                         { Field::Room, moderation.room },
+                         { Field::Action, moderation.action } };
+    const auto insertIfSet = [&object](QLatin1StringView field, const QString &value) {
+        if (!value.isEmpty())
+            object.insert(field, value);
+    };
+    insertIfSet(Field::Target, moderation.target);
+    insertIfSet(Field::Reason, moderation.reason);
+    insertIfSet(Field::By, moderation.by);
+    insertIfSet(Field::Time, moderation.time);
+    insertIfSet(Field::Data, moderation.text);
+    return object;
+}
+
+bool moderationFromJson(const QJsonObject &object, Moderation *moderation, QString *reason)
+{
+    if (!Validation::stringField(object, Field::Room, &moderation->room, reason)
+        || !Validation::stringField(object, Field::Action, &moderation->action, reason))
+        return false;
+    for (const auto &[field, value] :
+         { std::pair { Field::Target, &moderation->target },
+           std::pair { Field::Reason, &moderation->reason },
+           std::pair { Field::By, &moderation->by }, std::pair { Field::Time, &moderation->time },
+           std::pair { Field::Data, &moderation->text } }) {
+        const QJsonValue json = object.value(field);
+        if (!json.isUndefined() && !json.isString()) {
+            *reason = QStringLiteral("\"%1\" must be a string.").arg(field);
+            return false;
+        }
+        *value = json.toString();
+    }
+    return true;
+}
+
+} // namespace
+
+QJsonObject Moderate::toJson() const
+{
+    return moderationToJson(Type, *this);
+}
+
+bool Moderate::fromJson(const QJsonObject &object, Moderate *moderate, QString *reason)
+{
+    if (!moderationFromJson(object, moderate, reason))
+        return false;
+    if (!Protocol::Moderation::isAction(moderate->action)) {
+        *reason = QStringLiteral("\"action\" must be one of kick, ban, unban, mute, unmute, op, "
+                                 "deop, invite, lock_topic, unlock_topic, invite_only, open.");
+        return false;
+    }
+    if (Protocol::Moderation::takesTarget(moderate->action) && moderate->target.isEmpty()) {
+        *reason = QStringLiteral("\"%1\" needs a \"target\".").arg(moderate->action);
+        return false;
+    }
+    return true;
+}
+
+QJsonObject Moderated::toJson() const
+{
+    return moderationToJson(Type, *this);
+}
+
+bool Moderated::fromJson(const QJsonObject &object, Moderated *moderated, QString *reason)
+{
+    return moderationFromJson(object, moderated, reason);
 }
 
 } // namespace Wire

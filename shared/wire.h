@@ -214,6 +214,12 @@ struct RoomState
     qint64 userCount = 0;
     QList<ChatMessage> history {}; // oldest first
     qint64 missed = 0; // messages after since that history does not hold
+    // Moderation: the owning account (empty: none), the operators besides it,
+    // and the room's settings.
+    QString owner {};
+    QStringList operators {};
+    bool inviteOnly = false;
+    bool topicLocked = false;
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, RoomState *state, QString *reason);
@@ -295,10 +301,41 @@ struct Users
     static bool fromJson(const QJsonObject &object, Users *users, QString *reason);
 };
 
+// Client: an owner's, operator's or administrator's action on a room (the
+// actions are Protocol::Moderation's). Server: tells every member of the room
+// what was done, by whom, with the same fields and text for people.
+struct Moderation
+{
+    QString room {};
+    QString action {};
+    QString target {}; // a name (or, to unban, an address); empty for the room's settings
+    QString reason {};
+    QString by {}; // server only
+    QString time {}; // server only, as written on the wire
+    QString text {}; // server only: "alice kicked bob from #dev (spam)"
+};
+
+struct Moderate : Moderation
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Moderate;
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Moderate *moderate, QString *reason);
+};
+
+struct Moderated : Moderation
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Moderation;
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, Moderated *moderated, QString *reason);
+};
+
 using ToServer = std::variant<Join, Chat, PrivateChat, UsersRequest, Enter, Leave, RoomsRequest,
-                              Topic, HistoryRequest, Password, Ping, Pong>;
-using ToClient = std::variant<ChatMessage, Welcome, RoomState, Leave, RoomList, Topic, History,
-                              Presence, Notice, Error, Users, PasswordChanged, Ping, Pong>;
+                              Topic, HistoryRequest, Password, Moderate, Ping, Pong>;
+using ToClient =
+    std::variant<ChatMessage, Welcome, RoomState, Leave, RoomList, Topic, History, Presence, Notice,
+                 Error, Users, PasswordChanged, Moderated, Ping, Pong>;
 
 // The outcome of decoding one object of a direction's list.
 template<typename Messages> struct Decoded

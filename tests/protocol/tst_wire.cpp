@@ -84,8 +84,14 @@ void TestWire::decodePicksTheTypeNamed_data()
                               << -1;
     QTest::newRow("password changed")
         << QByteArray(R"({"type":"password","token":"t"})") << -1 << 11;
-    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 10 << 12;
-    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 11 << 13;
+    QTest::newRow("moderate") << QByteArray(
+        R"({"type":"moderate","room":"#a","action":"kick","target":"B"})")
+                              << 10 << -1;
+    QTest::newRow("moderation") << QByteArray(
+        R"({"type":"moderation","room":"#a","action":"kick","by":"A"})")
+                                << -1 << 12;
+    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 11 << 13;
+    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 12 << 14;
     QTest::newRow("message") << QByteArray(R"({"type":"message","from":"A","data":"x"})") << -1
                              << 0;
     QTest::newRow("welcome") << QByteArray(R"({"type":"welcome"})") << -1 << 1;
@@ -127,6 +133,14 @@ void TestWire::badFieldSaysWhich_data()
     QTest::newRow("join with a number") << QByteArray(R"({"type":"join","data":7})") << "data";
     QTest::newRow("chat without text") << QByteArray(R"({"type":"chat"})") << "data";
     QTest::newRow("private without to") << QByteArray(R"({"type":"private","data":"x"})") << "to";
+    QTest::newRow("moderate with an unknown action")
+        << QByteArray(R"({"type":"moderate","room":"#a","action":"smite","target":"B"})")
+        << "action";
+    QTest::newRow("kick without a target")
+        << QByteArray(R"({"type":"moderate","room":"#a","action":"kick"})") << "target";
+    QTest::newRow("moderate with a numeric reason")
+        << QByteArray(R"({"type":"moderate","room":"#a","action":"ban","target":"B","reason":1})")
+        << "reason";
     QTest::newRow("private without text") << QByteArray(R"({"type":"private","to":"B"})") << "data";
 }
 
