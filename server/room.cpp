@@ -133,12 +133,22 @@ RoomRules::Outcome Room::moderate(const RoomRules::Request &request,
     event.room = m_name;
     event.time = timestampNow();
     event.text = RoomRules::sentence(event);
-    m_log.append(Dialect::moderationForAll(event), nullptr);
-    if (outcome.removeTarget && target && m_members.contains(target.get())) {
-        // Out before the walk, so the one removed reads why directly, then its leave.
+    const auto removed =
+        outcome.removeTarget && target ? m_members.constFind(target.get()) : m_members.constEnd();
+    if (removed == m_members.constEnd()) {
+        m_log.append(Dialect::moderationForAll(event), nullptr);
+    } else {
+        // Out of the room before the announcement reaches its log (leaving hands
+        // a member what the log owes it), so the one removed reads it once,
+        // directly, then its leave; the others read it, then the presence.
+        const bool announced = removed->announced;
+        const QString name = removed->member.name;
         target->post(Wire::encode(event));
-        leaveLocked(target.get(), false);
+        leaveLocked(target.get(), true);
         target->post(Wire::encode(Wire::Leave { m_name }));
+        m_log.append(Dialect::moderationForAll(event), nullptr);
+        if (announced && !m_members.isEmpty())
+            appendPresenceLocked(Wire::Presence::Event::Left, name, nullptr);
     }
     *announced = event;
     *after = m_rules;

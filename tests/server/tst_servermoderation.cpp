@@ -158,9 +158,14 @@ void TestServerModeration::ownerKicksAndBans()
                                    QStringLiteral("bob")),
                       "event"),
              QStringLiteral("leave"));
-    // bob reads why, then that he is out.
-    QCOMPARE(stringOf(bob.waitFor(Wire::Moderated::Type), "reason"), QStringLiteral("spam"));
-    QCOMPARE(stringOf(bob.waitFor(QStringLiteral("leave")), "room"), QStringLiteral("#dev"));
+    // bob reads why, once, then that he is out.
+    QList<QJsonObject> toBob;
+    QVERIFY(barrier(bob, &toBob));
+    const QList<QJsonObject> toldBob = ofType(toBob, Wire::Moderated::Type);
+    QCOMPARE(toldBob.size(), 1);
+    QCOMPARE(stringOf(toldBob.constFirst(), "reason"), QStringLiteral("spam"));
+    QCOMPARE(stringOf(ofType(toBob, QStringLiteral("leave")).value(0), "room"),
+             QStringLiteral("#dev"));
     bob.sendObject(Protocol::roomChat(QStringLiteral("#dev"), QStringLiteral("still here?")));
     QCOMPARE(codeOf(bob.waitFor(Wire::Error::Type)), QStringLiteral("not_in_room"));
     QList<QJsonObject> before;
