@@ -77,7 +77,9 @@ std::unique_ptr<Accounts> Accounts::open(const Settings &settings, QString *erro
         QString reason;
         self->m_store =
             AccountStore::create(self->m_settings.url, self->m_settings.createDirectory, &reason);
-        if (self->m_store && !self->m_store->open(&reason))
+        if (self->m_store
+            && (!self->m_store->open(&reason)
+                || !self->m_store->loadRules(&self->m_loadedRules, &reason)))
             self->m_store.reset();
         opened.set_value(self->m_store ? QString() : reason);
     });
@@ -285,6 +287,18 @@ void Accounts::loggedIn(const Login &login, const AccountStore::Account &account
     if (!m_store->rooms(account.key, &rooms, &error)) // the login stands without them
         qCWarning(lcAccounts).noquote() << "rooms of" << account.name << "not read:" << error;
     reply->answer({ {}, {}, account.name, token, rooms });
+}
+
+void Accounts::recordRules(const QString &roomKey, const RoomRules &rules,
+                           const Wire::Moderated &event, const QString &removedAccount)
+{
+    // Always queued: what was announced must be kept.
+    m_database->postAlways([this, roomKey, rules, event, removedAccount] {
+        QString error;
+        if (!m_store->saveRules(roomKey, rules, event, removedAccount, &error))
+            qCWarning(lcAccounts).noquote()
+                << "moderation of" << event.room << "not stored:" << error;
+    });
 }
 
 void Accounts::setInRoom(const QString &name, const QString &room, bool in)

@@ -7,9 +7,11 @@
 #include "passwordhasher.h"
 #include "workqueue.h"
 
+#include <QHash>
 #include <QString>
 
 #include <memory>
+#include <utility>
 
 struct ServerConfig;
 
@@ -69,6 +71,12 @@ public:
     void changePassword(const QString &name, const QString &address, const QString &old,
                         const QString &fresh, const std::shared_ptr<AccountReply> &reply);
 
+    // The rooms' moderation rules as the database had them at open(), once.
+    QHash<QString, RoomRules> takeLoadedRules() { return std::exchange(m_loadedRules, {}); }
+    // Any thread: stores a room's rules after a change, and the change.
+    void recordRules(const QString &roomKey, const RoomRules &rules, const Wire::Moderated &event,
+                     const QString &removedAccount);
+
     // Any thread: the account entered (in) or left a room, remembered for its
     // next password login. Nobody waits for it; a failure is logged.
     void setInRoom(const QString &name, const QString &room, bool in);
@@ -95,6 +103,7 @@ private:
     QByteArray m_dummyHash; // verified against for names without an account
     LoginThrottle m_throttle;
     std::unique_ptr<AccountStore> m_store; // the database thread's only
+    QHash<QString, RoomRules> m_loadedRules;
     std::unique_ptr<WorkQueue> m_database; // one thread
     std::unique_ptr<WorkQueue> m_hashing; // --max-hashing threads
 };

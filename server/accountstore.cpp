@@ -161,6 +161,20 @@ bool AccountStore::open(QString *error)
         // is Validation::roomKey of the name, room the name as entered.
         QStringLiteral("CREATE TABLE IF NOT EXISTS account_rooms (account TEXT NOT NULL, room_key "
                        "TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (account, room_key))"),
+        // Moderation (RoomRules): who owns a room and its settings, its
+        // operators, bans, mutes and invitations by identity, and every action.
+        QStringLiteral("CREATE TABLE IF NOT EXISTS room_rules (room_key TEXT PRIMARY KEY, owner "
+                       "TEXT NOT NULL, owner_name TEXT NOT NULL, invite_only INTEGER NOT NULL, "
+                       "topic_locked INTEGER NOT NULL)"),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS room_rule_entries (room_key TEXT NOT NULL, kind "
+                       "TEXT NOT NULL, subject TEXT NOT NULL, name TEXT NOT NULL, by_name TEXT NOT "
+                       "NULL, reason TEXT NOT NULL, created BIGINT NOT NULL, PRIMARY KEY "
+                       "(room_key, kind, subject))"),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS moderation_log (room_key TEXT NOT NULL, time "
+                       "TEXT NOT NULL, by_name TEXT NOT NULL, action TEXT NOT NULL, target TEXT "
+                       "NOT NULL, reason TEXT NOT NULL)"),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS moderation_log_room ON moderation_log "
+                       "(room_key, time)"),
     };
     for (const QString &table : tables)
         ok = ok && exec(table, &reason);
@@ -362,6 +376,94 @@ bool AccountStore::setInRoom(const QString &key, const QString &room, bool in, Q
     }
     if (!query.exec()) {
         *error = describe(query.lastError());
+        return false;
+    }
+    return true;
+}
+
+bool AccountStore::loadRules(QHash<QString, RoomRules> *rules, QString *error)
+{
+    QSqlQuery query(database());
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT room_key, owner, owner_name, invite_only, topic_locked "
+                                   "FROM room_rules"))) {
+        *error = describe(query.lastError());
+        return false;
+    }
+    rules->clear();
+    while (query.next()) {
+        RoomRules &room = (*rules)[query.value(0).toString()];
+        room.setOwner(query.value(1).toString(), query.value(2).toString());
+        room.setSettings(query.value(3).toInt() != 0, query.value(4).toInt() != 0);
+    }
+    QSqlQuery entries(database());
+    entries.setForwardOnly(true);
+    if (!entries.exec(QStringLiteral("SELECT room_key, kind, subject, name, by_name, reason, "
+                                     "created FROM room_rule_entries"))) {
+        *error = describe(entries.lastError());
+        return false;
+    }
+    while (entries.next()) {
+        RoomRules::Kind kind;
+        if (!RoomRules::kindFromName(entries.value(1).toString(), &kind))
+            continue; // written by a newer version: not ours to guess at
+        (*rules)[entries.value(0).toString()].setEntry(
+            kind, entries.value(2).toString(),
+            { entries.value(3).toString(), entries.value(4).toString(), entries.value(5).toString(),
+              entries.value(6).toLongLong() });
+    }
+    return true;
+}
+
+bool AccountStore::saveRules(const QString &roomKey, const RoomRules &rules,
+                             const Wire::Moderation &action, const QString &removedAccount,
+                             QString *error)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction()) {
+        *error = describe(db.lastError());
+        return false;
+    }
+    QSqlError failure;
+    const auto run = [&db, &failure](const QString &sql, const QVariantList &values) {
+        if (failure.isValid())
+            return;
+        QSqlQuery query(db);
+        query.prepare(sql);
+        for (const QVariant &value : values) {
+            // A null QString binds as NULL; the columns want text.
+            const bool nullText = value.typeId() == QMetaType::QString && value.toString().isNull();
+            query.addBindValue(nullText ? QVariant(QStringLiteral("")) : value);
+        }
+        if (!query.exec())
+            failure = query.lastError();
+    };
+    run(QStringLiteral("DELETE FROM room_rules WHERE room_key = ?"), { roomKey });
+    run(QStringLiteral("DELETE FROM room_rule_entries WHERE room_key = ?"), { roomKey });
+    if (!rules.isEmpty())
+        run(QStringLiteral("INSERT INTO room_rules (room_key, owner, owner_name, invite_only, "
+                           "topic_locked) VALUES (?, ?, ?, ?, ?)"),
+            { roomKey, rules.ownerIdentity(), rules.ownerName(), int(rules.inviteOnly()),
+              int(rules.topicLocked()) });
+    for (const RoomRules::Kind kind : RoomRules::Kinds) {
+        const QMap<QString, RoomRules::Entry> &entries = rules.entries(kind);
+        for (auto it = entries.cbegin(); it != entries.cend(); ++it)
+            run(QStringLiteral("INSERT INTO room_rule_entries (room_key, kind, subject, name, "
+                               "by_name, reason, created) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                { roomKey, QString(RoomRules::kindName(kind)), it.key(), it->name, it->by,
+                  it->reason, it->timeMs });
+    }
+    run(QStringLiteral("INSERT INTO moderation_log (room_key, time, by_name, action, target, "
+                       "reason) VALUES (?, ?, ?, ?, ?, ?)"),
+        { roomKey, action.time, action.by, action.action, action.target, action.reason });
+    if (!removedAccount.isEmpty())
+        run(QStringLiteral("DELETE FROM account_rooms WHERE account = ? AND room_key = ?"),
+            { Validation::nameKey(removedAccount), roomKey });
+    if (!failure.isValid() && !db.commit())
+        failure = db.lastError();
+    if (failure.isValid()) {
+        *error = describe(failure);
+        db.rollback();
         return false;
     }
     return true;

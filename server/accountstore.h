@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "roomrules.h"
+
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -59,6 +62,13 @@ public:
     // The rooms the account is in besides #general, by name.
     bool rooms(const QString &key, QStringList *rooms, QString *error);
     bool setInRoom(const QString &key, const QString &room, bool in, QString *error);
+
+    // Every room's moderation rules, by room key.
+    bool loadRules(QHash<QString, RoomRules> *rules, QString *error);
+    // One room's rules as they now are, the action that made them so (for the
+    // record), and an account that action took out of the room, in one transaction.
+    bool saveRules(const QString &roomKey, const RoomRules &rules, const Wire::Moderation &action,
+                   const QString &removedAccount, QString *error);
 
 private:
     AccountStore(const QString &driver, const QString &displayName);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "chatserver.h"
 
+#include "accounts.h"
 #include "clientsession.h"
 #include "happensbefore.h"
 #include "logging.h"
@@ -9,6 +10,7 @@
 #include "tlslistener.h"
 #include "tlstransport.h"
 #include "trace.h"
+#include "validation.h"
 #include "wire.h"
 
 #include <QRandomGenerator>
@@ -36,6 +38,9 @@ static Hub::Settings hubSettings(const ServerConfig &config, const Storage *stor
     settings.room.coalesceInterval = std::chrono::milliseconds(config.coalesceMs);
     settings.maxRooms = config.maxRooms;
     settings.maxRoomsPerClient = config.maxRoomsPerClient;
+    for (const QString &admin : config.admins)
+        settings.admins.insert(Validation::nameKey(admin));
+    settings.maxRoomRules = config.maxRoomRules;
     // Stored ids count in the database; without one, ids start again each run.
     settings.run =
         storage ? loaded.identity : QString::number(QRandomGenerator::system()->generate64(), 16);
@@ -52,6 +57,18 @@ ChatServer::ChatServer(const ServerConfig &config, Storage *storage, const Stora
     connect(&m_shutdownDeadline, &QTimer::timeout, this, &ChatServer::stopRemainingThreads);
     m_coalescingSweep.setTimerType(Qt::PreciseTimer);
     connect(&m_coalescingSweep, &QTimer::timeout, this, &ChatServer::deliverCoalesced);
+}
+
+void ChatServer::setAccounts(Accounts *accounts)
+{
+    m_accounts = accounts;
+    if (!accounts)
+        return;
+    m_hub.restoreRules(accounts->takeLoadedRules());
+    m_hub.setRulesRecorder([accounts](const QString &roomKey, const RoomRules &rules,
+                                      const Wire::Moderated &event, const QString &removed) {
+        accounts->recordRules(roomKey, rules, event, removed);
+    });
 }
 
 ChatServer::~ChatServer()

@@ -30,7 +30,8 @@ public:
     ~ChatServer() override;
 
     // Before start(): where logins go (null, the default: everyone is a guest).
-    void setAccounts(Accounts *accounts) { m_accounts = accounts; }
+    // Also takes the rooms' moderation rules that accounts keep.
+    void setAccounts(Accounts *accounts);
     // The TLS port's credentials (TlsCredentials), before start() when the config
     // has --tls-cert, and again on a reload: new TLS connections use them,
     // connected ones keep theirs.

@@ -327,6 +327,7 @@ bool ClientSession::joinHub(const Wire::Join &join, const QString &name, const Q
     request.connection = m_handle;
     request.account = m_account;
     request.token = token;
+    request.address = peerAddress();
     const Hub::Result result = m_hub->join(request);
     if (!result.ok()) {
         m_account = false;
@@ -429,9 +430,21 @@ void ClientSession::handle(const Wire::Chat &chat)
 {
     if (!acceptLine(chat.text))
         return;
-    // Never relayed to a room the sender is not in.
-    if (const std::shared_ptr<Room> room = joinedRoom(chat.room))
+    // Never relayed to a room the sender is not in, nor from one muted there.
+    const QString name = chat.room.isEmpty() ? QString(DefaultRoom) : chat.room;
+    const std::shared_ptr<Room> room = m_rooms.value(Validation::roomKey(name));
+    switch (room ? room->standingOf(m_transport->outbox().get()) : Room::Standing::Absent) {
+    case Room::Standing::Speaking:
         m_hub->chat(room, m_name, m_transport->outbox(), chat.text, chat.action);
+        return;
+    case Room::Standing::Muted:
+        sendError(Code::Muted,
+                  QStringLiteral("You are muted in %1: your line was not sent.").arg(room->name()));
+        return;
+    case Room::Standing::Absent:
+        joinedRoom(chat.room); // says why, and forgets a room it was removed from
+        return;
+    }
 }
 
 void ClientSession::handle(const Wire::PrivateChat &chat)
@@ -454,7 +467,12 @@ std::shared_ptr<Room> ClientSession::joinedRoom(const QString &name)
     if (!requireJoined())
         return {};
     const QString room = name.isEmpty() ? QString(DefaultRoom) : Validation::normalizedName(name);
-    const std::shared_ptr<Room> joined = m_rooms.value(Validation::roomKey(room));
+    const QString key = Validation::roomKey(room);
+    std::shared_ptr<Room> joined = m_rooms.value(key);
+    if (joined && !joined->hasMember(m_transport->outbox().get())) {
+        m_rooms.remove(key); // kicked or banned from it by someone else's thread
+        joined.reset();
+    }
     if (!joined)
         sendError(Code::NotInRoom, QStringLiteral("You are not in %1.").arg(room.left(64)));
     return joined;
@@ -517,12 +535,43 @@ void ClientSession::handle(const Wire::Topic &topic)
         sendError(Code::InvalidText, reason);
         return;
     }
+    if (!room->maySetTopic(m_transport->outbox().get(), m_hub->isAdmin(m_name, m_account))) {
+        sendError(Code::TopicLocked,
+                  QStringLiteral("The topic of %1 is locked: only its operators can set it.")
+                      .arg(room->name()));
+        return;
+    }
     m_hub->setTopic(room, m_name, topic.text);
 }
 
-void ClientSession::handle(const Wire::Moderate &)
+void ClientSession::handle(const Wire::Moderate &moderate)
 {
-    sendUnknownType(Wire::Moderate::Type); // not yet: the server keeps no room roles
+    if (!requireJoined())
+        return;
+    if (!m_dialect->carries(Wire::RoomState::Type)) {
+        sendUnknownType(Wire::Moderate::Type); // the seed's protocol has no moderation
+        return;
+    }
+    const std::shared_ptr<Room> room = joinedRoom(moderate.room);
+    if (!room)
+        return;
+    QString reason;
+    if (!moderate.reason.isEmpty()
+        && !Validation::isValidText(moderate.reason, m_config->maxTopicLength, &reason)) {
+        sendError(Code::InvalidText, reason);
+        return;
+    }
+    const Hub::Result result = m_hub->moderate(m_name, m_transport->outbox().get(), room, moderate);
+    if (!result.ok()) {
+        sendError(result.errorCode, result.errorText);
+        return;
+    }
+    // Recorded in the database too (moderation_log); here for whoever reads the log.
+    const QString target = moderate.target.isEmpty()
+        ? QString()
+        : DisplayText::neutralized(moderate.target.left(64)) + QLatin1Char(' ');
+    qCInfo(lcConnection).noquote() << m_transport->peer() << m_name << moderate.action
+                                   << target + QStringLiteral("in ") + room->name();
 }
 
 void ClientSession::handle(const Wire::HistoryRequest &request)

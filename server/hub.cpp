@@ -7,6 +7,7 @@
 #include "protocol.h"
 #include "validation.h"
 
+#include <QHostAddress>
 #include <QRandomGenerator>
 
 #include <algorithm>
@@ -56,13 +57,106 @@ Hub::Hub(const Settings &settings, Storage *storage, const QList<Storage::Room> 
     }
 }
 
-std::shared_ptr<Room> Hub::createRoomLocked(const QString &name)
+std::shared_ptr<Room> Hub::createRoomLocked(const QString &name, const User *owner)
 {
     auto room = std::make_shared<Room>(name, m_settings.room);
     m_rooms.insert(room->key(), room);
     if (m_storage)
         m_storage->saveRoom(room->key(), name);
+    if (const auto stored = m_storedRules.constFind(room->key()); stored != m_storedRules.cend()) {
+        room->setRules(*stored); // a room whose messages are gone, but not its rules
+    } else if (owner && owner->account && m_recordRules) {
+        RoomRules rules;
+        rules.setOwner(owner->identity(), owner->name);
+        room->setRules(rules);
+        Wire::Moderated created;
+        created.room = name;
+        created.action = QStringLiteral("create");
+        created.by = owner->name;
+        created.time = timestampNow();
+        m_recordRules(room->key(), rules, created, {});
+    }
     return room;
+}
+
+QString Hub::User::identity() const
+{
+    return account ? RoomRules::accountIdentity(name) : RoomRules::addressIdentity(address);
+}
+
+bool Hub::isAdmin(const QString &name, bool account) const
+{
+    return account && m_settings.admins.contains(Validation::nameKey(name));
+}
+
+void Hub::restoreRules(const QHash<QString, RoomRules> &rules)
+{
+    std::lock_guard lock(m_mutex);
+    for (auto it = rules.cbegin(); it != rules.cend(); ++it) {
+        if (const std::shared_ptr<Room> room = m_rooms.value(it.key()))
+            room->setRules(it.value());
+        else
+            m_storedRules.insert(it.key(), it.value());
+    }
+}
+
+Hub::Result Hub::moderate(const QString &name, const Outbox *outbox,
+                          const std::shared_ptr<Room> &room, const Wire::Moderate &request)
+{
+    if (!m_recordRules) {
+        return { Code::AccountsUnavailable,
+                 QStringLiteral("This server keeps no accounts, so nobody owns a room."),
+                 {} };
+    }
+    RoomRules after;
+    Wire::Moderated event;
+    QString removedAccount;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto actor = m_users.constFind(Validation::nameKey(name));
+        if (actor == m_users.cend() || actor->outbox.get() != outbox)
+            return { Code::NotJoined, QStringLiteral("Join first."), {} };
+        RoomRules::Request resolved;
+        resolved.moderate = request;
+        resolved.moderate.by = actor->name;
+        resolved.actorIdentity = actor->identity();
+        resolved.actorIsAdmin = isAdmin(actor->name, actor->account);
+        std::shared_ptr<Outbox> targetOutbox;
+        if (Protocol::Moderation::takesTarget(request.action)) {
+            const QString target = request.target.trimmed();
+            const auto user = m_users.constFind(Validation::nameKey(target));
+            if (user != m_users.cend()) {
+                resolved.moderate.target = user->name;
+                resolved.targetIdentity = user->identity();
+                resolved.targetIsAdmin = isAdmin(user->name, user->account);
+                resolved.targetIsGuest = !user->account;
+                resolved.targetIsHere = user->rooms.contains(room);
+                targetOutbox = user->outbox;
+            } else if (QHostAddress address(target); !address.isNull()) {
+                resolved.targetIdentity = RoomRules::addressIdentity(address.toString());
+            } else {
+                QString reason;
+                const QString normalized = Validation::normalizedName(target);
+                if (!Validation::isValidName(normalized, &reason))
+                    return { Code::InvalidName, reason, {} };
+                resolved.moderate.target = normalized;
+                resolved.targetIdentity = RoomRules::accountIdentity(normalized);
+            }
+        }
+        const RoomRules::Outcome outcome =
+            room->moderate(resolved, targetOutbox, m_settings.maxRoomRules, &event, &after);
+        if (!outcome.errorCode.isEmpty())
+            return { outcome.errorCode, outcome.errorText, {} };
+        if (outcome.removeTarget && resolved.targetIsHere) {
+            auto user = m_users.find(Validation::nameKey(resolved.moderate.target));
+            user->rooms.removeOne(room);
+            if (user->account)
+                removedAccount = user->name;
+        }
+    }
+    room->deliver();
+    m_recordRules(room->key(), after, event, removedAccount);
+    return { {}, {}, room };
 }
 
 // A since that counts in other ids (another database, or an earlier run of a
@@ -113,8 +207,8 @@ Hub::Result Hub::join(const JoinRequest &request)
                          {} };
             }
         }
-        User user { request.name,  request.outbox,     request.dialect,
-                    randomToken(), request.connection, { m_general } };
+        User user { request.name,       request.outbox, request.dialect, randomToken(),
+                    request.connection, { m_general },  request.account, request.address };
         const Dialect *dialect = request.dialect;
         const QString session = user.session;
         const Room::MakeAnswer welcome = [this, &request, dialect,
@@ -136,8 +230,8 @@ Hub::Result Hub::join(const JoinRequest &request)
             return dialect->welcome(welcome);
         };
         m_users.insert(key, user);
-        if (m_general->enter({ request.name, request.outbox, dialect }, sinceInThisRun(request),
-                             welcome, replaced))
+        if (m_general->enter({ request.name, request.outbox, dialect, user.identity() },
+                             sinceInThisRun(request), welcome, replaced))
             toDeliver.append(m_general);
     }
     deliverAll(toDeliver);
@@ -214,8 +308,15 @@ Hub::Result Hub::enter(const QString &name, const Outbox *outbox, const QString 
                          {} };
             }
         }
-        if (!room)
-            room = createRoomLocked(roomName);
+        if (!room) {
+            room = createRoomLocked(roomName, &*user);
+        } else if (!user->rooms.contains(room)) {
+            QString text;
+            const QLatin1StringView refusal =
+                room->refusalToEnter(user->identity(), isAdmin(user->name, user->account), &text);
+            if (!refusal.isEmpty())
+                return { refusal, text, {} };
+        }
         const bool already = user->rooms.contains(room);
         if (already) // answered again, as a fresh look at the room
             room->leave(outbox, true);
@@ -224,8 +325,8 @@ Hub::Result Hub::enter(const QString &name, const Outbox *outbox, const QString 
         const Room::MakeAnswer answer = [](const Wire::RoomState &state) {
             return Wire::encode(state);
         };
-        announced =
-            room->enter({ user->name, user->outbox, user->dialect }, since, answer, already);
+        announced = room->enter({ user->name, user->outbox, user->dialect, user->identity() },
+                                since, answer, already);
     }
     if (announced)
         room->deliver();

@@ -5,13 +5,16 @@
 #include "storage.h"
 #include "wire.h"
 
+#include <QHash>
 #include <QLatin1StringView>
 #include <QList>
 #include <QMap>
+#include <QSet>
 #include <QString>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -36,6 +39,8 @@ public:
         int maxRooms = 0;
         int maxRoomsPerClient = 0;
         QString run; // what ids count in: the database's identity, or random per start
+        QSet<QString> admins; // Validation::nameKey of the accounts that moderate everywhere
+        int maxRoomRules = 0; // bans, mutes, invitations and operators per room
     };
 
     // storage may be null (--database none); stored are the rooms it loaded.
@@ -54,6 +59,7 @@ public:
         // whoever holds it, and the welcome says so and carries token.
         bool account = false;
         QString token;
+        QString address; // the peer's: a guest's identity in bans and mutes
     };
 
     // An error code and text, or the room the request was about.
@@ -82,6 +88,20 @@ public:
     // Leaves the room, and confirms it to the client.
     void leaveRoom(const QString &name, const std::shared_ptr<Outbox> &outbox,
                    const std::shared_ptr<Room> &room);
+
+    // Moderation. The rules that accounts kept (by room key), before serving;
+    // and who stores each change: the room, its rules as they now are, the
+    // announcement, and an account that a kick or ban took out of the room.
+    void restoreRules(const QHash<QString, RoomRules> &rules);
+    using RulesRecorder =
+        std::function<void(const QString &roomKey, const RoomRules &rules,
+                           const Wire::Moderated &event, const QString &removedAccount)>;
+    void setRulesRecorder(RulesRecorder recorder) { m_recordRules = std::move(recorder); }
+    // A moderation request by name (joined, in room); announced to the room when done.
+    Result moderate(const QString &name, const Outbox *outbox, const std::shared_ptr<Room> &room,
+                    const Wire::Moderate &request);
+    // A server administrator: logged in to an account the configuration names.
+    bool isAdmin(const QString &name, bool account) const;
 
     // Stores (if anything stores) and then relays a room message to everyone
     // in the room except the sender.
@@ -122,12 +142,17 @@ private:
         QString session;
         std::shared_ptr<ConnectionHandle> connection;
         QList<std::shared_ptr<Room>> rooms; // the rooms it is in
+        bool account = false;
+        QString address;
+
+        QString identity() const; // RoomRules'
     };
 
     void leaveNow(const QString &name, const Outbox *outbox);
     // Removes the user; returns the rooms whose leave announcements await delivery.
     QList<std::shared_ptr<Room>> leaveLocked(QMap<QString, User>::iterator user);
-    std::shared_ptr<Room> createRoomLocked(const QString &name);
+    // owner: the account that creates it, if one does.
+    std::shared_ptr<Room> createRoomLocked(const QString &name, const User *owner = nullptr);
     qint64 sinceInThisRun(const JoinRequest &request) const;
     static void deliverAll(const QList<std::shared_ptr<Room>> &rooms);
 
@@ -137,6 +162,8 @@ private:
     QMap<QString, User> m_users; // by Validation::nameKey
     QMap<QString, std::shared_ptr<Room>> m_rooms; // by Validation::roomKey, so listed in order
     std::shared_ptr<Room> m_general;
+    QHash<QString, RoomRules> m_storedRules; // of rooms not created yet, by room key
+    RulesRecorder m_recordRules;
     std::atomic<qint64> m_lastId { 0 }; // without storage: ids count within this run
     // Rooms with committed messages not yet delivered, each with the sender of
     // the last of them, whose thread is asked to walk: the storage thread's only.

@@ -8,6 +8,8 @@
 #include "trace.h"
 #include "validation.h"
 
+#include <QDateTime>
+
 #include <algorithm>
 
 using namespace Protocol;
@@ -56,6 +58,11 @@ bool Room::enter(const Member &member, qint64 since, const MakeAnswer &makeAnswe
 bool Room::leave(const Outbox *outbox, bool quietly)
 {
     std::lock_guard lock(m_mutex);
+    return leaveLocked(outbox, quietly);
+}
+
+bool Room::leaveLocked(const Outbox *outbox, bool quietly)
+{
     const auto it = m_members.find(outbox);
     if (it == m_members.end())
         return false;
@@ -76,6 +83,66 @@ bool Room::hasMember(const Outbox *outbox) const
 {
     std::lock_guard lock(m_mutex);
     return m_members.contains(outbox);
+}
+
+RoomRules Room::rules() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_rules;
+}
+
+void Room::setRules(const RoomRules &rules)
+{
+    std::lock_guard lock(m_mutex);
+    m_rules = rules;
+}
+
+QLatin1StringView Room::refusalToEnter(const QString &identity, bool admin, QString *text) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_rules.refusalToEnter(identity, admin, m_name, text);
+}
+
+Room::Standing Room::standingOf(const Outbox *outbox) const
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_members.constFind(outbox);
+    if (it == m_members.constEnd())
+        return Standing::Absent;
+    return m_rules.isMuted(it->member.identity) ? Standing::Muted : Standing::Speaking;
+}
+
+bool Room::maySetTopic(const Outbox *outbox, bool admin) const
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_members.constFind(outbox);
+    return it != m_members.constEnd() && m_rules.maySetTopic(it->member.identity, admin);
+}
+
+RoomRules::Outcome Room::moderate(const RoomRules::Request &request,
+                                  const std::shared_ptr<Outbox> &target, int maxEntries,
+                                  Wire::Moderated *announced, RoomRules *after)
+{
+    std::lock_guard lock(m_mutex);
+    const RoomRules::Outcome outcome =
+        m_rules.apply(request, m_name, QDateTime::currentMSecsSinceEpoch(), maxEntries);
+    if (!outcome.errorCode.isEmpty())
+        return outcome;
+    Wire::Moderated event;
+    static_cast<Wire::Moderation &>(event) = request.moderate;
+    event.room = m_name;
+    event.time = timestampNow();
+    event.text = RoomRules::sentence(event);
+    m_log.append(Dialect::moderationForAll(event), nullptr);
+    if (outcome.removeTarget && target && m_members.contains(target.get())) {
+        // Out before the walk, so the one removed reads why directly, then its leave.
+        target->post(Wire::encode(event));
+        leaveLocked(target.get(), false);
+        target->post(Wire::encode(Wire::Leave { m_name }));
+    }
+    *announced = event;
+    *after = m_rules;
+    return outcome;
 }
 
 void Room::append(const ChatMessage &message, const Outbox *sender)
@@ -433,6 +500,10 @@ Wire::RoomState Room::stateLocked(qint64 since) const
     if (announcesPresenceLocked())
         state.users = sortedNamesLocked();
     state.userCount = qint64(m_members.size());
+    state.owner = m_rules.ownerName();
+    state.operators = m_rules.operatorNames();
+    state.inviteOnly = m_rules.inviteOnly();
+    state.topicLocked = m_rules.topicLocked();
     state.history = QList<ChatMessage>(first, m_history.end());
     if (since > 0) {
         // Only what is kept here can be counted: when messages after since are

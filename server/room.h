@@ -3,6 +3,7 @@
 
 #include "chatmessage.h"
 #include "roomlog.h"
+#include "roomrules.h"
 #include "walker.h"
 #include "wire.h"
 
@@ -55,6 +56,7 @@ public:
         QString name;
         std::shared_ptr<Outbox> outbox;
         const Dialect *dialect = nullptr;
+        QString identity; // RoomRules': what bans and mutes name
     };
 
     Room(const QString &name, const Settings &settings);
@@ -89,6 +91,20 @@ public:
     // Numbers the message from ids and appends it, in one step under the
     // room's lock so that ids increase in the log: for a server without storage.
     void numberAndAppend(ChatMessage message, std::atomic<qint64> *ids, const Outbox *sender);
+
+    // Moderation (RoomRules has the decisions).
+    RoomRules rules() const;
+    void setRules(const RoomRules &rules);
+    QLatin1StringView refusalToEnter(const QString &identity, bool admin, QString *text) const;
+    enum class Standing { Absent, Muted, Speaking };
+    Standing standingOf(const Outbox *outbox) const;
+    bool maySetTopic(const Outbox *outbox, bool admin) const;
+    // Applies the request. When it is done, the announcement awaits deliver()
+    // (target, the member a kick or ban removes, is told first and directly,
+    // then gets its leave), and *after holds the rules as they now are.
+    RoomRules::Outcome moderate(const RoomRules::Request &request,
+                                const std::shared_ptr<Outbox> &target, int maxEntries,
+                                Wire::Moderated *announced, RoomRules *after);
 
     // Sets the topic and tells every member, the setter too.
     void setTopic(const Wire::Topic &topic);
@@ -132,6 +148,7 @@ private:
     using Recipients = std::vector<std::shared_ptr<Outbox>>;
 
     void appendLocked(const ChatMessage &message, const Outbox *sender);
+    bool leaveLocked(const Outbox *outbox, bool quietly);
     void addRecipientLocked(const std::shared_ptr<Outbox> &outbox);
     void removeRecipientLocked(const Outbox *outbox);
     void detachRecipientsLocked();
@@ -160,6 +177,7 @@ private:
     // in it (dropped, or only in storage): a since at or after it is counted.
     qint64 m_lastDroppedId = 0;
     Wire::Topic m_topic;
+    RoomRules m_rules;
     // Appended under m_mutex, in id order: without one order a quick reply,
     // relayed by another thread, could reach someone before what it answers.
     RoomLog m_log;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
+#include "validation.h"
+
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QSettings>
@@ -253,6 +255,23 @@ const std::vector<TextOption> &textOptions()
               return parseChoice(text, { "open", "closed" }, problem,
                                  [&c](int choice) { c.registrationOpen = choice == 0; });
           } },
+        { "admins",
+          "Accounts that may moderate every room (comma-separated names); they must log in.",
+          "NAMES", [](const ServerConfig &c) { return c.admins.join(QLatin1Char(',')); },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              QStringList names;
+              for (const QString &name : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                  const QString normalized = Validation::normalizedName(name);
+                  QString reason;
+                  if (!Validation::isValidName(normalized, &reason)) {
+                      *problem = QStringLiteral("\"%1\": %2").arg(name.trimmed(), reason);
+                      return false;
+                  }
+                  names.append(normalized);
+              }
+              c.admins = names;
+              return true;
+          } },
         { "plain-logins",
           "Password logins over unencrypted TCP: loopback (only from this host), allow (from "
           "anywhere: the password crosses the network readable), or deny.",
@@ -476,6 +495,13 @@ const std::vector<NumberOption> &numberOptions()
           [](const ServerConfig &c) { return c.maxHashingQueue; },
           [](ServerConfig &c, double v) {
               c.maxHashingQueue = int(v);
+          } },
+        { "max-room-rules",
+          "Bans, mutes, invitations and operators one room may hold together; beyond, "
+          "too_many_rules.",
+          1, 1e6, [](const ServerConfig &c) { return c.maxRoomRules; },
+          [](ServerConfig &c, double v) {
+              c.maxRoomRules = int(v);
           } },
         { "max-account-lookups",
           "Account lookups (is a guest's name registered, is a token valid) that may wait for "

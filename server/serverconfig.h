@@ -8,6 +8,7 @@
 #include <QHostAddress>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 class QCommandLineParser;
 
@@ -77,6 +78,8 @@ struct ServerConfig
     int hashPasses = 2; // Argon2id passes
     int maxHashing = 2; // hashes at once, each holding hashMemoryKib
     int maxHashingQueue = 64; // logins waiting for a hash; beyond: login_throttled
+    int maxRoomRules = 1000; // bans, mutes, invitations and operators per room
+    QStringList admins; // accounts that moderate every room
     int maxAccountLookups = 10000; // joins waiting for the account database (a burst of guests)
     int loginFailures = 5; // failed logins a minute per name and per address; 0: no limit
     int loginThrottleKeys = 100000; // names and addresses the throttle remembers

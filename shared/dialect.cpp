@@ -34,6 +34,14 @@ Dialect::Bytes Dialect::presenceForAll(const Wire::Presence &presence)
     return bytes;
 }
 
+Dialect::Bytes Dialect::moderationForAll(const Wire::Moderated &moderated)
+{
+    Bytes bytes;
+    for (int slot = 0; slot < Count; ++slot)
+        bytes[std::size_t(slot)] = at(slot).moderation(moderated);
+    return bytes;
+}
+
 Dialect::Bytes Dialect::topicForAll(const Wire::Topic &topic)
 {
     Bytes bytes;

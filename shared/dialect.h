@@ -50,10 +50,12 @@ public:
     virtual QByteArray presence(const Wire::Presence &presence) const = 0;
     virtual QByteArray privateMessage(const ChatMessage &message) const = 0;
     virtual QByteArray topic(const Wire::Topic &topic) const = 0;
+    virtual QByteArray moderation(const Wire::Moderated &moderated) const = 0;
 
     // One message in every dialect's form, for the room log.
     static Bytes presenceForAll(const Wire::Presence &presence);
     static Bytes topicForAll(const Wire::Topic &topic);
+    static Bytes moderationForAll(const Wire::Moderated &moderated);
 
 protected:
     explicit Dialect(int slot) : m_slot(slot) { }

@@ -25,3 +25,8 @@ QByteArray RichDialect::topic(const Wire::Topic &topic) const
 {
     return Wire::encode(topic);
 }
+
+QByteArray RichDialect::moderation(const Wire::Moderated &moderated) const
+{
+    return Wire::encode(moderated);
+}

@@ -18,4 +18,5 @@ public:
     QByteArray presence(const Wire::Presence &presence) const override;
     QByteArray privateMessage(const ChatMessage &message) const override;
     QByteArray topic(const Wire::Topic &topic) const override;
+    QByteArray moderation(const Wire::Moderated &moderated) const override;
 };

@@ -43,10 +43,19 @@ QByteArray SeedDialect::privateMessage(const ChatMessage &message) const
     return Wire::encode(shown);
 }
 
-// A notice, shortened to what one recv() of a seed client holds.
 QByteArray SeedDialect::topic(const Wire::Topic &topic) const
 {
-    QString text = QStringLiteral("%1 set the topic: %2").arg(topic.by, topic.text);
+    return shortNotice(QStringLiteral("%1 set the topic: %2").arg(topic.by, topic.text));
+}
+
+QByteArray SeedDialect::moderation(const Wire::Moderated &moderated) const
+{
+    return shortNotice(moderated.text);
+}
+
+// A notice, shortened to what one recv() of a seed client holds.
+QByteArray SeedDialect::shortNotice(QString text)
+{
     QByteArray bytes = Wire::encode(Wire::Notice { text });
     while (bytes.size() > ReadSize && text.size() > 1) {
         text.chop(qMax<qsizetype>(1, (bytes.size() - ReadSize) / 3));

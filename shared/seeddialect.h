@@ -26,4 +26,8 @@ public:
     // A seed client shows no "to": the text says that it is private.
     QByteArray privateMessage(const ChatMessage &message) const override;
     QByteArray topic(const Wire::Topic &topic) const override;
+    QByteArray moderation(const Wire::Moderated &moderated) const override;
+
+private:
+    static QByteArray shortNotice(QString text);
 };
