@@ -394,6 +394,7 @@ void TestMainWindowModeration::ownerKicksBobOutOfTheRoom()
     MainWindow bob;
     bob.client()->setKeepAliveInterval(0);
     bob.show();
+    bob.client()->setPassword(u"battery staple"_s, true); // a guest cannot be an operator
     bob.connectTo(u"127.0.0.1"_s, server.port(), u"bob"_s);
     QTRY_COMPARE_WITH_TIMEOUT(bob.client()->status(), Status::Joined, 20000);
 
