@@ -456,8 +456,11 @@ void MainWindow::addModerationActions(QMenu *menu, const QString &roomName, cons
         });
         item->setObjectName(objectName);
     };
-    add(tr("&Kick %1…").arg(shown), QStringLiteral("kickAction"), Action::Kick, true);
-    add(tr("&Ban %1…").arg(shown), QStringLiteral("banAction"), Action::Ban, true);
+    // Everyone is put in the default room on join: there is no kick or ban there.
+    if (!room->isDefault()) {
+        add(tr("&Kick %1…").arg(shown), QStringLiteral("kickAction"), Action::Kick, true);
+        add(tr("&Ban %1…").arg(shown), QStringLiteral("banAction"), Action::Ban, true);
+    }
     // The room's answer lists no muted members: both, and the server knows.
     add(tr("M&ute %1…").arg(shown), QStringLiteral("muteAction"), Action::Mute, true);
     add(tr("U&nmute %1").arg(shown), QStringLiteral("unmuteAction"), Action::Unmute, false);
@@ -502,7 +505,7 @@ void MainWindow::fillRoomMenu(QMenu *menu, const QString &roomName)
     inviteOnly->setObjectName(QStringLiteral("inviteOnlyAction"));
     inviteOnly->setCheckable(true);
     inviteOnly->setChecked(room->inviteOnly);
-    inviteOnly->setEnabled(mayChange);
+    inviteOnly->setEnabled(mayChange && !room->isDefault()); // everyone may enter it
     inviteOnly->setToolTip(tr("Only those invited may enter (/mode +i)"));
     QAction *topicLocked =
         menu->addAction(tr("Only Operators Set the &Topic"), this, [this, name](bool checked) {

@@ -112,6 +112,7 @@ private Q_SLOTS:
     void memberMenuSendsModerate();
     void roomMenuSendsTheSettings();
     void onlyOperatorsSeeTheActions();
+    void defaultRoomOffersOnlyMute();
     void announcementsAndBeingPutOut();
     void slashCommandsWorkHere();
     void ownerKicksBobOutOfTheRoom();
@@ -319,6 +320,29 @@ void TestMainWindowModeration::onlyOperatorsSeeTheActions()
     QVERIFY(findAction(openRoomMenu(*m_window), u"inviteOnlyAction"_s)->isEnabled());
     // Nobody moderates the owner.
     QVERIFY(!findAction(openUserMenu(*m_window, u"Carol"_s), u"kickAction"_s));
+}
+
+void TestMainWindowModeration::defaultRoomOffersOnlyMute()
+{
+    QVERIFY(startInDev(u"Carol"_s, {}));
+    m_window->tabs()->setCurrentIndex(0);
+    QTRY_COMPARE(m_window->currentConversation()->room(), u"#general"_s);
+    Wire::Moderated op;
+    op.room = u"#general"_s;
+    op.action = u"op"_s;
+    op.by = u"root"_s;
+    op.target = u"Alice"_s;
+    op.text = u"root made Alice an operator of #general"_s;
+    send(m_peer.get(), op.toJson());
+    QTRY_COMPARE(m_window->userModel()->index(0).data().toString(), u"@Alice"_s);
+    QMenu *menu = openUserMenu(*m_window, u"Bob"_s);
+    QVERIFY(findAction(menu, u"muteAction"_s));
+    QVERIFY(!findAction(menu, u"kickAction"_s));
+    QVERIFY(!findAction(menu, u"banAction"_s));
+    menu->close();
+    menu = openRoomMenu(*m_window);
+    QVERIFY(!findAction(menu, u"inviteOnlyAction"_s)->isEnabled());
+    QVERIFY(findAction(menu, u"topicLockedAction"_s)->isEnabled());
 }
 
 void TestMainWindowModeration::announcementsAndBeingPutOut()
