@@ -579,8 +579,11 @@ void MainWindow::onModerated(const Wire::Moderated &event)
     const bool aboutUs = !event.target.isEmpty()
         && Validation::nameKey(event.target) == Validation::nameKey(m_client->name());
     if (aboutUs && (event.action == Action::Kick || event.action == Action::Ban)
-        && roomConversation(event.room) != m_room)
+        && roomConversation(event.room) != m_room) {
         m_room->appendNotice(text, Conversation::Kind::Error);
+        if (Validation::roomKey(event.room) == Validation::roomKey(currentRoom()))
+            m_tabs->setCurrentWidget(viewFor(m_room)); // where the reason is, not a neighbour
+    }
     if (Validation::roomKey(event.room) == Validation::roomKey(currentRoom()))
         updateUserList();
 }

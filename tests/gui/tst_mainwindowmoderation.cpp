@@ -362,6 +362,7 @@ void TestMainWindowModeration::announcementsAndBeingPutOut()
     // The tab is gone; why stays in the default room.
     QVERIFY2(roomText(*m_window, u"#general"_s).contains(u"Carol kicked Alice from #dev (spam)"_s),
              qPrintable(roomText(*m_window, u"#general"_s)));
+    QCOMPARE(m_window->currentConversation(), m_window->room());
 
     // A refusal is an error line where the person looks.
     send(m_peer.get(), Wire::Error { u"banned"_s, u"You are banned from #dev."_s }.toJson());
