@@ -12,6 +12,8 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
+
 #include <csignal>
 #include <cstdio>
 #include <unistd.h>
@@ -46,9 +48,11 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::roomLeft, this, &ConsoleClient::onRoomLeft);
     connect(m_client, &ChatClient::roomsListed, this, &ConsoleClient::onRoomsListed);
     connect(m_client, &ChatClient::topicChanged, this, &ConsoleClient::onTopicChanged);
+    connect(m_client, &ChatClient::moderated, this, &ConsoleClient::onModerated);
     connect(m_client, &ChatClient::historyReceived, this, &ConsoleClient::onHistoryReceived);
     connect(m_client, &ChatClient::usersChanged, this, &ConsoleClient::updateCompletions);
-    connect(m_client, &ChatClient::noticeReceived, m_printer, &TerminalPrinter::printNotice);
+    connect(m_client, &ChatClient::noticeReceived, m_printer,
+            [this](const QString &text) { m_printer->printNotice(text); });
     connect(m_client, &ChatClient::errorReceived, this, &ConsoleClient::onErrorReceived);
     connect(m_client, &ChatClient::nameRefused, this, &ConsoleClient::onNameRefused);
     connect(m_client, &ChatClient::loginRefused, this, &ConsoleClient::onLoginRefused);
@@ -205,12 +209,15 @@ void ConsoleClient::updateCompletions()
 {
     if (!m_editor)
         return;
-    QStringList words { QStringLiteral("/help"),    QStringLiteral("/who"),
-                        QStringLiteral("/msg"),     QStringLiteral("/me"),
-                        QStringLiteral("/join"),    QStringLiteral("/part"),
-                        QStringLiteral("/rooms"),   QStringLiteral("/topic"),
-                        QStringLiteral("/history"), QStringLiteral("/window"),
-                        QStringLiteral("/quit") };
+    QStringList words {
+        QStringLiteral("/help"),   QStringLiteral("/who"),   QStringLiteral("/msg"),
+        QStringLiteral("/me"),     QStringLiteral("/join"),  QStringLiteral("/part"),
+        QStringLiteral("/rooms"),  QStringLiteral("/topic"), QStringLiteral("/history"),
+        QStringLiteral("/window"), QStringLiteral("/kick"),  QStringLiteral("/ban"),
+        QStringLiteral("/unban"),  QStringLiteral("/mute"),  QStringLiteral("/unmute"),
+        QStringLiteral("/op"),     QStringLiteral("/deop"),  QStringLiteral("/invite"),
+        QStringLiteral("/mode"),   QStringLiteral("/quit")
+    };
     for (const ChatRoom &room : m_client->rooms())
         words.append(room.name);
     for (const QString &user : m_client->users()) {
@@ -337,8 +344,12 @@ void ConsoleClient::onRoomEntered(const ChatRoom &room, bool afterReconnect)
 void ConsoleClient::onRoomLeft(const QString &room)
 {
     updateCompletions();
+    // Put out, we did not leave: the announcement above said who did it.
+    const bool putOut = m_putOutOf.remove(Validation::roomKey(room));
     if (!m_options.json)
-        m_printer->printStatus(QStringLiteral("You left %1.").arg(DisplayText::neutralized(room)));
+        m_printer->printStatus(
+            (putOut ? QStringLiteral("You are no longer in %1.") : QStringLiteral("You left %1."))
+                .arg(DisplayText::neutralized(room)));
     if (isCurrent(room)) {
         const QList<ChatRoom> rooms = m_client->rooms();
         switchTo(rooms.isEmpty() ? QString(Protocol::DefaultRoom) : rooms.constFirst().name);
@@ -368,6 +379,42 @@ void ConsoleClient::onTopicChanged(const QString &room, const QString &text, con
     else
         m_printer->printNotice(QStringLiteral("%1 set the topic of %2: %3")
                                    .arg(who, where, DisplayText::neutralized(text)));
+}
+
+void ConsoleClient::onModerated(const Wire::Moderated &event)
+{
+    namespace Action = Protocol::Moderation;
+    const bool aboutUs = !event.target.isEmpty()
+        && Validation::nameKey(event.target) == Validation::nameKey(m_client->name());
+    if (aboutUs && (event.action == Action::Kick || event.action == Action::Ban))
+        m_putOutOf.insert(Validation::roomKey(event.room));
+    // The server's sentence for people; a bare one if it sent none.
+    QString text = event.text;
+    if (text.isEmpty())
+        text = QStringLiteral("%1: %2 %3").arg(event.by, event.action, event.target).trimmed();
+    m_printer->printNotice(text, isCurrent(event.room) ? QString() : event.room);
+}
+
+void ConsoleClient::showModes()
+{
+    const ChatRoom *room = m_client->room(m_currentRoom);
+    if (!room)
+        return;
+    QStringList parts;
+    parts.append(room->owner.isEmpty()
+                     ? QStringLiteral("no owner")
+                     : QStringLiteral("owner %1").arg(DisplayText::neutralized(room->owner)));
+    QStringList operators;
+    for (const QString &name : room->operators)
+        operators.append(DisplayText::neutralized(name));
+    if (!operators.isEmpty())
+        parts.append(QStringLiteral("operators %1").arg(operators.join(QStringLiteral(", "))));
+    parts.append(room->inviteOnly ? QStringLiteral("invite only (+i)")
+                                  : QStringLiteral("open to all (-i)"));
+    parts.append(room->topicLocked ? QStringLiteral("only operators set the topic (+t)")
+                                   : QStringLiteral("everyone sets the topic (-t)"));
+    m_printer->printStatus(QStringLiteral("%1: %2.").arg(DisplayText::neutralized(room->name),
+                                                         parts.join(QStringLiteral("; "))));
 }
 
 void ConsoleClient::onHistoryReceived(const QString &room, const QList<ChatMessage> &messages,
@@ -577,8 +624,16 @@ void ConsoleClient::resumeEditing()
 
 void ConsoleClient::onErrorReceived(const QString &code, const QString &text)
 {
-    Q_UNUSED(code)
-    m_printer->printError(DisplayText::neutralized(text));
+    namespace Code = Protocol::Code;
+    // The room's rules said no: to what the person did, not to the connection.
+    static const QLatin1StringView refusals[] = {
+        Code::NotOperator, Code::Banned,       Code::InviteOnly, Code::Muted,
+        Code::TopicLocked, Code::TooManyRules, Code::NoSuchUser, Code::NotLoggedIn,
+    };
+    const bool refused =
+        std::find(std::begin(refusals), std::end(refusals), code) != std::end(refusals);
+    const QString shown = DisplayText::neutralized(text);
+    m_printer->printError(refused ? QStringLiteral("Refused: %1").arg(shown) : shown);
 }
 
 void ConsoleClient::onConnectionError(ChatClient::ConnectionError error, const QString &text)
@@ -633,10 +688,20 @@ void ConsoleClient::onUsersListed(const QStringList &list, const QString &room)
 {
     if (m_whoRequested) {
         m_whoRequested = false;
-        QStringList users;
-        for (const QString &user : list)
-            users.append(DisplayText::neutralized(user));
+        QStringList users = list;
         users.sort(Qt::CaseInsensitive);
+        // IRC's marks: ~ the room's owner, @ its operators.
+        const ChatRoom *known = m_client->room(room);
+        for (QString &user : users) {
+            const QString shown = DisplayText::neutralized(user);
+            if (known && !known->owner.isEmpty()
+                && Validation::nameKey(known->owner) == Validation::nameKey(user))
+                user = u'~' + shown;
+            else if (known && known->isOperator(user))
+                user = u'@' + shown;
+            else
+                user = shown;
+        }
         const bool general =
             Validation::roomKey(room) == Validation::roomKey(Protocol::DefaultRoom);
         m_printer->printStatus(
@@ -776,6 +841,8 @@ void ConsoleClient::execute(const ChatCommand &command)
     case ChatCommand::Kind::Topic:
     case ChatCommand::Kind::History:
     case ChatCommand::Kind::Window:
+    case ChatCommand::Kind::Moderate:
+    case ChatCommand::Kind::Modes:
         executeRoomCommand(command);
         return;
     case ChatCommand::Kind::Chat:
@@ -831,6 +898,13 @@ void ConsoleClient::executeRoomCommand(const ChatCommand &command)
         switchTo(rooms.at(command.number - 1).name);
         return;
     }
+    case ChatCommand::Kind::Moderate:
+        // The server says whether we may: a refusal comes back as an error.
+        result = m_client->moderate(m_currentRoom, command.action, command.target, command.text);
+        break;
+    case ChatCommand::Kind::Modes:
+        showModes();
+        return;
     default:
         return;
     }

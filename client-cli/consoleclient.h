@@ -7,6 +7,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QSet>
 
 class LineEditor;
 class PasswordPrompt;
@@ -50,6 +51,8 @@ private:
     void onRoomLeft(const QString &room);
     void onRoomsListed(const QList<Wire::RoomList::Entry> &rooms);
     void onTopicChanged(const QString &room, const QString &text, const QString &by);
+    void onModerated(const Wire::Moderated &event);
+    void showModes();
     void onHistoryReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
     void onPresence(const QString &name, const QString &room, bool joined);
     void onNameRefused(const QString &reason);
@@ -118,6 +121,7 @@ private:
     // Where typed lines go: the view's choice; what the rooms are is the session's.
     QString m_currentRoom = Protocol::DefaultRoom;
     QString m_joinRequested; // /join or --room: becomes current once entered
+    QSet<QString> m_putOutOf; // rooms (roomKey) we were kicked or banned from, until left
 
     QString m_name;
     QString m_lastFailure; // why the last reconnect attempt failed

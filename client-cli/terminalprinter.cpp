@@ -200,14 +200,17 @@ void TerminalPrinter::writeMessageLine(const QString &prefix, const QString &tex
     write(Channel::Conversation, prefix + body);
 }
 
-void TerminalPrinter::printNotice(const QString &text)
+void TerminalPrinter::printNotice(const QString &text, const QString &room)
 {
     if (m_json)
         return;
     const Channel channel = Channel::Conversation;
+    QString prefix = timestamp(channel, {}) + u' ';
+    if (!room.isEmpty())
+        prefix += paint(channel, DisplayText::neutralized(room), StatusColour, Bold) + u' ';
     write(channel,
-          timestamp(channel, {}) + u' ' + paint(channel, QStringLiteral("-!-"), NoticeColour, Bold)
-              + u' ' + DisplayText::neutralized(text));
+          prefix + paint(channel, QStringLiteral("-!-"), NoticeColour, Bold) + u' '
+              + DisplayText::neutralized(text));
 }
 
 void TerminalPrinter::printEvent(const QJsonObject &event)

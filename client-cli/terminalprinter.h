@@ -40,7 +40,9 @@ public:
     void printMessage(const ChatMessage &message, bool fromHistory, bool showRoom = false);
     void printOwnMessage(const QString &text, bool action);
     void printOwnPrivate(const QString &to, const QString &text);
-    void printNotice(const QString &text); // from the server: presence, notices
+    // From the server: presence, notices, moderation; room, when given, goes
+    // first as on a message from a room other than the current one.
+    void printNotice(const QString &text, const QString &room = {});
     void printEvent(const QJsonObject &event); // --json
     void printStatus(const QString &text); // from the client: connecting, help, ...
     void printError(const QString &text);

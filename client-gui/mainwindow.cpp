@@ -21,6 +21,7 @@
 #include <QCloseEvent>
 #include <QDesktopServices>
 #include <QDockWidget>
+#include <QInputDialog>
 #include <QLabel>
 #include <QListView>
 #include <QListWidget>
@@ -175,6 +176,9 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_client, &ChatClient::messageReceived, this, &MainWindow::onMessage);
     connect(m_client, &ChatClient::userJoined, this, &MainWindow::onUserJoined);
     connect(m_client, &ChatClient::userLeft, this, &MainWindow::onUserLeft);
+    m_roomList->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_roomList, &QWidget::customContextMenuRequested, this,
+            &MainWindow::showRoomContextMenu);
     connect(m_roomList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
         if (Conversation *conversation =
                 item ? roomConversation(item->data(Qt::UserRole).toString()) : nullptr)
@@ -188,6 +192,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_client, &ChatClient::roomEntered, this, &MainWindow::onRoomEntered);
     connect(m_client, &ChatClient::roomLeft, this, &MainWindow::closeRoom);
     connect(m_client, &ChatClient::topicChanged, this, &MainWindow::onTopicChanged);
+    connect(m_client, &ChatClient::moderated, this, &MainWindow::onModerated);
     connect(m_client, &ChatClient::historyReceived, this, &MainWindow::onHistoryReceived);
     connect(m_client, &ChatClient::roomsListed, this,
             [this](const QList<Wire::RoomList::Entry> &rooms) {
@@ -320,6 +325,14 @@ void MainWindow::createActions()
     previous->setShortcuts(
         { QKeySequence(Qt::CTRL | Qt::Key_PageUp), QKeySequence::PreviousChild });
 
+    // Filled when opened: it acts on the room shown then.
+    m_roomMenu = menuBar()->addMenu(tr("&Room"));
+    connect(m_roomMenu, &QMenu::aboutToShow, this, [this] {
+        m_roomMenu->clear();
+        const Conversation *conversation = currentConversation();
+        fillRoomMenu(m_roomMenu, conversation->isPrivate() ? QString() : conversation->room());
+    });
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = help->addAction(tr("&About PyNet Chat"), this, [this] {
         QMessageBox::about(
@@ -381,15 +394,217 @@ void MainWindow::showUserMenu(const QPoint &position)
     if (!index.isValid())
         return;
     const QString name = index.data(Qt::EditRole).toString();
-    QMenu menu(this);
+    if (m_userMenu)
+        m_userMenu->close();
+    // Opened, not exec()'d: the session goes on while it is open.
+    auto *menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
     QAction *talk =
-        menu.addAction(tr("Talk Privately"), this, [this, name] { openPrivate(name, true); });
+        menu->addAction(tr("Talk Privately"), this, [this, name] { openPrivate(name, true); });
     talk->setEnabled(!index.data(UserListModel::IsSelfRole).toBool());
-    menu.addAction(tr("Mention in Message"), this, [this, name] {
+    menu->addAction(tr("Mention in Message"), this, [this, name] {
         m_input->insert(m_input->text().isEmpty() ? name + QStringLiteral(": ") : name + u' ');
         m_input->setFocus();
     });
-    menu.exec(m_userView->viewport()->mapToGlobal(position));
+    const Conversation *conversation = currentConversation();
+    if (!conversation->isPrivate())
+        addModerationActions(menu, conversation->room(), name);
+    m_userMenu = menu;
+    menu->popup(m_userView->viewport()->mapToGlobal(position));
+}
+
+QMenu *MainWindow::userMenu() const
+{
+    return m_userMenu;
+}
+
+QMenu *MainWindow::roomContextMenu() const
+{
+    return m_roomContextMenu;
+}
+
+QInputDialog *MainWindow::reasonDialog() const
+{
+    return m_reasonDialog;
+}
+
+// Only what we may do here, as far as the room's answer tells: its owner and
+// operators moderate, and only its owner names operators. A server admin who
+// is neither sees none of it and types the commands; the server decides anyway.
+void MainWindow::addModerationActions(QMenu *menu, const QString &roomName, const QString &name)
+{
+    namespace Action = Protocol::Moderation;
+    const ChatRoom *room = m_client->room(roomName);
+    const QString self = m_client->name();
+    if (!room || !room->isOperator(self) || Validation::nameKey(name) == Validation::nameKey(self))
+        return;
+    const auto isOwner = [room](const QString &who) {
+        return !room->owner.isEmpty()
+            && Validation::nameKey(room->owner) == Validation::nameKey(who);
+    };
+    if (isOwner(name))
+        return; // nobody moderates the owner
+    const QString shown = DisplayText::neutralized(name);
+    menu->addSeparator();
+    const auto add = [this, menu, roomName, name](const QString &text, const QString &objectName,
+                                                  QLatin1StringView action, bool asksReason) {
+        QAction *item = menu->addAction(text, this, [this, roomName, name, action, asksReason] {
+            if (asksReason)
+                askReason(roomName, action, name);
+            else
+                moderate(roomName, action, name);
+        });
+        item->setObjectName(objectName);
+    };
+    // Everyone is put in the default room on join: there is no kick or ban there.
+    if (!room->isDefault()) {
+        add(tr("&Kick %1…").arg(shown), QStringLiteral("kickAction"), Action::Kick, true);
+        add(tr("&Ban %1…").arg(shown), QStringLiteral("banAction"), Action::Ban, true);
+    }
+    // The room's answer lists no muted members: both, and the server knows.
+    add(tr("M&ute %1…").arg(shown), QStringLiteral("muteAction"), Action::Mute, true);
+    add(tr("U&nmute %1").arg(shown), QStringLiteral("unmuteAction"), Action::Unmute, false);
+    if (!isOwner(self))
+        return;
+    if (room->isOperator(name))
+        add(tr("Remove &Operator Status"), QStringLiteral("deopAction"), Action::Deop, false);
+    else
+        add(tr("Make &Operator"), QStringLiteral("opAction"), Action::Op, false);
+}
+
+void MainWindow::showRoomContextMenu(const QPoint &position)
+{
+    const QListWidgetItem *item = m_roomList->itemAt(position);
+    if (!item)
+        return;
+    if (m_roomContextMenu)
+        m_roomContextMenu->close();
+    auto *menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    fillRoomMenu(menu, item->data(Qt::UserRole).toString());
+    m_roomContextMenu = menu;
+    menu->popup(m_roomList->viewport()->mapToGlobal(position));
+}
+
+// The room's settings, checked as the server last said; only its operators may
+// change them. A click asks the server, and the mark follows its announcement.
+void MainWindow::fillRoomMenu(QMenu *menu, const QString &roomName)
+{
+    namespace Action = Protocol::Moderation;
+    const ChatRoom *room = roomName.isEmpty() ? nullptr : m_client->room(roomName);
+    if (!room) {
+        menu->addAction(tr("No room shown"))->setEnabled(false);
+        return;
+    }
+    const QString name = room->name;
+    const bool mayChange =
+        m_client->status() == ChatClient::Status::Joined && room->isOperator(m_client->name());
+    QAction *inviteOnly = menu->addAction(tr("&Invite Only"), this, [this, name](bool checked) {
+        moderate(name, checked ? Action::InviteOnly : Action::Open, {});
+    });
+    inviteOnly->setObjectName(QStringLiteral("inviteOnlyAction"));
+    inviteOnly->setCheckable(true);
+    inviteOnly->setChecked(room->inviteOnly);
+    inviteOnly->setEnabled(mayChange && !room->isDefault()); // everyone may enter it
+    inviteOnly->setToolTip(tr("Only those invited may enter (/mode +i)"));
+    QAction *topicLocked =
+        menu->addAction(tr("Only Operators Set the &Topic"), this, [this, name](bool checked) {
+            moderate(name, checked ? Action::LockTopic : Action::UnlockTopic, {});
+        });
+    topicLocked->setObjectName(QStringLiteral("topicLockedAction"));
+    topicLocked->setCheckable(true);
+    topicLocked->setChecked(room->topicLocked);
+    topicLocked->setEnabled(mayChange);
+    topicLocked->setToolTip(tr("/mode +t"));
+    menu->addSeparator();
+    QAction *leave =
+        menu->addAction(tr("&Leave %1").arg(DisplayText::neutralized(name)), this, [this, name] {
+            const SendResult result = m_client->leaveRoom(name);
+            if (!result.isAccepted())
+                currentConversation()->appendNotice(result.reason, Conversation::Kind::Error);
+        });
+    leave->setEnabled(!room->isDefault());
+}
+
+// Non-blocking, as the other dialogs here: the chat goes on behind it.
+void MainWindow::askReason(const QString &room, const QString &action, const QString &target)
+{
+    namespace Action = Protocol::Moderation;
+    if (m_reasonDialog)
+        m_reasonDialog->close();
+    const QString shown = DisplayText::neutralized(target);
+    auto *dialog = new QInputDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setInputMode(QInputDialog::TextInput);
+    if (action == Action::Kick) {
+        dialog->setWindowTitle(tr("Kick %1").arg(shown));
+        dialog->setOkButtonText(tr("Kick"));
+    } else if (action == Action::Ban) {
+        dialog->setWindowTitle(tr("Ban %1").arg(shown));
+        dialog->setOkButtonText(tr("Ban"));
+    } else {
+        dialog->setWindowTitle(tr("Mute %1").arg(shown));
+        dialog->setOkButtonText(tr("Mute"));
+    }
+    dialog->setLabelText(tr("Reason (optional; everyone in %1 sees it):").arg(room));
+    connect(dialog, &QInputDialog::textValueSelected, this,
+            [this, room, action, target](const QString &reason) {
+                moderate(room, action, target, reason);
+            });
+    m_reasonDialog = dialog;
+    dialog->open();
+}
+
+void MainWindow::moderate(const QString &room, const QString &action, const QString &target,
+                          const QString &reason)
+{
+    const SendResult result = m_client->moderate(room, action, target, reason);
+    if (!result.isAccepted()) {
+        Conversation *conversation = roomConversation(room);
+        (conversation ? conversation : currentConversation())
+            ->appendNotice(result.reason, Conversation::Kind::Error);
+    }
+}
+
+void MainWindow::onModerated(const Wire::Moderated &event)
+{
+    namespace Action = Protocol::Moderation;
+    QString text = DisplayText::neutralized(event.text);
+    if (text.isEmpty())
+        text = DisplayText::neutralized(
+            QStringLiteral("%1: %2 %3").arg(event.by, event.action, event.target).trimmed());
+    if (Conversation *conversation = roomConversation(event.room))
+        conversation->appendNotice(text);
+    // The room's tab closes once we are out: the reason stays in the default room.
+    const bool aboutUs = !event.target.isEmpty()
+        && Validation::nameKey(event.target) == Validation::nameKey(m_client->name());
+    if (aboutUs && (event.action == Action::Kick || event.action == Action::Ban)
+        && roomConversation(event.room) != m_room) {
+        m_room->appendNotice(text, Conversation::Kind::Error);
+        if (Validation::roomKey(event.room) == Validation::roomKey(currentRoom()))
+            m_tabs->setCurrentWidget(viewFor(m_room)); // where the reason is, not a neighbour
+    }
+    if (Validation::roomKey(event.room) == Validation::roomKey(currentRoom()))
+        updateUserList();
+}
+
+void MainWindow::showModes(Conversation *conversation)
+{
+    const ChatRoom *room = m_client->room(conversation->room());
+    if (!room)
+        return;
+    QStringList parts;
+    parts.append(room->owner.isEmpty() ? tr("no owner")
+                                       : tr("owner %1").arg(DisplayText::neutralized(room->owner)));
+    QStringList operators;
+    for (const QString &name : room->operators)
+        operators.append(DisplayText::neutralized(name));
+    if (!operators.isEmpty())
+        parts.append(tr("operators %1").arg(operators.join(QStringLiteral(", "))));
+    parts.append(room->inviteOnly ? tr("invite only (+i)") : tr("open to all (-i)"));
+    parts.append(room->topicLocked ? tr("only operators set the topic (+t)")
+                                   : tr("everyone sets the topic (-t)"));
+    conversation->appendNotice(tr("%1: %2.").arg(room->name, parts.join(QStringLiteral("; "))));
 }
 
 void MainWindow::closeTab(int index)
@@ -474,7 +689,11 @@ QString MainWindow::onlineName(const QString &name) const
 void MainWindow::submitInput(const QString &line)
 {
     Conversation *conversation = currentConversation();
-    const ChatCommand command = ChatCommand::parse(line, m_client->users());
+    // Everyone online, and the room's members for /kick of one who is only there.
+    QStringList known = m_client->users();
+    if (!conversation->isPrivate())
+        known += m_client->users(conversation->room());
+    const ChatCommand command = ChatCommand::parse(line, known);
     switch (command.kind) {
     case ChatCommand::Kind::None:
         return;
@@ -519,6 +738,19 @@ void MainWindow::submitInput(const QString &line)
     case ChatCommand::Kind::Invalid:
         // The line stays so the user can correct it.
         conversation->appendNotice(command.error, Conversation::Kind::Error);
+        return;
+    case ChatCommand::Kind::Moderate:
+    case ChatCommand::Kind::Modes:
+        if (conversation->isPrivate()) {
+            conversation->appendNotice(tr("This works in a room's tab."),
+                                       Conversation::Kind::Error);
+            return;
+        }
+        m_input->commit();
+        if (command.kind == ChatCommand::Kind::Modes)
+            showModes(conversation);
+        else
+            moderate(conversation->room(), command.action, command.target, command.text);
         return;
     case ChatCommand::Kind::Join:
     case ChatCommand::Kind::Part:
@@ -630,6 +862,8 @@ void MainWindow::showHelp(Conversation *conversation)
     conversation->appendNotice(
         tr("Double-click a name in the list to talk privately; Tab completes "
            "names; Up and Down recall what you sent."));
+    conversation->appendNotice(tr("A room's operators right-click a name to kick, ban or mute; "
+                                  "the Room menu holds the room's settings."));
 }
 
 void MainWindow::pageConversation(int direction)
@@ -1423,6 +1657,8 @@ void MainWindow::updateTopic()
 void MainWindow::updateUserList()
 {
     const QStringList users = m_client->users(currentRoom());
+    const ChatRoom *room = m_client->room(currentRoom());
+    m_users->setRoles(room ? room->owner : QString(), room ? room->operators : QStringList());
     m_users->setUsers(users);
     m_input->setCompletionNames(users);
 }

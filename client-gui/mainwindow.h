@@ -18,9 +18,11 @@ class FindBar;
 class InputLine;
 class QAction;
 class QDockWidget;
+class QInputDialog;
 class QLabel;
 class QListView;
 class QListWidget;
+class QMenu;
 class QMessageBox;
 class QToolButton;
 class RoomListDialog;
@@ -84,6 +86,13 @@ public:
     QMessageBox *trustPrompt() const;
     QString statusText() const;
     int unreadCount() const;
+    // The member list's context menu while it is open (moderation for room
+    // operators), the room list's, and the menu bar's Room menu.
+    QMenu *userMenu() const;
+    QMenu *roomContextMenu() const;
+    QMenu *roomMenu() const { return m_roomMenu; }
+    // The question for a kick's, ban's or mute's reason while it is open.
+    QInputDialog *reasonDialog() const;
 
 Q_SIGNALS:
     // Someone mentioned the user or wrote privately while the window was not active.
@@ -99,6 +108,14 @@ private:
     ConversationView *addConversationTab(Conversation *conversation, const QString &title);
     void closeTab(int index);
     void showUserMenu(const QPoint &position);
+    void addModerationActions(QMenu *menu, const QString &room, const QString &name);
+    void showRoomContextMenu(const QPoint &position);
+    void fillRoomMenu(QMenu *menu, const QString &room);
+    void askReason(const QString &room, const QString &action, const QString &target);
+    void moderate(const QString &room, const QString &action, const QString &target,
+                  const QString &reason = {});
+    void onModerated(const Wire::Moderated &event);
+    void showModes(Conversation *conversation);
 
     void submitInput(const QString &line);
     void runRoomCommand(Conversation *conversation, const ChatCommand &command);
@@ -175,6 +192,10 @@ private:
     WireView *m_wireView;
     QPointer<ConnectDialog> m_dialog;
     QPointer<ChangePasswordDialog> m_changePasswordDialog;
+    QPointer<QMenu> m_userMenu;
+    QPointer<QMenu> m_roomContextMenu;
+    QPointer<QInputDialog> m_reasonDialog;
+    QMenu *m_roomMenu = nullptr;
     PasswordKeyring *m_keyring = nullptr;
     // The dialog's password while its login is under way, for the keyring
     // once it works; then a password change's new one, until answered.

@@ -61,6 +61,30 @@ void UserListModel::setSelf(const QString &name)
         Q_EMIT dataChanged(index(0), index(int(m_users.size()) - 1));
 }
 
+void UserListModel::setRoles(const QString &owner, const QStringList &operators)
+{
+    QStringList operatorKeys;
+    for (const QString &name : operators)
+        operatorKeys.append(Validation::nameKey(name));
+    const QString ownerKey = owner.isEmpty() ? QString() : Validation::nameKey(owner);
+    if (ownerKey == m_ownerKey && operatorKeys == m_operatorKeys)
+        return;
+    m_ownerKey = ownerKey;
+    m_operatorKeys = operatorKeys;
+    if (!m_users.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_users.size()) - 1));
+}
+
+bool UserListModel::isOwner(const QString &name) const
+{
+    return !m_ownerKey.isEmpty() && Validation::nameKey(name) == m_ownerKey;
+}
+
+bool UserListModel::isOperator(const QString &name) const
+{
+    return isOwner(name) || m_operatorKeys.contains(Validation::nameKey(name));
+}
+
 void UserListModel::setOnline(bool online)
 {
     if (m_online == online)
@@ -82,12 +106,22 @@ QVariant UserListModel::data(const QModelIndex &index, int role) const
     const QString &name = m_users.at(index.row());
     const bool self = !m_selfKey.isEmpty() && Validation::nameKey(name) == m_selfKey;
     switch (role) {
-    case Qt::DisplayRole:
-        return DisplayText::neutralized(name);
-    case Qt::ToolTipRole:
-        return self
-            ? tr("%1 (you)").arg(DisplayText::neutralized(name))
-            : tr("Double-click to talk to %1 privately").arg(DisplayText::neutralized(name));
+    case Qt::DisplayRole: {
+        const QString shown = DisplayText::neutralized(name);
+        if (isOwner(name))
+            return u'~' + shown;
+        return isOperator(name) ? u'@' + shown : shown;
+    }
+    case Qt::ToolTipRole: {
+        const QString shown = DisplayText::neutralized(name);
+        QString tip = self ? tr("%1 (you)").arg(shown)
+                           : tr("Double-click to talk to %1 privately").arg(shown);
+        if (isOwner(name))
+            tip += u'\n' + tr("The room's owner");
+        else if (isOperator(name))
+            tip += u'\n' + tr("An operator of the room");
+        return tip;
+    }
     case Qt::ForegroundRole:
         if (!m_online)
             return QApplication::palette().color(QPalette::Disabled, QPalette::Text);
@@ -101,6 +135,10 @@ QVariant UserListModel::data(const QModelIndex &index, int role) const
         return {};
     case IsSelfRole:
         return self;
+    case IsOwnerRole:
+        return isOwner(name);
+    case IsOperatorRole:
+        return isOperator(name);
     case Qt::EditRole:
         return name;
     }

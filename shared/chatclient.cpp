@@ -1365,8 +1365,7 @@ void ChatClient::handle(const Wire::Moderated &event)
                 known->operators.append(event.target);
         } else if (event.action == Action::InviteOnly || event.action == Action::Open) {
             known->inviteOnly = event.action == Action::InviteOnly;
-        } else if (event.action == Action::LockTopic
-                   || event.action == Action::UnlockTopic) {
+        } else if (event.action == Action::LockTopic || event.action == Action::UnlockTopic) {
             known->topicLocked = event.action == Action::LockTopic;
         }
     }
@@ -1457,7 +1456,9 @@ void ChatClient::takeRequestError(const QString &code)
             return;
         }
     }
-    if ((code == Code::UnknownType || code == Code::InvalidRoom || code == Code::TooManyRooms)
+    // A room that keeps us out (banned, invite only) answers the enter too.
+    if ((code == Code::UnknownType || code == Code::InvalidRoom || code == Code::TooManyRooms
+         || code == Code::Banned || code == Code::InviteOnly)
         && m_status == Status::Joined && !m_pendingEnters.isEmpty())
         m_enterSince.remove(Validation::roomKey(m_pendingEnters.takeFirst()));
 }

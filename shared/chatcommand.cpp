@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "chatcommand.h"
 
+#include "protocol.h"
+
 static ChatCommand invalid(const QString &error)
 {
     ChatCommand command;
@@ -70,6 +72,62 @@ static QString roomArgument(const QString &argument)
     return u'#' + argument;
 }
 
+// "/kick Ann Lee spam": the longest online name the arguments start with, as
+// /msg finds it, then the reason; without a match, the first word is the name.
+static ChatCommand parseModerationWithReason(const QString &action, const QString &arguments,
+                                             const QStringList &knownUsers, const QString &usage)
+{
+    if (arguments.isEmpty())
+        return invalid(usage);
+    QString best;
+    for (const QString &user : knownUsers) {
+        const bool matches = arguments.startsWith(user, Qt::CaseInsensitive)
+            && (arguments.size() == user.size() || arguments.at(user.size()).isSpace());
+        if (matches && user.size() > best.size())
+            best = user;
+    }
+    const QString target =
+        best.isEmpty() ? arguments.section(u' ', 0, 0, QString::SectionSkipEmpty) : best;
+    ChatCommand command =
+        withText(ChatCommand::Kind::Moderate, arguments.mid(target.size()).trimmed(), target);
+    command.action = action;
+    return command;
+}
+
+// "/op Ann Lee": no reason follows, so the whole argument is the name, online or not.
+static ChatCommand parseModerationOfName(const QString &action, const QString &arguments,
+                                         const QString &usage)
+{
+    if (arguments.isEmpty())
+        return invalid(usage);
+    ChatCommand command = withText(ChatCommand::Kind::Moderate, {}, arguments);
+    command.action = action;
+    return command;
+}
+
+// irssi's channel modes, the two rooms have: +i invite only, +t topic locked.
+static ChatCommand parseMode(const QString &arguments)
+{
+    if (arguments.isEmpty())
+        return withText(ChatCommand::Kind::Modes, {});
+    namespace Action = Protocol::Moderation;
+    QString action;
+    if (arguments == u"+i")
+        action = Action::InviteOnly;
+    else if (arguments == u"-i")
+        action = Action::Open;
+    else if (arguments == u"+t")
+        action = Action::LockTopic;
+    else if (arguments == u"-t")
+        action = Action::UnlockTopic;
+    else
+        return invalid(QStringLiteral("Usage: /mode [+i|-i|+t|-t]: +i invite only, +t only "
+                                      "operators set the topic; - turns it off."));
+    ChatCommand command = withText(ChatCommand::Kind::Moderate, {});
+    command.action = action;
+    return command;
+}
+
 static ChatCommand withNumber(ChatCommand::Kind kind, const QString &arguments, bool required,
                               const QString &usage)
 {
@@ -134,6 +192,21 @@ ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUser
                                           "password without showing them."));
         return withText(Kind::Password, {});
     }
+    namespace Action = Protocol::Moderation;
+    for (const QLatin1StringView action : { Action::Kick, Action::Ban, Action::Mute }) {
+        if (name == action)
+            return parseModerationWithReason(
+                action, arguments, knownUsers,
+                QStringLiteral("Usage: /%1 NAME [REASON]").arg(action));
+    }
+    for (const QLatin1StringView action :
+         { Action::Unban, Action::Unmute, Action::Op, Action::Deop, Action::Invite }) {
+        if (name == action)
+            return parseModerationOfName(action, arguments,
+                                         QStringLiteral("Usage: /%1 NAME").arg(action));
+    }
+    if (name == u"mode")
+        return parseMode(arguments);
     if (name == u"msg")
         return parsePrivate(arguments, knownUsers);
     if (name == u"query")
@@ -163,6 +236,17 @@ QStringList ChatCommand::helpLines()
         QStringLiteral("/query NAME [TEXT] talk privately with NAME (a tab of its own here)"),
         QStringLiteral("/me TEXT           an action: \"* you TEXT\""),
         QStringLiteral("/password          change your account's password (asked, not shown)"),
+        QStringLiteral("/kick NAME [WHY]   put NAME out of the room (they may come back)"),
+        QStringLiteral("/ban NAME [WHY]    put NAME out and keep them out"),
+        QStringLiteral("/unban NAME        let NAME in again"),
+        QStringLiteral("/mute NAME [WHY]   NAME stays but may not write"),
+        QStringLiteral("/unmute NAME       NAME may write again"),
+        QStringLiteral("/invite NAME       let NAME into an invite-only room"),
+        QStringLiteral("/op NAME           make NAME an operator (owner, admins)"),
+        QStringLiteral("/deop NAME         NAME is an operator no more (owner, admins)"),
+        QStringLiteral("/mode +i, /mode -i invite only, or open to all"),
+        QStringLiteral("/mode +t, /mode -t only operators set the topic, or everyone"),
+        QStringLiteral("/mode              the room's owner, operators and settings"),
         QStringLiteral("/quit              leave (\"quit\" alone works too)"),
         QStringLiteral("//TEXT             send a message that starts with /"),
     };

@@ -22,14 +22,19 @@ struct ChatCommand
         History, // /history [N]: older messages of the current room
         Window, // /window N: the Nth room joined becomes the current one
         Password, // /password: asks for the old and the new one, never on the line
+        Moderate, // /kick NAME [REASON], /op NAME, /mode +i...: action on the current room
+        Modes, // /mode alone: the current room's owner, operators and settings
         Help, // /help
         Quit, // /quit, or "quit" alone as in the seed's client
         Invalid, // a known command used wrongly, or an unknown one: see error
     };
 
     Kind kind = Kind::None;
-    QString target; // Private, Query: the other person; Join, Part: the room (Part: may be empty)
-    QString text; // Chat, Action, Private, Query, Topic: the text (may be empty for Query, Topic)
+    QString target; // Private, Query, Moderate: the other person (Moderate: empty for /mode);
+                    // Join, Part: the room (Part: may be empty)
+    QString text; // Chat, Action, Private, Query, Topic: the text (may be empty for Query,
+                  // Topic); Moderate: the reason (may be empty)
+    QString action; // Moderate: one of Protocol::Moderation's actions
     int number = 0; // History: how many (0: the server's default); Window: which, from 1
     QString error; // Invalid: what to tell the user
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "chatcommand.h"
+#include "protocol.h"
 
 #include <QTest>
 
@@ -12,6 +13,8 @@ class TestChatCommand : public QObject
 private Q_SLOTS:
     void parse_data();
     void parse();
+    void moderation_data();
+    void moderation();
     void helpListsOnlyKnownCommands();
     void numbers();
 };
@@ -170,6 +173,118 @@ void TestChatCommand::parse()
         QVERIFY2(command.error.isEmpty(), qPrintable(command.error));
     else
         QVERIFY2(command.error.contains(errorContains), qPrintable(command.error));
+}
+
+void TestChatCommand::moderation_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QStringList>("knownUsers");
+    QTest::addColumn<Kind>("kind");
+    QTest::addColumn<QString>("action");
+    QTest::addColumn<QString>("target");
+    QTest::addColumn<QString>("reason");
+    QTest::addColumn<QString>("errorContains");
+
+    namespace Action = Protocol::Moderation;
+    const QStringList none;
+    const QStringList members { QStringLiteral("Ann"), QStringLiteral("Ann Lee"),
+                                QStringLiteral("Bob") };
+
+    QTest::newRow("/kick with a reason")
+        << QStringLiteral("/kick bob spam, twice") << none << Kind::Moderate
+        << QString(Action::Kick) << QStringLiteral("bob") << QStringLiteral("spam, twice")
+        << QString();
+    QTest::newRow("/kick without a reason")
+        << QStringLiteral("/KICK  bob ") << none << Kind::Moderate << QString(Action::Kick)
+        << QStringLiteral("bob") << QString() << QString();
+    QTest::newRow("/kick a name with a space")
+        << QStringLiteral("/kick ann lee flooding") << members << Kind::Moderate
+        << QString(Action::Kick) << QStringLiteral("Ann Lee") << QStringLiteral("flooding")
+        << QString();
+    QTest::newRow("/kick the shorter name")
+        << QStringLiteral("/kick Ann Leeds spam") << members << Kind::Moderate
+        << QString(Action::Kick) << QStringLiteral("Ann") << QStringLiteral("Leeds spam")
+        << QString();
+    QTest::newRow("/kick a whole name, no reason")
+        << QStringLiteral("/kick Ann Lee") << members << Kind::Moderate << QString(Action::Kick)
+        << QStringLiteral("Ann Lee") << QString() << QString();
+    QTest::newRow("/kick nobody") << QStringLiteral("/kick") << none << Kind::Invalid << QString()
+                                  << QString() << QString()
+                                  << QStringLiteral("Usage: /kick NAME [REASON]");
+    QTest::newRow("/ban with a reason")
+        << QStringLiteral("/ban Bob keeps spamming") << members << Kind::Moderate
+        << QString(Action::Ban) << QStringLiteral("Bob") << QStringLiteral("keeps spamming")
+        << QString();
+    QTest::newRow("/ban nobody") << QStringLiteral("/ban  ") << none << Kind::Invalid << QString()
+                                 << QString() << QString()
+                                 << QStringLiteral("Usage: /ban NAME [REASON]");
+    QTest::newRow("/mute with a reason")
+        << QStringLiteral("/mute Bob calm down") << none << Kind::Moderate << QString(Action::Mute)
+        << QStringLiteral("Bob") << QStringLiteral("calm down") << QString();
+    // Nobody left in the room to match: the whole argument is the name.
+    QTest::newRow("/unban a name with a space")
+        << QStringLiteral("/unban Carl Jung") << none << Kind::Moderate << QString(Action::Unban)
+        << QStringLiteral("Carl Jung") << QString() << QString();
+    QTest::newRow("/unmute") << QStringLiteral("/unmute Bob") << none << Kind::Moderate
+                             << QString(Action::Unmute) << QStringLiteral("Bob") << QString()
+                             << QString();
+    QTest::newRow("/op") << QStringLiteral("/op Bob") << none << Kind::Moderate
+                         << QString(Action::Op) << QStringLiteral("Bob") << QString() << QString();
+    QTest::newRow("/deop") << QStringLiteral("/deop Ann Lee") << members << Kind::Moderate
+                           << QString(Action::Deop) << QStringLiteral("Ann Lee") << QString()
+                           << QString();
+    QTest::newRow("/invite") << QStringLiteral("/invite Dora") << members << Kind::Moderate
+                             << QString(Action::Invite) << QStringLiteral("Dora") << QString()
+                             << QString();
+    QTest::newRow("/op nobody") << QStringLiteral("/op") << none << Kind::Invalid << QString()
+                                << QString() << QString() << QStringLiteral("Usage: /op NAME");
+    QTest::newRow("/invite nobody")
+        << QStringLiteral("/invite") << none << Kind::Invalid << QString() << QString() << QString()
+        << QStringLiteral("Usage: /invite NAME");
+
+    QTest::newRow("/mode +i") << QStringLiteral("/mode +i") << none << Kind::Moderate
+                              << QString(Action::InviteOnly) << QString() << QString() << QString();
+    QTest::newRow("/mode -i") << QStringLiteral("/mode -i") << none << Kind::Moderate
+                              << QString(Action::Open) << QString() << QString() << QString();
+    QTest::newRow("/mode +t") << QStringLiteral("/MODE  +t ") << none << Kind::Moderate
+                              << QString(Action::LockTopic) << QString() << QString() << QString();
+    QTest::newRow("/mode -t") << QStringLiteral("/mode -t") << none << Kind::Moderate
+                              << QString(Action::UnlockTopic) << QString() << QString()
+                              << QString();
+    QTest::newRow("/mode alone shows them") << QStringLiteral("/mode") << none << Kind::Modes
+                                            << QString() << QString() << QString() << QString();
+    QTest::newRow("/mode of a mode it does not know")
+        << QStringLiteral("/mode +k secret") << none << Kind::Invalid << QString() << QString()
+        << QString() << QStringLiteral("Usage: /mode [+i|-i|+t|-t]");
+    QTest::newRow("/mode two at once")
+        << QStringLiteral("/mode +it") << none << Kind::Invalid << QString() << QString()
+        << QString() << QStringLiteral("Usage: /mode");
+}
+
+void TestChatCommand::moderation()
+{
+    QFETCH(QString, line);
+    QFETCH(QStringList, knownUsers);
+    QFETCH(Kind, kind);
+    QFETCH(QString, action);
+    QFETCH(QString, target);
+    QFETCH(QString, reason);
+    QFETCH(QString, errorContains);
+
+    const ChatCommand command = ChatCommand::parse(line, knownUsers);
+    QCOMPARE(command.kind, kind);
+    QCOMPARE(command.action, action);
+    QCOMPARE(command.target, target);
+    QCOMPARE(command.text, reason);
+    if (errorContains.isEmpty())
+        QVERIFY2(command.error.isEmpty(), qPrintable(command.error));
+    else
+        QVERIFY2(command.error.contains(errorContains), qPrintable(command.error));
+    // Every action parsed is one the protocol has, with a target when it needs one.
+    if (kind == Kind::Moderate) {
+        QVERIFY(Protocol::Moderation::isAction(command.action));
+        QCOMPARE(Protocol::Moderation::takesTarget(command.action), !command.target.isEmpty());
+    }
 }
 
 void TestChatCommand::helpListsOnlyKnownCommands()
