@@ -23,9 +23,19 @@ public:
     // cannot be reached.
     void read(const QString &key, std::function<void(const QString &)> done);
     void write(const QString &key, const QString &password);
-    void remove(const QString &key);
+    // Removes a password that write() kept; false, and the keyring left alone,
+    // for one it never kept (a desktop without a keyring must not be told that
+    // nothing could be removed from it).
+    bool remove(const QString &key);
+    // write() kept a password for key (the settings file lists the keys, never
+    // the passwords).
+    bool remembers(const QString &key) const;
 
 Q_SIGNALS:
+    void written(const QString &key);
     // Writing or removing failed; text says why, for the status bar.
     void failed(const QString &text);
+
+private:
+    void setRemembered(const QString &key, bool remembered);
 };
