@@ -551,6 +551,7 @@ void MainWindow::askReason(const QString &room, const QString &action, const QSt
             [this, room, action, target](const QString &reason) {
                 moderate(room, action, target, reason);
             });
+    connect(dialog, &QDialog::finished, this, [this] { m_input->setFocus(); });
     m_reasonDialog = dialog;
     dialog->open();
 }
@@ -559,6 +560,7 @@ void MainWindow::moderate(const QString &room, const QString &action, const QStr
                           const QString &reason)
 {
     const SendResult result = m_client->moderate(room, action, target, reason);
+    m_input->setFocus(); // from a menu too: the person goes on typing
     if (!result.isAccepted()) {
         Conversation *conversation = roomConversation(room);
         (conversation ? conversation : currentConversation())

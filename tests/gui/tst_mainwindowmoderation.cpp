@@ -202,6 +202,7 @@ void TestMainWindowModeration::memberMenuSendsModerate()
 {
     QVERIFY(startInDev(u"Alice"_s, { u"Carol"_s }));
 
+    m_window->userView()->setFocus(); // as the right click leaves it
     QMenu *menu = openUserMenu(*m_window, u"Bob"_s);
     QVERIFY(menu);
     QTRY_VERIFY(menu->isVisible());
@@ -219,6 +220,8 @@ void TestMainWindowModeration::memberMenuSendsModerate()
     QCOMPARE(sent.value(u"action").toString(), u"kick"_s);
     QCOMPARE(sent.value(u"target").toString(), u"Bob"_s);
     QCOMPARE(sent.value(u"reason").toString(), u"spam"_s);
+    // Whoever kicked goes on typing where they type.
+    QTRY_COMPARE(m_window->focusWidget(), m_window->inputLine());
 
     // A reason dialog cancelled sends nothing; the next action still goes.
     menu = openUserMenu(*m_window, u"Bob"_s);
