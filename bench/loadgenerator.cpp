@@ -12,6 +12,7 @@
 #include <ctime>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -566,6 +567,13 @@ ssize_t LoadGenerator::transportRead(Member &member, char *data, size_t size)
     }
     if (error == SSL_ERROR_SYSCALL && errno == 0)
         return 0; // closed without close_notify
+    // OpenSSL 3 reports a peer that closed without close_notify as a protocol
+    // error: it is the server dropping the connection, and counted as a close.
+    if (error == SSL_ERROR_SSL
+        && ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        ERR_clear_error();
+        return 0;
+    }
     errno = error == SSL_ERROR_SYSCALL ? errno : EPROTO;
     return -1;
 }
