@@ -38,7 +38,9 @@ WORKDIR /var/lib/pynet
 # The SQLite database goes to the data directory: /var/lib/pynet/pynet-server/pynet.db.
 ENV XDG_DATA_HOME=/var/lib/pynet
 VOLUME ["/var/lib/pynet"]
-EXPOSE 5050
+# 5051 is TLS, served once a certificate is given (README, "TLS"): mount it and
+# add --tls-cert /etc/pynet/tls/fullchain.pem --tls-key /etc/pynet/tls/privkey.pem.
+EXPOSE 5050 5051
 # A ping that never joins: not a user, and no join in the log.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
     CMD ["pynet-server", "--check", "127.0.0.1:5050"]
