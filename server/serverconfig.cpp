@@ -256,7 +256,8 @@ const std::vector<TextOption> &textOptions()
                                  [&c](int choice) { c.registrationOpen = choice == 0; });
           } },
         { "admins",
-          "Accounts that may moderate every room (comma-separated names); they must log in.",
+          "Accounts that may moderate every room (comma-separated names); they must log in. "
+          "Default: none.",
           "NAMES", [](const ServerConfig &c) { return c.admins.join(QLatin1Char(',')); },
           [](ServerConfig &c, const QString &text, QString *problem) {
               QStringList names;

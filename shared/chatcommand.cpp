@@ -105,7 +105,7 @@ static ChatCommand parseModerationOfName(const QString &action, const QString &a
     return command;
 }
 
-// irssi's channel modes, the two rooms have: +i invite only, +t topic locked.
+// irssi's channel modes, the two that rooms have: +i invite only, +t topic locked.
 static ChatCommand parseMode(const QString &arguments)
 {
     if (arguments.isEmpty())
