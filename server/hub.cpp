@@ -133,7 +133,7 @@ Hub::Result Hub::moderate(const QString &name, const Outbox *outbox,
                 resolved.targetIsHere = user->rooms.contains(room);
                 targetOutbox = user->outbox;
             } else if (QHostAddress address(target); !address.isNull()) {
-                resolved.targetIdentity = RoomRules::addressIdentity(address.toString());
+                resolved.targetIdentity = RoomRules::addressIdentity(target);
             } else {
                 QString reason;
                 const QString normalized = Validation::normalizedName(target);

@@ -4,6 +4,8 @@
 #include "protocol.h"
 #include "validation.h"
 
+#include <QHostAddress>
+
 namespace Action = Protocol::Moderation;
 namespace Code = Protocol::Code;
 
@@ -47,7 +49,13 @@ QString RoomRules::accountIdentity(const QString &name)
 
 QString RoomRules::addressIdentity(const QString &address)
 {
-    return QStringLiteral("address:") + address;
+    // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; an operator types a.b.c.d.
+    QHostAddress parsed(address);
+    bool isIpv4 = false;
+    const quint32 ipv4 = parsed.toIPv4Address(&isIpv4);
+    if (isIpv4)
+        parsed = QHostAddress(ipv4);
+    return QStringLiteral("address:") + (parsed.isNull() ? address : parsed.toString());
 }
 
 QLatin1StringView RoomRules::kindName(Kind kind)
