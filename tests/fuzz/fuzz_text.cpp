@@ -5,6 +5,7 @@
 #include "chatcommand.h"
 #include "displaytext.h"
 #include "fuzzcheck.h"
+#include "protocol.h"
 #include "validation.h"
 
 #include <QStringList>
@@ -92,6 +93,8 @@ void checkCommand(const QString &line, const QStringList &knownUsers)
     case Kind::Who:
     case Kind::Help:
     case Kind::Quit:
+    case Kind::Password: // asked for without echo, never taken from the line
+    case Kind::Modes:
         FUZZ_CHECK(command.text.isEmpty() && command.target.isEmpty());
         break;
     case Kind::Chat:
@@ -125,6 +128,13 @@ void checkCommand(const QString &line, const QStringList &knownUsers)
         break;
     case Kind::Window:
         FUZZ_CHECK(command.number >= 1);
+        break;
+    case Kind::Moderate:
+        FUZZ_CHECK(Protocol::Moderation::isAction(command.action));
+        FUZZ_CHECK(Protocol::Moderation::takesTarget(command.action)
+                   == !command.target.trimmed().isEmpty());
+        FUZZ_CHECK(line.contains(command.target, Qt::CaseInsensitive));
+        FUZZ_CHECK(command.text == command.text.trimmed() && line.contains(command.text));
         break;
     case Kind::Invalid:
         FUZZ_CHECK(!command.error.isEmpty());
