@@ -301,6 +301,9 @@ bool MessageStore::append(QList<Write> *writes, QString *error)
         db.rollback();
         return false;
     };
+    QHash<qint64, qint64> newest; // by room id, when sequenced
+    if (m_sequenced && !lockRooms(writes, &added, &newest, error))
+        return fail({});
     for (Write &write : *writes) {
         qint64 room = 0;
         switch (write.kind) {
@@ -344,6 +347,8 @@ bool MessageStore::append(QList<Write> *writes, QString *error)
             }
             insert.finish();
             highest = std::max(highest, message.id);
+            if (m_sequenced)
+                write.previous = std::exchange(newest[room], message.id);
             break;
         }
         }
@@ -357,13 +362,70 @@ bool MessageStore::append(QList<Write> *writes, QString *error)
     return true;
 }
 
+const MessageStore::RoomRef *MessageStore::knownRoom(const QString &key)
+{
+    if (const auto known = m_roomIds.constFind(key); known != m_roomIds.cend())
+        return &*known;
+    if (!m_sequenced || !m_selectRoomId)
+        return nullptr;
+    m_selectRoomId->addBindValue(key);
+    if (!m_selectRoomId->exec() || !m_selectRoomId->next()) {
+        m_selectRoomId->finish();
+        return nullptr;
+    }
+    const RoomRef ref { m_selectRoomId->value(0).toLongLong(),
+                        m_selectRoomId->value(1).toString() };
+    m_selectRoomId->finish();
+    return &*m_roomIds.insert(key, ref);
+}
+
+bool MessageStore::lockRooms(QList<Write> *writes, QHash<QString, RoomRef> *added,
+                             QHash<qint64, qint64> *newest, QString *error)
+{
+    QList<qint64> rooms;
+    for (Write &write : *writes) {
+        if (write.kind != Write::Kind::Message)
+            continue;
+        if (write.key.isEmpty())
+            write.key = Validation::roomKey(write.message.room);
+        qint64 room = 0;
+        if (!roomId(write.key, write.message.room, added, &room, error))
+            return false;
+        if (!rooms.contains(room))
+            rooms.append(room);
+    }
+    std::sort(rooms.begin(), rooms.end());
+    const QSqlDatabase db = database();
+    for (const qint64 room : std::as_const(rooms)) {
+        QSqlQuery query(db);
+        const QString lock = lockRoomSql();
+        if (!lock.isEmpty()) {
+            query.prepare(lock);
+            query.addBindValue(room);
+            if (!query.exec()) {
+                *error = describe(query.lastError());
+                return false;
+            }
+        }
+        query.prepare(
+            QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ?"));
+        query.addBindValue(room);
+        if (!query.exec() || !query.next()) {
+            *error = describe(query.lastError());
+            return false;
+        }
+        newest->insert(room, query.value(0).toLongLong());
+    }
+    return true;
+}
+
 bool MessageStore::page(const QString &key, qint64 before, int limit, QList<ChatMessage> *messages,
                         bool *more, QString *error)
 {
     messages->clear();
     *more = false;
-    const auto room = m_roomIds.constFind(key);
-    if (room == m_roomIds.cend() || limit <= 0)
+    const RoomRef *room = limit > 0 ? knownRoom(key) : nullptr;
+    if (!room)
         return true;
     if (!m_page) {
         *error = QStringLiteral("not connected");

@@ -39,6 +39,7 @@ public:
         QString by; // Topic
         QString time; // Topic, as on the wire
         ChatMessage message; // Message: id 0 takes the database's next id
+        qint64 previous = 0; // Message, when sequenced: the id of the room's message before it
     };
 
     // What one retention step deleted: a room's messages up to and including throughId.
@@ -60,6 +61,10 @@ public:
 
     // Connects, migrates the schema and reads the identity and the rooms.
     bool open(QString *error);
+    // For several servers on one database: append() locks the rooms it writes
+    // to until its commit, so that a room's ids increase in the order their
+    // messages commit, and tells each message the id of the one before it.
+    void setSequenced(bool sequenced) { m_sequenced = sequenced; }
     // After a failed write: drops the connection and makes a new one.
     bool reconnect(QString *error);
     void close();
@@ -67,7 +72,9 @@ public:
     QString displayName() const { return m_displayName; }
     QString identity() const { return m_identity; }
     qint64 lastId() const { return m_lastId; } // the highest id handed out, never reused
-    QList<StoredRoom> rooms() const { return m_rooms; } // as read by open()
+    QList<StoredRoom> rooms() const { return m_rooms; } // as read by open() or reloadRooms()
+    // Reads the rooms again: other servers on the database may have made some.
+    bool reloadRooms(QString *error) { return loadRooms(error); }
 
     // All writes in one transaction. Messages with id 0 receive theirs; those
     // that already have one (from the backlog) keep it, and one already stored
@@ -105,6 +112,9 @@ protected:
     virtual QString lastIdSql() const = 0;
     // After messages were stored with ids of their own.
     virtual bool afterExplicitIds(qint64 lastId, QString *error);
+    // Locks one room's row (bound to its id) until the commit; empty where the
+    // whole database has one writer at a time (SQLite).
+    virtual QString lockRoomSql() const { return {}; }
 
 private:
     struct RoomRef
@@ -118,6 +128,12 @@ private:
     bool prepare(QString *error);
     bool roomId(const QString &key, const QString &name, QHash<QString, RoomRef> *added, qint64 *id,
                 QString *error);
+    // The committed room of that key, asking the database for one another server made.
+    const RoomRef *knownRoom(const QString &key);
+    // Locks the rooms of the messages in writes, in id order (two servers
+    // locking in different orders would deadlock), and reads each one's newest id.
+    bool lockRooms(QList<Write> *writes, QHash<QString, RoomRef> *added,
+                   QHash<qint64, qint64> *newest, QString *error);
     void dropQueries();
 
     QString m_connection;
@@ -126,6 +142,7 @@ private:
     qint64 m_lastId = 0;
     QList<StoredRoom> m_rooms;
     QHash<QString, RoomRef> m_roomIds; // by key; committed rooms only
+    bool m_sequenced = false;
     std::optional<QSqlQuery> m_insertRoom;
     std::optional<QSqlQuery> m_insertMessage;
     std::optional<QSqlQuery> m_insertMessageWithId;

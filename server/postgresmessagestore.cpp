@@ -104,6 +104,13 @@ QString PostgresMessageStore::lastIdSql() const
     return QStringLiteral("SELECT COALESCE(pg_sequence_last_value(%1::regclass), 0)").arg(Sequence);
 }
 
+QString PostgresMessageStore::lockRoomSql() const
+{
+    // Held to the commit: whoever takes a room's next id commits before the
+    // next writer of that room can take one.
+    return QStringLiteral("SELECT id FROM rooms WHERE id = ? FOR UPDATE");
+}
+
 bool PostgresMessageStore::afterExplicitIds(qint64 lastId, QString *error)
 {
     // Ids numbered here while the database was away: the sequence continues after them.

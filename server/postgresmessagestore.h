@@ -17,6 +17,7 @@ protected:
     QList<QStringList> migrations() const override;
     QString lastIdSql() const override;
     bool afterExplicitIds(qint64 lastId, QString *error) override;
+    QString lockRoomSql() const override;
 
 private:
     PostgresMessageStore(const QString &displayName, const QString &host, int port,
