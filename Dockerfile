@@ -9,7 +9,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         build-essential cmake ninja-build qt6-base-dev qt6-base-dev-tools \
-        qt6-httpserver-dev qt6-websockets-dev libsodium-dev pkg-config \
+        qt6-httpserver-dev qt6-websockets-dev libsodium-dev libhiredis-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -24,7 +24,7 @@ FROM debian:bookworm-slim
 # Exactly the packages of the libraries pynet-server links that the slim image
 # lacks, and of the SQL drivers Qt loads as plugins (SQLite, PostgreSQL);
 # tests/packaging/runtime-packages.sh checks this list against the binary.
-ARG RUNTIME_PACKAGES="libqt6core6 libqt6httpserver6 libqt6network6 libqt6sql6 libqt6sql6-psql libqt6sql6-sqlite libsodium23"
+ARG RUNTIME_PACKAGES="libqt6core6 libqt6httpserver6 libqt6network6 libqt6sql6 libqt6sql6-psql libqt6sql6-sqlite libsodium23 libhiredis0.14"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
     && rm -rf /var/lib/apt/lists/* \

@@ -10,11 +10,12 @@ set -eu
 # CMake package but does not depend on it. libsodium hashes account passwords
 # (Argon2id) and makes login tokens; QtKeychain keeps the passwords the desktop
 # client is asked to remember in the desktop's keyring. The TLS tests make
-# certificates with openssl; pynet-bench --tls links libssl.
+# certificates with openssl; pynet-bench --tls links libssl. --cluster talks
+# to Redis through hiredis; the cluster tests start a redis-server of their own.
 packages="build-essential cmake ninja-build pkg-config python3 help2man
 qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev libqt6svg6
 libgl-dev libedit-dev libqt6sql6-sqlite libqt6sql6-psql postgresql
-libsodium-dev qtkeychain-qt6-dev openssl libssl-dev"
+libsodium-dev qtkeychain-qt6-dev openssl libssl-dev libhiredis-dev redis-server"
 # Extra tools for the sanitizer and fuzzing builds that CI runs, the check of
 # the systemd unit (systemd-analyze) and the Dockerfile's linter (from npm).
 if [ "${1:-}" = "--ci" ]; then

@@ -38,6 +38,7 @@ public:
     void setTlsConfiguration(const QSslConfiguration &tls) { m_tls = tls; }
     bool start(QString *error);
     quint16 tlsPort() const; // 0 without TLS
+    Hub &hub() { return m_hub; }
     int connectionCount() const { return int(m_connections.size()); }
     int userCount() const { return m_hub.memberCount(); }
     int roomCount() const { return int(m_hub.rooms().rooms.size()); }

@@ -40,8 +40,8 @@ Hub::Hub(const Settings &settings, Storage *storage, const QList<Storage::Room> 
         m_storage->setGroupDoneListener([this] {
             for (const auto &[room, sender] : m_committedTo) {
                 room->oweWalk();
-                if (!sender->requestWalk(room))
-                    room->deliver();
+                if (!sender || !sender->requestWalk(room))
+                    room->deliver(); // no sender here: another server's message
             }
             m_committedTo.clear();
         });
@@ -57,11 +57,11 @@ Hub::Hub(const Settings &settings, Storage *storage, const QList<Storage::Room> 
     }
 }
 
-std::shared_ptr<Room> Hub::createRoomLocked(const QString &name, const User *owner)
+std::shared_ptr<Room> Hub::createRoomLocked(const QString &name, const User *owner, bool save)
 {
     auto room = std::make_shared<Room>(name, m_settings.room);
     m_rooms.insert(room->key(), room);
-    if (m_storage)
+    if (m_storage && save)
         m_storage->saveRoom(room->key(), name);
     if (const auto stored = m_storedRules.constFind(room->key()); stored != m_storedRules.cend()) {
         room->setRules(*stored); // a room whose messages are gone, but not its rules
@@ -381,6 +381,43 @@ void Hub::chat(const std::shared_ptr<Room> &room, const QString &from,
         else
             it->second = sender;
     });
+}
+
+void Hub::remote(const ClusterEvent &event)
+{
+    const QString key = Validation::roomKey(
+        event.kind == ClusterEvent::Kind::Message ? event.message.room : event.room);
+    std::shared_ptr<Room> room;
+    {
+        std::lock_guard lock(m_mutex);
+        room = m_rooms.value(key);
+        // Every server holds every room, with its recent messages, so that an
+        // enter on any of them is answered at once and alike.
+        if (!room && event.kind != ClusterEvent::Kind::Topic)
+            room = createRoomLocked(event.kind == ClusterEvent::Kind::Message ? event.message.room
+                                                                              : event.room,
+                                    nullptr, false);
+    }
+    if (!room)
+        return;
+    switch (event.kind) {
+    case ClusterEvent::Kind::Message: {
+        room->appendOnly(event.message, nullptr);
+        if (room->mustWalkNow())
+            room->deliver();
+        const auto it = std::find_if(m_committedTo.begin(), m_committedTo.end(),
+                                     [&room](const auto &entry) { return entry.first == room; });
+        if (it == m_committedTo.end())
+            m_committedTo.emplace_back(room, nullptr);
+        break;
+    }
+    case ClusterEvent::Kind::Topic:
+        room->setTopic({ room->name(), event.text, event.by, event.time });
+        break;
+    case ClusterEvent::Kind::Room:
+    case ClusterEvent::Kind::Hello:
+        break;
+    }
 }
 
 void Hub::setTopic(const std::shared_ptr<Room> &room, const QString &by, const QString &text)

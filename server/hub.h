@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "clusterevent.h"
 #include "room.h"
 #include "storage.h"
 #include "wire.h"
@@ -108,6 +109,9 @@ public:
     void chat(const std::shared_ptr<Room> &room, const QString &from,
               const std::shared_ptr<Outbox> &sender, const QString &text, bool action);
     void setTopic(const std::shared_ptr<Room> &room, const QString &by, const QString &text);
+    // What another server of the cluster committed (Storage::setCluster()'s
+    // remote listener, on the storage thread): delivered to this server's members.
+    void remote(const ClusterEvent &event);
     // Posts the room's messages before `before` (0: the newest) to outbox.
     void history(const std::shared_ptr<Room> &room, const std::shared_ptr<Outbox> &outbox,
                  qint64 before, int limit);
@@ -151,8 +155,10 @@ private:
     void leaveNow(const QString &name, const Outbox *outbox);
     // Removes the user; returns the rooms whose leave announcements await delivery.
     QList<std::shared_ptr<Room>> leaveLocked(QMap<QString, User>::iterator user);
-    // owner: the account that creates it, if one does.
-    std::shared_ptr<Room> createRoomLocked(const QString &name, const User *owner = nullptr);
+    // owner: the account that creates it, if one does; save: tell storage
+    // (not for a room another server made and stored).
+    std::shared_ptr<Room> createRoomLocked(const QString &name, const User *owner = nullptr,
+                                           bool save = true);
     qint64 sinceInThisRun(const JoinRequest &request) const;
     static void deliverAll(const QList<std::shared_ptr<Room>> &rooms);
 

@@ -2,6 +2,7 @@
 #include "accountcommand.h"
 #include "accounts.h"
 #include "chatserver.h"
+#include "cluster.h"
 #include "configreloader.h"
 #include "glibctunables.h"
 #include "healthcheck.h"
@@ -76,7 +77,8 @@ int main(int argc, char *argv[])
     const QString configPath = parser.value(configOption);
     const auto read = [&parser, configPath](ServerConfig *config, QString *error) {
         return (configPath.isEmpty() || ServerConfig::fromFile(configPath, config, error))
-            && ServerConfig::fromParser(parser, config, error) && config->checkTls(error);
+            && ServerConfig::fromParser(parser, config, error) && config->checkTls(error)
+            && config->checkCluster(error);
     };
     ServerConfig config;
     QString error;
@@ -125,6 +127,7 @@ int main(int argc, char *argv[])
         settings.backlog = config.storageBacklog;
         settings.recentPerRoom = config.historySize;
         settings.createDirectory = config.database.isEmpty(); // only the default's
+        settings.sequenced = config.hasCluster();
         storage = Storage::open(settings, &loaded, &error);
         if (!storage) {
             std::fprintf(stderr, "pynet-server: %s\n", qPrintable(error));
@@ -148,6 +151,19 @@ int main(int argc, char *argv[])
 
     ChatServer server(config, storage.get(), loaded);
     server.setAccounts(accounts.get());
+    // Before serving: the first subscription then catches up on what the
+    // others stored since the storage loaded.
+    std::unique_ptr<Cluster> cluster;
+    if (config.hasCluster()) {
+        ClusterLink::Settings link;
+        ClusterLink::parseUrl(config.cluster, &link.host, &link.port, &error);
+        link.channel = "pynet:" + loaded.identity.toUtf8();
+        link.timeout = std::chrono::milliseconds(config.clusterTimeoutMs);
+        link.maxPending = config.clusterMaxPending;
+        cluster = std::make_unique<Cluster>(link, storage.get(), &server.hub());
+        qCInfo(lcServer).noquote()
+            << "cluster through" << cluster->link().displayName() << "as node" << cluster->node();
+    }
     if (tls)
         server.setTlsConfiguration(*tls);
     ConfigReloader reloader(
@@ -187,6 +203,8 @@ int main(int argc, char *argv[])
     }
     QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit);
     const int status = app.exec();
+    if (cluster)
+        cluster->stop(); // nothing from the others while the storage closes
     // While the hub still exists: the last commits still deliver to its rooms.
     storage.reset();
     return status;

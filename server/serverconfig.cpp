@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
+#include "clusterlink.h"
+
 #include "validation.h"
 
 #include <QCommandLineParser>
@@ -215,6 +217,19 @@ const std::vector<TextOption> &textOptions()
                   return false;
               }
               c.database = text;
+              return true;
+          } },
+        { "cluster",
+          "Be one of several servers on one PostgreSQL --database: what each stores is "
+          "relayed to the others through the Redis server at redis://HOST:PORT (no password; "
+          "keep it on a private network). Default: alone.",
+          "url", [](const ServerConfig &c) { return c.cluster; },
+          [](ServerConfig &c, const QString &text, QString *problem) {
+              QString host;
+              quint16 port = 0;
+              if (!text.isEmpty() && !ClusterLink::parseUrl(text, &host, &port, problem))
+                  return false;
+              c.cluster = text;
               return true;
           } },
         { "log-format", "How log lines are written: human, or json (one object a line).", "format",
@@ -504,6 +519,20 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.maxRoomRules = int(v);
           } },
+        { "cluster-timeout",
+          "Seconds Redis may stay silent before the link to it is dropped and made again; "
+          "what was missed meanwhile is read from the database.",
+          0.05, 3600, [](const ServerConfig &c) { return c.clusterTimeoutMs / 1000.0; },
+          [](ServerConfig &c, double v) {
+              c.clusterTimeoutMs = int(v * 1000);
+          } },
+        { "cluster-max-pending",
+          "Messages waiting to be published to Redis; beyond it they are dropped, and the "
+          "other servers read them from the database.",
+          1, 1e7, [](const ServerConfig &c) { return c.clusterMaxPending; },
+          [](ServerConfig &c, double v) {
+              c.clusterMaxPending = int(v);
+          } },
         { "max-account-lookups",
           "Account lookups (is a guest's name registered, is a token valid) that may wait for "
           "the account database; beyond it the join gets login_throttled.",
@@ -712,6 +741,16 @@ bool ServerConfig::checkTls(QString *error) const
     }
     if (hasTls() && !noPlain && tlsPort == port && port != 0) {
         *error = QStringLiteral("--tls-port and --port are both %1.").arg(port);
+        return false;
+    }
+    return true;
+}
+
+bool ServerConfig::checkCluster(QString *error) const
+{
+    if (hasCluster() && !databaseUrl().startsWith(QLatin1StringView("postgresql://"))) {
+        *error = QStringLiteral("--cluster needs a postgresql:// --database that every server "
+                                "of the cluster shares.");
         return false;
     }
     return true;

@@ -63,6 +63,14 @@ struct ServerConfig
     // False with the reason when the TLS options do not go together.
     bool checkTls(QString *error) const;
 
+    // --cluster redis://HOST:PORT: one of several servers on one PostgreSQL database.
+    QString cluster;
+    int clusterTimeoutMs = 3000; // Redis silent this long: reconnect, and catch up after
+    int clusterMaxPending = 10000; // messages waiting to be published
+    bool hasCluster() const { return !cluster.isEmpty(); }
+    // False with the reason when --cluster does not go with the database.
+    bool checkCluster(QString *error) const;
+
     // --trace: off by default; --trace-filter and --trace-format turn it on.
     bool trace = false;
     bool traceJson = false;

@@ -19,6 +19,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 
 namespace {
 
@@ -50,6 +51,8 @@ public:
         int limit = 0;
         Page page;
         std::function<void()> then; // an ordered step (Storage::then()), no write
+        std::optional<ClusterEvent> remote; // from another server
+        bool resync = false;
     };
 
     explicit Worker(const Settings &settings);
@@ -58,6 +61,7 @@ public:
     void enqueue(Item item);
     void setExpiredListener(Expired expired);
     void setGroupDoneListener(GroupDone done);
+    void setCluster(ClusterListener publish, ClusterListener remote);
 
     QString displayName; // set by open(), then only read
 
@@ -75,6 +79,19 @@ private:
         std::function<void()> run;
     };
     void store(QList<MessageStore::Write> *writes, QList<Committed> *committed, QList<Step> *steps);
+    // After the commit (or once kept in the backlog): runs the callbacks and steps.
+    void delivered(QList<MessageStore::Write> *writes, QList<Committed> *committed,
+                   QList<Step> *steps);
+    // Sequenced and the database away: the writes wait, with their callbacks and steps.
+    void wait(QList<MessageStore::Write> *writes, QList<Committed> *committed, QList<Step> *steps);
+    // Sequenced: delivers a room message once everything before it in its room is.
+    void deliverInOrder(const QString &key, const ChatMessage &message, qint64 previous,
+                        const Committed &committed);
+    // The room's stored messages after `after` and before `before` (0: the newest).
+    void fill(const QString &key, qint64 after, qint64 before);
+    void received(const ClusterEvent &event);
+    void resyncNow();
+    void groupDone();
     void keep(QList<MessageStore::Write> *writes);
     void trimBacklog();
     void lost(const QString &error);
@@ -106,6 +123,19 @@ private:
     bool m_retentionDeleted = false;
     QSet<QString> m_rooms;
     QSet<QString> m_grown; // rooms with new messages since their count was checked
+
+    // Sequenced only.
+    ClusterListener m_publish;
+    ClusterListener m_remote;
+    // The newest id delivered in each room (absent: none).
+    QHash<QString, qint64> m_delivered;
+    struct Waiting
+    {
+        QList<MessageStore::Write> writes;
+        QList<Committed> committed;
+        QList<Step> steps;
+        int messages = 0;
+    } m_waiting;
 };
 
 Storage::Worker::Worker(const Settings &settings) : m_settings(settings)
@@ -121,6 +151,7 @@ bool Storage::Worker::open(Loaded *loaded, QString *error)
     m_store = MessageStore::create(m_settings.url, m_settings.createDirectory, error);
     if (!m_store)
         return false;
+    m_store->setSequenced(m_settings.sequenced);
     displayName = m_store->displayName();
     if (!m_store->open(error)) {
         m_store.reset();
@@ -142,6 +173,8 @@ bool Storage::Worker::open(Loaded *loaded, QString *error)
             m_store.reset();
             return false;
         }
+        if (!room.recent.isEmpty())
+            m_delivered.insert(room.key, room.recent.constLast().id);
         loaded->rooms.append(room);
         m_rooms.insert(room.key);
     }
@@ -169,6 +202,13 @@ void Storage::Worker::setGroupDoneListener(GroupDone done)
 {
     std::lock_guard lock(m_mutex);
     m_groupDone = std::move(done);
+}
+
+void Storage::Worker::setCluster(ClusterListener publish, ClusterListener remote)
+{
+    std::lock_guard lock(m_mutex);
+    m_publish = std::move(publish);
+    m_remote = std::move(remote);
 }
 
 void Storage::Worker::setExpiredListener(Expired expired)
@@ -214,6 +254,17 @@ void Storage::Worker::process(std::deque<Item> *batch)
             steps.append({ writes.size(), std::move(item.then) });
             continue;
         }
+        if (item.remote || item.resync) {
+            // After what this server committed before it, which it then knows
+            // the previous ids of.
+            store(&writes, &committed, &steps);
+            if (item.remote)
+                received(*item.remote);
+            else
+                resyncNow();
+            groupDone();
+            continue;
+        }
         if (!item.isHistory) {
             writes.append(std::move(item.write));
             committed.append(std::move(item.committed));
@@ -236,14 +287,12 @@ void Storage::Worker::process(std::deque<Item> *batch)
 void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed> *committed,
                             QList<Step> *steps)
 {
-    qsizetype step = 0;
-    const auto runStepsUpTo = [steps, &step](qsizetype done) {
-        for (; step < steps->size() && steps->at(step).after <= done; ++step)
-            steps->at(step).run();
-    };
+    if (m_settings.sequenced && !m_waiting.writes.isEmpty()) {
+        wait(writes, committed, steps); // behind what already waits
+        return;
+    }
     if (writes->isEmpty()) {
-        runStepsUpTo(0);
-        steps->clear();
+        delivered(writes, committed, steps);
         return;
     }
     QString error;
@@ -257,31 +306,228 @@ void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed>
     } else {
         if (!m_down)
             lost(error);
+        if (m_settings.sequenced) {
+            wait(writes, committed, steps);
+            return;
+        }
         keep(writes);
     }
-    // In id order, after the commit (or once kept in the backlog).
+    delivered(writes, committed, steps);
+}
+
+void Storage::Worker::delivered(QList<MessageStore::Write> *writes, QList<Committed> *committed,
+                                QList<Step> *steps)
+{
+    qsizetype step = 0;
+    const auto runStepsUpTo = [steps, &step](qsizetype done) {
+        for (; step < steps->size() && steps->at(step).after <= done; ++step)
+            steps->at(step).run();
+    };
+    // In id order.
     for (qsizetype i = 0; i < writes->size(); ++i) {
         runStepsUpTo(i);
         const MessageStore::Write &write = writes->at(i);
         if (write.kind == MessageStore::Write::Kind::Room)
             m_rooms.insert(write.key);
+        if (m_settings.sequenced && m_publish) {
+            ClusterEvent event;
+            switch (write.kind) {
+            case MessageStore::Write::Kind::Room:
+                event.kind = ClusterEvent::Kind::Room;
+                event.room = write.name;
+                break;
+            case MessageStore::Write::Kind::Topic:
+                event.kind = ClusterEvent::Kind::Topic;
+                event.room = write.key; // the receiver finds the room by its key
+                event.text = write.text;
+                event.by = write.by;
+                event.time = write.time;
+                break;
+            case MessageStore::Write::Kind::Message:
+                event.message = write.message;
+                event.previous = write.previous;
+                break;
+            }
+            m_publish(event);
+        }
         if (write.kind != MessageStore::Write::Kind::Message)
             continue;
         m_grown.insert(write.key);
-        if (committed->at(i))
+        if (m_settings.sequenced)
+            deliverInOrder(write.key, write.message, write.previous, committed->at(i));
+        else if (committed->at(i))
             committed->at(i)(write.message);
     }
-    GroupDone groupDone;
-    {
-        std::lock_guard lock(m_mutex);
-        groupDone = m_groupDone;
-    }
-    if (groupDone)
+    if (!writes->isEmpty())
         groupDone();
     runStepsUpTo(writes->size());
     writes->clear();
     committed->clear();
     steps->clear();
+}
+
+void Storage::Worker::groupDone()
+{
+    GroupDone done;
+    {
+        std::lock_guard lock(m_mutex);
+        done = m_groupDone;
+    }
+    if (done)
+        done();
+}
+
+void Storage::Worker::wait(QList<MessageStore::Write> *writes, QList<Committed> *committed,
+                           QList<Step> *steps)
+{
+    const qsizetype offset = m_waiting.writes.size();
+    for (Step &step : *steps)
+        m_waiting.steps.append({ step.after + offset, std::move(step.run) });
+    for (qsizetype i = 0; i < writes->size(); ++i) {
+        if (writes->at(i).kind == MessageStore::Write::Kind::Message) {
+            // The steps already counted this write: keep its place, without the message.
+            if (m_waiting.messages >= std::max(0, m_settings.backlog)) {
+                if (m_notStored++ == 0)
+                    qCWarning(lcStorage).noquote()
+                        << QStringLiteral("%1: %2 messages wait for the database; newer ones "
+                                          "are not relayed")
+                               .arg(displayName)
+                               .arg(m_settings.backlog);
+                MessageStore::Write placeholder;
+                placeholder.kind = MessageStore::Write::Kind::Room;
+                placeholder.key = writes->at(i).key.isEmpty()
+                    ? Validation::roomKey(writes->at(i).message.room)
+                    : writes->at(i).key;
+                placeholder.name = writes->at(i).message.room;
+                m_waiting.writes.append(placeholder);
+                m_waiting.committed.append(Committed());
+                continue;
+            }
+            ++m_waiting.messages;
+        }
+        m_waiting.writes.append(writes->at(i));
+        m_waiting.committed.append(committed->at(i));
+    }
+    Metrics::instance().setStorageBacklog(m_waiting.messages);
+    writes->clear();
+    committed->clear();
+    steps->clear();
+}
+
+void Storage::Worker::deliverInOrder(const QString &key, const ChatMessage &message,
+                                     qint64 previous, const Committed &committed)
+{
+    const qint64 last = m_delivered.value(key);
+    if (message.id <= last)
+        return; // a fill delivered it already
+    if (previous > last)
+        fill(key, last, message.id);
+    m_delivered.insert(key, message.id);
+    if (committed)
+        committed(message);
+}
+
+void Storage::Worker::fill(const QString &key, qint64 after, qint64 before)
+{
+    QList<ChatMessage> messages;
+    bool more = false;
+    QString error;
+    // As many as a room keeps for catch-up: who is further behind reads history.
+    const int limit = std::max(1, m_settings.recentPerRoom);
+    if (!m_store->page(key, before, limit, &messages, &more, &error)) {
+        qCWarning(lcStorage).noquote()
+            << QStringLiteral("%1: cannot fill a gap in %2: %3").arg(displayName, key, error);
+        return;
+    }
+    ClusterListener remote;
+    {
+        std::lock_guard lock(m_mutex);
+        remote = m_remote;
+    }
+    for (const ChatMessage &message : std::as_const(messages)) {
+        if (message.id <= after)
+            continue;
+        m_delivered.insert(key, message.id);
+        ClusterEvent event;
+        event.message = message;
+        if (remote)
+            remote(event);
+    }
+    if (Q_UNLIKELY(Trace::enabled()))
+        qCDebug(lcStorage) << "filled" << key << "after" << after << "before" << before;
+}
+
+void Storage::Worker::received(const ClusterEvent &event)
+{
+    if (!m_store)
+        return;
+    ClusterListener remote;
+    {
+        std::lock_guard lock(m_mutex);
+        remote = m_remote;
+    }
+    switch (event.kind) {
+    case ClusterEvent::Kind::Message: {
+        const QString key = Validation::roomKey(event.message.room);
+        m_grown.insert(key);
+        deliverInOrder(key, event.message, event.previous, [&remote, &event](const ChatMessage &) {
+            if (remote)
+                remote(event);
+        });
+        break;
+    }
+    case ClusterEvent::Kind::Room:
+        m_rooms.insert(Validation::roomKey(event.room));
+        if (remote)
+            remote(event);
+        break;
+    case ClusterEvent::Kind::Topic:
+        if (remote)
+            remote(event);
+        break;
+    case ClusterEvent::Kind::Hello:
+        resyncNow();
+        break;
+    }
+}
+
+void Storage::Worker::resyncNow()
+{
+    if (!m_store || m_down)
+        return;
+    QString error;
+    if (!m_store->reloadRooms(&error)) {
+        qCWarning(lcStorage).noquote()
+            << QStringLiteral("%1: cannot look for what other servers stored: %2")
+                   .arg(displayName, error);
+        return;
+    }
+    ClusterListener remote;
+    {
+        std::lock_guard lock(m_mutex);
+        remote = m_remote;
+    }
+    for (const MessageStore::StoredRoom &room : m_store->rooms()) {
+        if (!m_rooms.contains(room.key)) { // made by another server meanwhile
+            m_rooms.insert(room.key);
+            ClusterEvent made;
+            made.kind = ClusterEvent::Kind::Room;
+            made.room = room.name;
+            if (remote)
+                remote(made);
+            if (!room.topic.isEmpty()) {
+                ClusterEvent topic;
+                topic.kind = ClusterEvent::Kind::Topic;
+                topic.room = room.key;
+                topic.text = room.topic;
+                topic.by = room.topicBy;
+                topic.time = room.topicTime;
+                if (remote)
+                    remote(topic);
+            }
+        }
+        fill(room.key, m_delivered.value(room.key), 0);
+    }
 }
 
 void Storage::Worker::keep(QList<MessageStore::Write> *writes)
@@ -325,11 +571,18 @@ void Storage::Worker::lost(const QString &error)
 {
     m_down = true;
     m_lostReason = error;
-    qCWarning(lcStorage).noquote()
-        << QStringLiteral("%1: cannot store messages (%2); the chat goes on, and up to %3 "
-                          "messages are kept until the database is back")
-               .arg(displayName, error)
-               .arg(m_settings.backlog);
+    if (m_settings.sequenced)
+        qCWarning(lcStorage).noquote()
+            << QStringLiteral("%1: cannot store messages (%2); up to %3 messages wait for it, "
+                              "since the other servers number theirs there too")
+                   .arg(displayName, error)
+                   .arg(m_settings.backlog);
+    else
+        qCWarning(lcStorage).noquote()
+            << QStringLiteral("%1: cannot store messages (%2); the chat goes on, and up to %3 "
+                              "messages are kept until the database is back")
+                   .arg(displayName, error)
+                   .arg(m_settings.backlog);
     m_retryMs = RetryFirstMs;
     m_retry.start(m_retryMs);
 }
@@ -348,12 +601,19 @@ bool Storage::Worker::flushBacklog(QString *error)
         m_backlog.erase(m_backlog.begin(), end);
         Metrics::instance().setStorageBacklog(m_backlogMessages);
     }
+    if (!m_waiting.writes.isEmpty()) {
+        if (!m_store->append(&m_waiting.writes, error))
+            return false;
+        Waiting done = std::exchange(m_waiting, {});
+        Metrics::instance().setStorageBacklog(0);
+        delivered(&done.writes, &done.committed, &done.steps);
+    }
     return true;
 }
 
 void Storage::Worker::retry()
 {
-    const int kept = m_backlogMessages;
+    const int kept = m_backlogMessages + m_waiting.messages;
     QString error;
     if (!flushBacklog(&error)) {
         m_retryMs = std::min(m_retryMs * 2, RetryLastMs);
@@ -548,6 +808,25 @@ void Storage::then(std::function<void()> step)
 {
     Worker::Item item;
     item.then = std::move(step);
+    m_worker->enqueue(std::move(item));
+}
+
+void Storage::setCluster(ClusterListener publish, ClusterListener remote)
+{
+    m_worker->setCluster(std::move(publish), std::move(remote));
+}
+
+void Storage::receive(const ClusterEvent &event)
+{
+    Worker::Item item;
+    item.remote = event;
+    m_worker->enqueue(std::move(item));
+}
+
+void Storage::resync()
+{
+    Worker::Item item;
+    item.resync = true;
     m_worker->enqueue(std::move(item));
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "chatmessage.h"
+#include "clusterevent.h"
 
 #include <QList>
 #include <QObject>
@@ -39,6 +40,8 @@ public:
         // The default path (in the data directory) may be made; a directory
         // someone named must exist, or open() says so.
         bool createDirectory = false;
+        // Several servers share the database (--cluster): see setCluster().
+        bool sequenced = false;
     };
 
     struct Room
@@ -100,6 +103,25 @@ public:
     // Set it right after open(): retention starts then (or a second after open()).
     using Expired = std::function<void(const QString &key, qint64 throughId)>;
     void setExpiredListener(Expired expired);
+
+    // A cluster (Settings::sequenced), set before the first submit(). Each
+    // room's ids then increase in commit order on every server, and every
+    // message carries the id of the room's message before it. After each
+    // commit, publish() receives what to tell the other servers; remote()
+    // receives what they committed (from receive(), or from the database when
+    // a message shows a gap or after resync()), in each room's order and
+    // before any later message of this server in that room is delivered.
+    // Both run on the storage thread; the group listener runs after remote
+    // deliveries too. While the database is away, messages wait (at most
+    // Settings::backlog): numbered here, their ids could clash with another
+    // server's.
+    using ClusterListener = std::function<void(const ClusterEvent &event)>;
+    void setCluster(ClusterListener publish, ClusterListener remote);
+    // Any thread: what another server published.
+    void receive(const ClusterEvent &event);
+    // Any thread: delivers what the others committed and this server has not
+    // delivered, room by room (the link to them was down).
+    void resync();
 
     // For the log and tests: "sqlite:/var/lib/pynet/pynet.db", without a password.
     QString displayName() const;

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+// Several pynet-server processes on one throwaway PostgreSQL database, relaying
+// to each other through a throwaway redis-server: chat and rooms across nodes,
+// Redis stopped and restarted while people chat, a node killed, a node started
+// late.
+#include "postgrescluster.h"
+#include "protocol.h"
+#include "rawclient.h"
+#include "redisserver.h"
+#include "serverprocess.h"
+#include "servertest.h"
+#include "wire.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+#include <memory>
+
+using namespace ServerTest;
+
+class TestServerCluster : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void chatCrossesNodes();
+    void roomsAndTopicsCrossNodes();
+    void nodesServeTheirOwnWhileRedisIsStopped();
+    void nodesCatchUpAfterRedisRestarts();
+    void aNodeStartedLateHasTheHistory();
+    void clientsOfAKilledNodeCatchUpOnAnother();
+    void clusterNeedsPostgres();
+
+private:
+    std::unique_ptr<ServerProcess> startNode(const QStringList &extra = {});
+    // The "message" texts that arrive within timeoutMs, until count have.
+    static QStringList texts(RawClient &client, int count, int timeoutMs = 10000);
+    static qint64 lastId(const QList<QJsonObject> &messages);
+
+    PostgresCluster m_postgres;
+    RedisServer m_redis;
+    QString m_database;
+    int m_databases = 0;
+};
+
+void TestServerCluster::initTestCase()
+{
+    QString error;
+    QVERIFY2(m_postgres.start(&error), qPrintable(error));
+    QVERIFY2(m_redis.start(&error), qPrintable(error));
+}
+
+void TestServerCluster::init()
+{
+    // A database per test: every test starts with no rooms and no messages.
+    const QString name = QStringLiteral("cluster%1").arg(++m_databases);
+    QString error;
+    QVERIFY2(m_postgres.createDatabase(name, &error), qPrintable(error));
+    m_database = m_postgres.url(name);
+}
+
+void TestServerCluster::cleanup()
+{
+    m_redis.resume(); // after a test that failed with Redis stopped
+}
+
+std::unique_ptr<ServerProcess> TestServerCluster::startNode(const QStringList &extra)
+{
+    auto server = std::make_unique<ServerProcess>(
+        QStringList { QStringLiteral("--database"), m_database, QStringLiteral("--cluster"),
+                      m_redis.url(), QStringLiteral("--cluster-timeout"), QStringLiteral("0.6"),
+                      QStringLiteral("--rate"), QStringLiteral("1000"), QStringLiteral("--burst"),
+                      QStringLiteral("1000") }
+        + extra);
+    if (!server->start() || !server->waitForOutput(QStringLiteral("joined: channel"))) {
+        qWarning().noquote() << server->output();
+        return nullptr;
+    }
+    return server;
+}
+
+QStringList TestServerCluster::texts(RawClient &client, int count, int timeoutMs)
+{
+    QStringList seen;
+    while (seen.size() < count) {
+        const QJsonObject message = client.waitFor(ChatMessage::Type, timeoutMs);
+        if (message.isEmpty())
+            break;
+        seen.append(stringOf(message, "data"));
+    }
+    return seen;
+}
+
+qint64 TestServerCluster::lastId(const QList<QJsonObject> &messages)
+{
+    return messages.isEmpty() ? 0 : messages.constLast().value(QStringLiteral("id")).toInteger();
+}
+
+void TestServerCluster::chatCrossesNodes()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    RawClient bob;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+
+    alice.sendObject(Protocol::chat(QStringLiteral("hello from a")));
+    const QJsonObject atBob = waitForMatch(bob, ChatMessage::Type, QStringLiteral("data"),
+                                           QStringLiteral("hello from a"));
+    QVERIFY2(!atBob.isEmpty(), qPrintable(b->output()));
+    QCOMPARE(stringOf(atBob, "from"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(atBob, "room"), QStringLiteral("#general"));
+
+    bob.sendObject(Protocol::chat(QStringLiteral("hello from b")));
+    const QJsonObject atAlice = waitForMatch(alice, ChatMessage::Type, QStringLiteral("data"),
+                                             QStringLiteral("hello from b"));
+    QVERIFY(!atAlice.isEmpty());
+    // One order everywhere: the ids come from the one database.
+    QVERIFY(atAlice.value(QStringLiteral("id")).toInteger()
+            > atBob.value(QStringLiteral("id")).toInteger());
+
+    // Many at once from both sides: each arrives once, in each sender's order.
+    for (int i = 0; i < 50; ++i) {
+        alice.sendObject(Protocol::chat(QStringLiteral("a%1").arg(i)));
+        bob.sendObject(Protocol::chat(QStringLiteral("b%1").arg(i)));
+        if (i % 10 == 9)
+            QTest::qWait(0); // let the sockets write
+    }
+    QStringList expectedAtBob;
+    QStringList expectedAtAlice;
+    for (int i = 0; i < 50; ++i) {
+        expectedAtBob.append(QStringLiteral("a%1").arg(i));
+        expectedAtAlice.append(QStringLiteral("b%1").arg(i));
+    }
+    QCOMPARE(texts(bob, 50), expectedAtBob);
+    QCOMPARE(texts(alice, 50), expectedAtAlice);
+    QList<QJsonObject> extra;
+    QVERIFY(barrier(bob, &extra));
+    QVERIFY(ofType(extra, ChatMessage::Type).isEmpty());
+}
+
+void TestServerCluster::roomsAndTopicsCrossNodes()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    alice.sendObject(Protocol::enter(QStringLiteral("#ops")));
+    QVERIFY(
+        !waitForMatch(alice, Wire::RoomState::Type, QStringLiteral("room"), QStringLiteral("#ops"))
+             .isEmpty());
+    alice.sendObject(
+        Wire::Topic { QStringLiteral("#ops"), QStringLiteral("deploys"), {}, {} }.toJson());
+    QVERIFY(
+        !waitForMatch(alice, Wire::Topic::Type, QStringLiteral("data"), QStringLiteral("deploys"))
+             .isEmpty());
+    alice.sendObject(Protocol::roomChat(QStringLiteral("#ops"), QStringLiteral("said first")));
+    QVERIFY(barrier(alice));
+
+    // B made no room #ops and saw nobody enter: it knows the room, its topic
+    // and what was said there from A.
+    RawClient bob;
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&bob] {
+            bob.sendObject(Protocol::enter(QStringLiteral("#ops")));
+            const QJsonObject state = waitForMatch(bob, Wire::RoomState::Type,
+                                                   QStringLiteral("room"), QStringLiteral("#ops"));
+            const QJsonArray history = state.value(QStringLiteral("history")).toArray();
+            return stringOf(state, "topic") == QStringLiteral("deploys") && !history.isEmpty()
+                && history.last().toObject().value(QStringLiteral("data"))
+                == QStringLiteral("said first");
+        }(),
+        10000);
+    alice.sendObject(Protocol::roomChat(QStringLiteral("#ops"), QStringLiteral("said second")));
+    const QJsonObject second =
+        waitForMatch(bob, ChatMessage::Type, QStringLiteral("data"), QStringLiteral("said second"));
+    QCOMPARE(stringOf(second, "room"), QStringLiteral("#ops"));
+}
+
+void TestServerCluster::nodesServeTheirOwnWhileRedisIsStopped()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    RawClient carol; // on Alice's node
+    RawClient bob;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QVERIFY(carol.joinAs(a->port(), QStringLiteral("Carol")));
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+    alice.sendObject(Protocol::chat(QStringLiteral("before")));
+    QCOMPARE(texts(bob, 1), QStringList { QStringLiteral("before") });
+    QCOMPARE(texts(carol, 1), QStringList { QStringLiteral("before") });
+
+    m_redis.pause();
+    const QStringList during { QStringLiteral("one"), QStringLiteral("two"),
+                               QStringLiteral("three") };
+    for (const QString &text : during)
+        alice.sendObject(Protocol::chat(text));
+    QCOMPARE(texts(carol, 3), during); // her node serves her without Redis
+    QVERIFY(a->waitForOutput(QStringLiteral("lost"))); // the link noticed the silence
+    m_redis.resume();
+
+    // Bob gets each once, in order, from the database or from Redis.
+    QCOMPARE(texts(bob, 3), during);
+    bob.sendObject(Protocol::chat(QStringLiteral("after")));
+    QCOMPARE(texts(alice, 1), QStringList { QStringLiteral("after") });
+    QList<QJsonObject> extra;
+    QVERIFY(barrier(bob, &extra));
+    QVERIFY(ofType(extra, ChatMessage::Type).isEmpty());
+}
+
+void TestServerCluster::nodesCatchUpAfterRedisRestarts()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    RawClient bob;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+
+    m_redis.kill();
+    QVERIFY(a->waitForOutput(QStringLiteral("lost")));
+    QVERIFY(b->waitForOutput(QStringLiteral("lost")));
+    alice.sendObject(Protocol::chat(QStringLiteral("while redis was away")));
+    bob.sendObject(Protocol::chat(QStringLiteral("me too")));
+    // Whoever commits second sees the other's message before its own, in the
+    // database, without Redis: the barrier may take it.
+    QList<QJsonObject> early;
+    QVERIFY(barrier(alice, &early));
+    QStringList atAlice;
+    for (const QJsonObject &message : ofType(early, ChatMessage::Type))
+        atAlice.append(stringOf(message, "data"));
+    early.clear();
+    QVERIFY(barrier(bob, &early));
+    QStringList atBob;
+    for (const QJsonObject &message : ofType(early, ChatMessage::Type))
+        atBob.append(stringOf(message, "data"));
+    QVERIFY(atAlice.size() + atBob.size() <= 1);
+    QString error;
+    QVERIFY2(m_redis.start(&error), qPrintable(error));
+
+    // Neither says anything more: the reconnection itself brings what was missed.
+    atBob += texts(bob, 1 - int(atBob.size()));
+    atAlice += texts(alice, 1 - int(atAlice.size()));
+    QCOMPARE(atBob, QStringList { QStringLiteral("while redis was away") });
+    QCOMPARE(atAlice, QStringList { QStringLiteral("me too") });
+    QList<QJsonObject> extra;
+    QVERIFY(barrier(alice, &extra));
+    QVERIFY(barrier(bob, &extra));
+    QVERIFY(ofType(extra, ChatMessage::Type).isEmpty()); // once each
+}
+
+void TestServerCluster::aNodeStartedLateHasTheHistory()
+{
+    auto a = startNode();
+    QVERIFY(a);
+    RawClient alice;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    alice.sendObject(Protocol::chat(QStringLiteral("early")));
+    QVERIFY(barrier(alice));
+
+    auto b = startNode();
+    QVERIFY(b);
+    RawClient bob;
+    QVERIFY(bob.connectTo(b->port()));
+    bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), QStringLiteral("test"), 0, {}));
+    const QJsonObject welcome = bob.waitFor(Wire::Welcome::Type);
+    const QJsonArray history = welcome.value(QStringLiteral("history")).toArray();
+    QVERIFY(!history.isEmpty());
+    QCOMPARE(history.last().toObject().value(QStringLiteral("data")).toString(),
+             QStringLiteral("early"));
+    alice.sendObject(Protocol::chat(QStringLiteral("late")));
+    QCOMPARE(texts(bob, 1), QStringList { QStringLiteral("late") });
+}
+
+void TestServerCluster::clientsOfAKilledNodeCatchUpOnAnother()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    RawClient bob;
+    QVERIFY(alice.connectTo(a->port()));
+    alice.sendObject(Protocol::richJoin(QStringLiteral("Alice"), QStringLiteral("test"), 0, {}));
+    const QJsonObject welcome = alice.waitFor(Wire::Welcome::Type);
+    const QString run = stringOf(welcome, "run");
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+    bob.sendObject(Protocol::chat(QStringLiteral("seen on a")));
+    const QJsonObject seen =
+        waitForMatch(alice, ChatMessage::Type, QStringLiteral("data"), QStringLiteral("seen on a"));
+    QVERIFY(!seen.isEmpty());
+
+    a->kill(); // kill -9: Alice's connection ends without a goodbye
+    QVERIFY(alice.waitForClosed());
+    bob.sendObject(Protocol::chat(QStringLiteral("missed one")));
+    bob.sendObject(Protocol::chat(QStringLiteral("missed two")));
+    QVERIFY(barrier(bob));
+
+    // Alice reconnects to B with what she saw on A: the same ids and run.
+    RawClient again;
+    QVERIFY(again.connectTo(b->port()));
+    again.sendObject(Protocol::richJoin(QStringLiteral("Alice"), QStringLiteral("test"),
+                                        seen.value(QStringLiteral("id")).toInteger(), {}, run));
+    const QJsonObject resumed = again.waitFor(Wire::Welcome::Type);
+    QCOMPARE(stringOf(resumed, "run"), run);
+    QStringList caughtUp;
+    for (const QJsonValue &message : resumed.value(QStringLiteral("history")).toArray())
+        caughtUp.append(message.toObject().value(QStringLiteral("data")).toString());
+    QCOMPARE(caughtUp,
+             (QStringList { QStringLiteral("missed one"), QStringLiteral("missed two") }));
+    QCOMPARE(resumed.value(QStringLiteral("missed")).toInteger(), 0);
+}
+
+void TestServerCluster::clusterNeedsPostgres()
+{
+    ServerProcess server({ QStringLiteral("--cluster"), m_redis.url() });
+    QVERIFY(!server.start(3000));
+    QVERIFY2(server.output().contains(QStringLiteral("--cluster needs a postgresql://")),
+             qPrintable(server.output()));
+    ServerProcess badUrl({ QStringLiteral("--database"), m_database, QStringLiteral("--cluster"),
+                           QStringLiteral("http://127.0.0.1:6379") });
+    QVERIFY(!badUrl.start(3000));
+    QVERIFY2(badUrl.output().contains(QStringLiteral("is not redis://HOST[:PORT]")),
+             qPrintable(badUrl.output()));
+}
+
+QTEST_GUILESS_MAIN(TestServerCluster)
+#include "tst_servercluster.moc"
