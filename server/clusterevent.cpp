@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "clusterevent.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 namespace {
 
-constexpr const char *KindNames[] = { "message", "room", "topic", "hello" };
+constexpr const char *KindNames[] = { "message", "room", "topic",   "hello", "enter",
+                                      "leave",   "quit", "private", "alive", "roster" };
 
 } // namespace
 
@@ -32,7 +34,33 @@ QByteArray ClusterEvent::encode() const
     case Kind::Room:
         object.insert(QStringLiteral("room"), room);
         break;
+    case Kind::Enter:
+        if (takeOver)
+            object.insert(QStringLiteral("takeOver"), true);
+        if (!session.isEmpty())
+            object.insert(QStringLiteral("session"), session);
+        Q_FALLTHROUGH();
+    case Kind::Leave:
+        object.insert(QStringLiteral("room"), room);
+        Q_FALLTHROUGH();
+    case Kind::Quit:
+        object.insert(QStringLiteral("name"), name);
+        break;
+    case Kind::Private:
+        object.insert(QStringLiteral("from"), message.from);
+        object.insert(QStringLiteral("to"), message.to);
+        object.insert(QStringLiteral("text"), message.text);
+        object.insert(QStringLiteral("time"), message.time.toMSecsSinceEpoch());
+        break;
+    case Kind::Roster: {
+        QJsonArray users;
+        for (const auto &[user, rooms] : roster)
+            users.append(QJsonArray { user, QJsonArray::fromStringList(rooms) });
+        object.insert(QStringLiteral("users"), users);
+        break;
+    }
     case Kind::Hello:
+    case Kind::Alive:
         break;
     }
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
@@ -74,7 +102,41 @@ std::optional<ClusterEvent> ClusterEvent::decode(const QByteArray &bytes)
         if (event.room.isEmpty())
             return std::nullopt;
         break;
+    case Kind::Enter:
+        event.takeOver = object.value(QStringLiteral("takeOver")).toBool();
+        event.session = object.value(QStringLiteral("session")).toString();
+        Q_FALLTHROUGH();
+    case Kind::Leave:
+        event.room = object.value(QStringLiteral("room")).toString();
+        if (event.room.isEmpty())
+            return std::nullopt;
+        Q_FALLTHROUGH();
+    case Kind::Quit:
+        event.name = object.value(QStringLiteral("name")).toString();
+        if (event.name.isEmpty())
+            return std::nullopt;
+        break;
+    case Kind::Private:
+        event.message.from = object.value(QStringLiteral("from")).toString();
+        event.message.to = object.value(QStringLiteral("to")).toString();
+        event.message.text = object.value(QStringLiteral("text")).toString();
+        event.message.time = QDateTime::fromMSecsSinceEpoch(
+            object.value(QStringLiteral("time")).toInteger(), Qt::UTC);
+        if (event.message.from.isEmpty() || event.message.to.isEmpty())
+            return std::nullopt;
+        break;
+    case Kind::Roster:
+        for (const QJsonValue &user : object.value(QStringLiteral("users")).toArray()) {
+            const QJsonArray pair = user.toArray();
+            QStringList rooms;
+            for (const QJsonValue &room : pair.at(1).toArray())
+                rooms.append(room.toString());
+            if (!pair.at(0).toString().isEmpty())
+                event.roster.append({ pair.at(0).toString(), rooms });
+        }
+        break;
     case Kind::Hello:
+    case Kind::Alive:
         break;
     }
     return event;

@@ -365,6 +365,10 @@ ClusterLink::ClusterLink(const Settings &settings, Received received, Subscribed
     QObject::connect(
         thread, &QThread::started, m_worker, [] { Trace::nameThisThread("cluster"); },
         Qt::DirectConnection);
+}
+
+void ClusterLink::start()
+{
     m_thread->start();
     QMetaObject::invokeMethod(m_worker, "start", Qt::QueuedConnection);
 }
@@ -377,7 +381,7 @@ ClusterLink::~ClusterLink()
 
 void ClusterLink::stop()
 {
-    if (m_thread->isFinished())
+    if (!m_thread->isRunning())
         return;
     // The worker ends its own thread (see Storage).
     QMetaObject::invokeMethod(m_worker, "stop", Qt::BlockingQueuedConnection);

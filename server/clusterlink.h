@@ -46,6 +46,9 @@ public:
     ClusterLink(const Settings &settings, Received received, Subscribed subscribed);
     ~ClusterLink(); // stop()s
 
+    // Connects, and keeps connecting: the callbacks may run from then on.
+    void start();
+
     // Closes the connections and stops the thread: nothing is received after
     // it returns, and what is published then is dropped.
     void stop();

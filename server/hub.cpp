@@ -7,6 +7,7 @@
 #include "protocol.h"
 #include "validation.h"
 
+#include <QCryptographicHash>
 #include <QHostAddress>
 #include <QRandomGenerator>
 
@@ -150,6 +151,7 @@ Hub::Result Hub::moderate(const QString &name, const Outbox *outbox,
         if (outcome.removeTarget && resolved.targetIsHere) {
             auto user = m_users.find(Validation::nameKey(resolved.moderate.target));
             user->rooms.removeOne(room);
+            publishUser(ClusterEvent::Kind::Leave, user->name, room->name());
             if (user->account)
                 removedAccount = user->name;
         }
@@ -207,6 +209,19 @@ Hub::Result Hub::join(const JoinRequest &request)
                          {} };
             }
         }
+        // Held on another server: taken over by a login, or by the same
+        // client resuming here (its server may have died).
+        bool takeOver = request.account;
+        if (const auto remote = m_remoteUsers.constFind(key); remote != m_remoteUsers.cend()) {
+            takeOver = takeOver
+                || (!request.resumeToken.isEmpty()
+                    && sessionDigest(request.resumeToken) == remote->session);
+            if (!takeOver) {
+                return { Code::NameTaken,
+                         QStringLiteral("The name \"%1\" is already in use.").arg(remote->name),
+                         {} };
+            }
+        }
         User user { request.name,       request.outbox, request.dialect, randomToken(),
                     request.connection, { m_general },  request.account, request.address };
         const Dialect *dialect = request.dialect;
@@ -233,6 +248,8 @@ Hub::Result Hub::join(const JoinRequest &request)
         if (m_general->enter({ request.name, request.outbox, dialect, user.identity() },
                              sinceInThisRun(request), welcome, replaced))
             toDeliver.append(m_general);
+        publishUser(ClusterEvent::Kind::Enter, request.name, m_general->name(), takeOver,
+                    sessionDigest(session));
     }
     deliverAll(toDeliver);
     return { {}, {}, m_general };
@@ -277,6 +294,7 @@ QList<std::shared_ptr<Room>> Hub::leaveLocked(QMap<QString, User>::iterator user
         if (room->leave(outbox.get()))
             toDeliver.append(room);
     }
+    publishUser(ClusterEvent::Kind::Quit, user->name);
     m_users.erase(user);
     return toDeliver;
 }
@@ -327,6 +345,8 @@ Hub::Result Hub::enter(const QString &name, const Outbox *outbox, const QString 
         };
         announced = room->enter({ user->name, user->outbox, user->dialect, user->identity() },
                                 since, answer, already);
+        if (!already)
+            publishUser(ClusterEvent::Kind::Enter, user->name, room->name());
     }
     if (announced)
         room->deliver();
@@ -343,6 +363,7 @@ void Hub::leaveRoom(const QString &name, const std::shared_ptr<Outbox> &outbox,
             const auto user = m_users.find(Validation::nameKey(name));
             if (user == m_users.end() || user->outbox != outbox || !user->rooms.removeOne(room))
                 return;
+            publishUser(ClusterEvent::Kind::Leave, user->name, room->name());
             announced = room->leave(outbox.get());
         }
         outbox->post(Wire::encode(Wire::Leave { room->name() }));
@@ -416,8 +437,164 @@ void Hub::remote(const ClusterEvent &event)
         break;
     case ClusterEvent::Kind::Room:
     case ClusterEvent::Kind::Hello:
-        break;
+    case ClusterEvent::Kind::Enter:
+    case ClusterEvent::Kind::Leave:
+    case ClusterEvent::Kind::Quit:
+    case ClusterEvent::Kind::Private:
+    case ClusterEvent::Kind::Alive:
+    case ClusterEvent::Kind::Roster:
+        break; // presence() has the live ones
     }
+}
+
+void Hub::publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room,
+                      bool takeOver, const QString &session)
+{
+    if (!m_publish)
+        return;
+    ClusterEvent event;
+    event.kind = kind;
+    event.name = name;
+    event.room = room;
+    event.takeOver = takeOver;
+    event.session = session;
+    m_publish(event);
+}
+
+QString Hub::sessionDigest(const QString &token)
+{
+    return QString::fromLatin1(
+        QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex());
+}
+
+ClusterEvent Hub::roster() const
+{
+    ClusterEvent event;
+    event.kind = ClusterEvent::Kind::Roster;
+    std::lock_guard lock(m_mutex);
+    for (const User &user : m_users) {
+        QStringList rooms;
+        for (const std::shared_ptr<Room> &room : user.rooms)
+            rooms.append(room->name());
+        event.roster.append({ user.name, rooms });
+    }
+    return event;
+}
+
+void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
+{
+    QList<std::shared_ptr<Room>> toDeliver;
+    std::shared_ptr<Outbox> privateTo;
+    QByteArray privateBytes;
+    {
+        std::lock_guard lock(m_mutex);
+        m_nodes.insert(event.node, QDeadlineTimer(timeout));
+        const auto enterRemote = [&](const QString &name, const QString &roomName) {
+            const QString key = Validation::nameKey(name);
+            auto user = m_remoteUsers.find(key);
+            if (user == m_remoteUsers.end())
+                user = m_remoteUsers.insert(key, { name, event.node, {}, {} });
+            user->node = event.node;
+            if (!event.session.isEmpty())
+                user->session = event.session;
+            std::shared_ptr<Room> room = m_rooms.value(Validation::roomKey(roomName));
+            if (!room)
+                room = createRoomLocked(roomName, nullptr, false);
+            if (user->rooms.contains(room))
+                return;
+            user->rooms.append(room);
+            if (room->enterRemote(name))
+                toDeliver.append(room);
+        };
+        switch (event.kind) {
+        case ClusterEvent::Kind::Enter:
+            if (event.takeOver) { // a login elsewhere: whoever holds the name here goes
+                const auto local = m_users.find(Validation::nameKey(event.name));
+                if (local != m_users.end()) {
+                    local->outbox->post(Wire::encode(Wire::Error {
+                        Code::Replaced, QStringLiteral("You connected again from elsewhere.") }));
+                    local->connection->requestReplace();
+                    toDeliver += leaveLocked(local);
+                }
+            }
+            enterRemote(event.name, event.room);
+            break;
+        case ClusterEvent::Kind::Leave: {
+            const auto user = m_remoteUsers.find(Validation::nameKey(event.name));
+            const std::shared_ptr<Room> room = m_rooms.value(Validation::roomKey(event.room));
+            if (user != m_remoteUsers.end() && room && user->rooms.removeOne(room)
+                && room->leaveRemote(user->name))
+                toDeliver.append(room);
+            break;
+        }
+        case ClusterEvent::Kind::Quit:
+            if (const auto user = m_remoteUsers.find(Validation::nameKey(event.name));
+                user != m_remoteUsers.end() && user->node == event.node)
+                toDeliver += quitRemoteLocked(user);
+            break;
+        case ClusterEvent::Kind::Roster:
+            for (const auto &[name, rooms] : event.roster) {
+                for (const QString &room : rooms)
+                    enterRemote(name, room);
+            }
+            break;
+        case ClusterEvent::Kind::Private:
+            if (const auto it = m_users.constFind(Validation::nameKey(event.message.to));
+                it != m_users.cend()) {
+                privateTo = it->outbox;
+                privateBytes = it->dialect->privateMessage(event.message);
+            }
+            break;
+        case ClusterEvent::Kind::Message:
+        case ClusterEvent::Kind::Room:
+        case ClusterEvent::Kind::Topic:
+        case ClusterEvent::Kind::Hello:
+        case ClusterEvent::Kind::Alive:
+            break;
+        }
+    }
+    if (privateTo)
+        postInOrder(privateTo, privateBytes);
+    deliverAll(toDeliver);
+}
+
+QList<std::shared_ptr<Room>> Hub::quitRemoteLocked(QHash<QString, RemoteUser>::iterator user)
+{
+    QList<std::shared_ptr<Room>> toDeliver;
+    for (const std::shared_ptr<Room> &room : std::as_const(user->rooms)) {
+        if (room->leaveRemote(user->name))
+            toDeliver.append(room);
+    }
+    m_remoteUsers.erase(user);
+    return toDeliver;
+}
+
+QStringList Hub::expireNodes()
+{
+    QStringList gone;
+    QList<std::shared_ptr<Room>> toDeliver;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto node = m_nodes.begin(); node != m_nodes.end();) {
+            if (!node->hasExpired()) {
+                ++node;
+                continue;
+            }
+            gone.append(node.key());
+            for (auto user = m_remoteUsers.begin(); user != m_remoteUsers.end();) {
+                if (user->node == node.key()) {
+                    const QList<std::shared_ptr<Room>> left = quitRemoteLocked(user);
+                    toDeliver += left;
+                    user = m_remoteUsers.begin(); // erased: start over
+                } else {
+                    ++user;
+                }
+            }
+            node = m_nodes.erase(node);
+        }
+    }
+    deliverAll(toDeliver);
+    return gone;
 }
 
 void Hub::setTopic(const std::shared_ptr<Room> &room, const QString &by, const QString &text)
@@ -465,8 +642,19 @@ bool Hub::sendPrivate(const QString &from, const QString &to, const QString &tex
     {
         std::lock_guard lock(m_mutex);
         const auto it = m_users.constFind(Validation::nameKey(to));
-        if (it == m_users.constEnd())
-            return false;
+        if (it == m_users.constEnd()) {
+            const auto remote = m_remoteUsers.constFind(Validation::nameKey(to));
+            if (remote == m_remoteUsers.cend() || !m_publish)
+                return false;
+            // Its server delivers it. The cluster keeps one order per room, not
+            // between a room message and a private one from another server.
+            ClusterEvent event;
+            event.kind = ClusterEvent::Kind::Private;
+            message.to = remote->name;
+            event.message = message;
+            m_publish(event);
+            return true;
+        }
         message.to = it->name; // no id: ids number room messages, for catch-up
         outbox = it->outbox;
         dialect = it->dialect;

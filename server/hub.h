@@ -6,6 +6,7 @@
 #include "storage.h"
 #include "wire.h"
 
+#include <QDeadlineTimer>
 #include <QHash>
 #include <QLatin1StringView>
 #include <QList>
@@ -112,6 +113,16 @@ public:
     // What another server of the cluster committed (Storage::setCluster()'s
     // remote listener, on the storage thread): delivered to this server's members.
     void remote(const ClusterEvent &event);
+    // --cluster, live: what to tell the other servers of users entering,
+    // leaving and quitting, and of private messages to theirs (set before
+    // serving); what they told (any thread), each event also saying that its
+    // server is alive for timeout more; the servers not heard within their
+    // timeout go, with their users (returned: their nodes); and who is here.
+    using ClusterListener = std::function<void(const ClusterEvent &event)>;
+    void setClusterPublisher(ClusterListener publish) { m_publish = std::move(publish); }
+    void presence(const ClusterEvent &event, std::chrono::milliseconds timeout);
+    QStringList expireNodes();
+    ClusterEvent roster() const;
     // Posts the room's messages before `before` (0: the newest) to outbox.
     void history(const std::shared_ptr<Room> &room, const std::shared_ptr<Outbox> &outbox,
                  qint64 before, int limit);
@@ -152,7 +163,19 @@ private:
         QString identity() const; // RoomRules'
     };
 
+    struct RemoteUser
+    {
+        QString name;
+        QString node; // its server
+        QString session; // sessionDigest() of its resume token
+        QList<std::shared_ptr<Room>> rooms;
+    };
+
     void leaveNow(const QString &name, const Outbox *outbox);
+    void publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room = {},
+                     bool takeOver = false, const QString &session = {});
+    static QString sessionDigest(const QString &token);
+    QList<std::shared_ptr<Room>> quitRemoteLocked(QHash<QString, RemoteUser>::iterator user);
     // Removes the user; returns the rooms whose leave announcements await delivery.
     QList<std::shared_ptr<Room>> leaveLocked(QMap<QString, User>::iterator user);
     // owner: the account that creates it, if one does; save: tell storage
@@ -170,6 +193,9 @@ private:
     std::shared_ptr<Room> m_general;
     QHash<QString, RoomRules> m_storedRules; // of rooms not created yet, by room key
     RulesRecorder m_recordRules;
+    ClusterListener m_publish;
+    QHash<QString, RemoteUser> m_remoteUsers; // the other servers' users, by Validation::nameKey
+    QHash<QString, QDeadlineTimer> m_nodes; // the other servers, until they are silent too long
     std::atomic<qint64> m_lastId { 0 }; // without storage: ids count within this run
     // Rooms with committed messages not yet delivered, each with the sender of
     // the last of them, whose thread is asked to walk: the storage thread's only.

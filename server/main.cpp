@@ -160,7 +160,9 @@ int main(int argc, char *argv[])
         link.channel = "pynet:" + loaded.identity.toUtf8();
         link.timeout = std::chrono::milliseconds(config.clusterTimeoutMs);
         link.maxPending = config.clusterMaxPending;
-        cluster = std::make_unique<Cluster>(link, storage.get(), &server.hub());
+        cluster = std::make_unique<Cluster>(
+            link, std::chrono::milliseconds(config.clusterPresenceTimeoutMs), storage.get(),
+            &server.hub());
         qCInfo(lcServer).noquote()
             << "cluster through" << cluster->link().displayName() << "as node" << cluster->node();
     }

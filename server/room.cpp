@@ -44,7 +44,7 @@ bool Room::enter(const Member &member, qint64 since, const MakeAnswer &makeAnswe
     std::lock_guard lock(m_mutex);
     if (m_members.contains(member.outbox.get()))
         return false;
-    const bool announce = !quietly && m_members.size() < m_settings.presenceLimit;
+    const bool announce = !quietly && everyoneLocked() < m_settings.presenceLimit;
     m_members.insert(member.outbox.get(), { member, announce || quietly });
     member.outbox->post(makeAnswer(stateLocked(since)));
     // Everything after the answer's history, and nothing in it, comes from the log.
@@ -235,13 +235,42 @@ Wire::Users Room::users() const
 Wire::RoomList::Entry Room::summary() const
 {
     std::lock_guard lock(m_mutex);
-    return { m_name, m_topic.text, qint64(m_members.size()) };
+    return { m_name, m_topic.text, qint64(everyoneLocked()) };
 }
 
 int Room::memberCount() const
 {
     std::lock_guard lock(m_mutex);
     return int(m_members.size());
+}
+
+bool Room::enterRemote(const QString &name)
+{
+    std::lock_guard lock(m_mutex);
+    const QString key = Validation::nameKey(name);
+    if (m_remoteMembers.contains(key))
+        return false;
+    const bool announce = everyoneLocked() < m_settings.presenceLimit;
+    m_remoteMembers.insert(key, name);
+    if (announce && !m_members.isEmpty())
+        appendPresenceLocked(Wire::Presence::Event::Joined, name, nullptr);
+    return announce && !m_members.isEmpty();
+}
+
+bool Room::leaveRemote(const QString &name)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_remoteMembers.remove(Validation::nameKey(name)) == 0)
+        return false;
+    const bool announce = everyoneLocked() < m_settings.presenceLimit;
+    if (announce && !m_members.isEmpty())
+        appendPresenceLocked(Wire::Presence::Event::Left, name, nullptr);
+    return announce && !m_members.isEmpty();
+}
+
+qsizetype Room::everyoneLocked() const
+{
+    return m_members.size() + m_remoteMembers.size();
 }
 
 Wire::History Room::page(qint64 before, int limit) const
@@ -454,15 +483,17 @@ void Room::removeRecipientLocked(const Outbox *outbox)
 // limit the room stays quiet about them and clients ask for the list instead.
 bool Room::announcesPresenceLocked() const
 {
-    return m_members.size() <= m_settings.presenceLimit;
+    return everyoneLocked() <= m_settings.presenceLimit;
 }
 
 QStringList Room::sortedNamesLocked() const
 {
     QStringList names;
-    names.reserve(m_members.size());
+    names.reserve(everyoneLocked());
     for (const Entry &entry : m_members)
         names.append(entry.member.name);
+    for (const QString &name : m_remoteMembers)
+        names.append(name);
     names.sort(Qt::CaseInsensitive);
     return names;
 }
@@ -509,7 +540,7 @@ Wire::RoomState Room::stateLocked(qint64 since) const
     state.topic = m_topic.text;
     if (announcesPresenceLocked())
         state.users = sortedNamesLocked();
-    state.userCount = qint64(m_members.size());
+    state.userCount = qint64(everyoneLocked());
     state.owner = m_rules.ownerName();
     state.operators = m_rules.operatorNames();
     state.inviteOnly = m_rules.inviteOnly();

@@ -81,6 +81,11 @@ public:
     // was, unless quietly. Returns true as enter() does.
     bool leave(const Outbox *outbox, bool quietly = false);
     bool hasMember(const Outbox *outbox) const;
+    // Someone connected to another server of the cluster: listed, counted and
+    // announced like a member, but delivered to by that server. Return true
+    // as enter() does.
+    bool enterRemote(const QString &name);
+    bool leaveRemote(const QString &name);
 
     // Appends a message that has its id (and is stored, if anything stores)
     // and delivers it to every member but the sender.
@@ -154,6 +159,7 @@ private:
     void detachRecipientsLocked();
     void releaseRecipients(std::shared_ptr<const Recipients> &recipients);
     bool announcesPresenceLocked() const;
+    qsizetype everyoneLocked() const; // members here and on other servers
     QStringList sortedNamesLocked() const;
     Wire::RoomState stateLocked(qint64 since) const;
     void appendPresenceLocked(Wire::Presence::Event event, const QString &name,
@@ -169,6 +175,7 @@ private:
     const Settings m_settings;
     mutable std::mutex m_mutex;
     QHash<const Outbox *, Entry> m_members;
+    QHash<QString, QString> m_remoteMembers; // names by Validation::nameKey
     // Copy-on-write: a walk takes a reference and sends without the lock; an
     // enter or leave changes it in place unless some walk still holds it.
     std::shared_ptr<Recipients> m_recipients;

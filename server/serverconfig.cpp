@@ -526,6 +526,13 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.clusterTimeoutMs = int(v * 1000);
           } },
+        { "cluster-presence-timeout",
+          "Seconds another server of the cluster may stay silent (it says it is alive every "
+          "third of this) before its users are taken to be gone.",
+          0.1, 3600, [](const ServerConfig &c) { return c.clusterPresenceTimeoutMs / 1000.0; },
+          [](ServerConfig &c, double v) {
+              c.clusterPresenceTimeoutMs = int(v * 1000);
+          } },
         { "cluster-max-pending",
           "Messages waiting to be published to Redis; beyond it they are dropped, and the "
           "other servers read them from the database.",

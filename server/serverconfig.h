@@ -67,6 +67,7 @@ struct ServerConfig
     QString cluster;
     int clusterTimeoutMs = 3000; // Redis silent this long: reconnect, and catch up after
     int clusterMaxPending = 10000; // messages waiting to be published
+    int clusterPresenceTimeoutMs = 10000; // a server silent this long is gone, with its users
     bool hasCluster() const { return !cluster.isEmpty(); }
     // False with the reason when --cluster does not go with the database.
     bool checkCluster(QString *error) const;

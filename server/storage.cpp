@@ -488,6 +488,13 @@ void Storage::Worker::received(const ClusterEvent &event)
     case ClusterEvent::Kind::Hello:
         resyncNow();
         break;
+    case ClusterEvent::Kind::Enter:
+    case ClusterEvent::Kind::Leave:
+    case ClusterEvent::Kind::Quit:
+    case ClusterEvent::Kind::Private:
+    case ClusterEvent::Kind::Alive:
+    case ClusterEvent::Kind::Roster:
+        break; // live only: the hub's
     }
 }
 

@@ -895,8 +895,23 @@ void TestChatClient::historyArrivesBeforeJoined()
     QVERIFY(bob.joinAs(server.port(), QStringLiteral("Bob")));
     bob.sendObject(Protocol::chat(QStringLiteral("earlier 1")));
     bob.sendObject(Protocol::chat(QStringLiteral("earlier 2")));
-    RawClient probe; // the server has both once a later joiner's welcome holds them
-    QVERIFY(probe.joinAs(server.port(), QStringLiteral("Probe")));
+    // The server has both once a later joiner's welcome holds them (they are
+    // committed to storage first, which takes a while on a busy machine).
+    int probes = 0;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            RawClient probe;
+            if (!probe.connectTo(server.port()))
+                return false;
+            probe.sendObject(Protocol::richJoin(QStringLiteral("Probe%1").arg(++probes),
+                                                QStringLiteral("test"), 0, {}));
+            return probe.waitFor(Wire::Welcome::Type)
+                       .value(QStringLiteral("history"))
+                       .toArray()
+                       .size()
+                == 2;
+        }(),
+        10000);
 
     Session alice(QStringLiteral("Alice"));
     QList<qsizetype> historyAtJoin;

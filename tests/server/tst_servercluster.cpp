@@ -12,6 +12,7 @@
 #include "wire.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 #include <memory>
@@ -32,6 +33,10 @@ private Q_SLOTS:
     void nodesCatchUpAfterRedisRestarts();
     void aNodeStartedLateHasTheHistory();
     void clientsOfAKilledNodeCatchUpOnAnother();
+    void presenceCrossesNodes();
+    void namesAreUniqueAcrossNodes();
+    void privateMessagesCrossNodes();
+    void aDeadNodesUsersLeave();
     void clusterNeedsPostgres();
 
 private:
@@ -293,6 +298,7 @@ void TestServerCluster::clientsOfAKilledNodeCatchUpOnAnother()
     alice.sendObject(Protocol::richJoin(QStringLiteral("Alice"), QStringLiteral("test"), 0, {}));
     const QJsonObject welcome = alice.waitFor(Wire::Welcome::Type);
     const QString run = stringOf(welcome, "run");
+    const QString session = stringOf(welcome, "session");
     QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
     bob.sendObject(Protocol::chat(QStringLiteral("seen on a")));
     const QJsonObject seen =
@@ -305,11 +311,14 @@ void TestServerCluster::clientsOfAKilledNodeCatchUpOnAnother()
     bob.sendObject(Protocol::chat(QStringLiteral("missed two")));
     QVERIFY(barrier(bob));
 
-    // Alice reconnects to B with what she saw on A: the same ids and run.
+    // Alice reconnects to B with what she had from A: her resume token, and
+    // the last id she saw, in the same run. B still lists her on A, which has
+    // not been silent long enough; the token shows it is her.
     RawClient again;
     QVERIFY(again.connectTo(b->port()));
     again.sendObject(Protocol::richJoin(QStringLiteral("Alice"), QStringLiteral("test"),
-                                        seen.value(QStringLiteral("id")).toInteger(), {}, run));
+                                        seen.value(QStringLiteral("id")).toInteger(), session,
+                                        run));
     const QJsonObject resumed = again.waitFor(Wire::Welcome::Type);
     QCOMPARE(stringOf(resumed, "run"), run);
     QStringList caughtUp;
@@ -318,6 +327,132 @@ void TestServerCluster::clientsOfAKilledNodeCatchUpOnAnother()
     QCOMPARE(caughtUp,
              (QStringList { QStringLiteral("missed one"), QStringLiteral("missed two") }));
     QCOMPARE(resumed.value(QStringLiteral("missed")).toInteger(), 0);
+}
+
+void TestServerCluster::presenceCrossesNodes()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    // B hears of Alice from A's roster or her enter, a moment after it started.
+    RawClient carol;
+    QVERIFY(carol.joinAs(b->port(), QStringLiteral("Carol")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&carol] {
+            carol.sendObject(Protocol::usersRequest());
+            const QJsonObject users = carol.waitFor(Wire::Users::Type);
+            return users.value(QStringLiteral("users")).toArray().contains(QStringLiteral("Alice"));
+        }(),
+        10000);
+    RawClient bob;
+    QVERIFY(bob.connectTo(b->port()));
+    bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), QStringLiteral("test"), 0, {}));
+    const QJsonObject welcome = bob.waitFor(Wire::Welcome::Type);
+    QCOMPARE(
+        welcome.value(QStringLiteral("users")).toArray(),
+        (QJsonArray { QStringLiteral("Alice"), QStringLiteral("Bob"), QStringLiteral("Carol") }));
+    QVERIFY(
+        !waitForMatch(alice, Wire::Presence::Type, QStringLiteral("name"), QStringLiteral("Bob"))
+             .isEmpty());
+
+    bob.sendObject(Protocol::enter(QStringLiteral("#ops")));
+    QVERIFY(
+        !waitForMatch(bob, Wire::RoomState::Type, QStringLiteral("room"), QStringLiteral("#ops"))
+             .isEmpty());
+    // Entering again is a fresh look at the room, until A has heard of Bob's enter.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        [&alice] {
+            alice.sendObject(Protocol::enter(QStringLiteral("#ops")));
+            return waitForMatch(alice, Wire::RoomState::Type, QStringLiteral("room"),
+                                QStringLiteral("#ops"))
+                .value(QStringLiteral("users"))
+                .toArray();
+        }(),
+        (QJsonArray { QStringLiteral("Alice"), QStringLiteral("Bob") }), 10000);
+
+    bob.socket().disconnectFromHost();
+    const QJsonObject left =
+        waitForMatch(alice, Wire::Presence::Type, QStringLiteral("event"), QStringLiteral("leave"));
+    QCOMPARE(stringOf(left, "name"), QStringLiteral("Bob"));
+}
+
+void TestServerCluster::namesAreUniqueAcrossNodes()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&b] {
+            RawClient impostor;
+            if (!impostor.connectTo(b->port()))
+                return false;
+            impostor.sendObject(
+                Protocol::richJoin(QStringLiteral("alice"), QStringLiteral("test"), 0, {}));
+            const QJsonObject answer = impostor.waitFor({});
+            return stringOf(answer, "type") == Wire::Error::Type
+                && stringOf(answer, "code") == Protocol::Code::NameTaken;
+        }(),
+        10000);
+    // A seed client, which knows nothing of the cluster, is told too.
+    RawClient seed;
+    QVERIFY(seed.connectTo(b->port()));
+    seed.sendObject(Protocol::join(QStringLiteral("ALICE")));
+    const QJsonObject refused = seed.waitFor({});
+    QVERIFY2(stringOf(refused, "data").contains(QStringLiteral("already in use")),
+             QJsonDocument(refused).toJson().constData());
+}
+
+void TestServerCluster::privateMessagesCrossNodes()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    RawClient alice;
+    RawClient bob;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&alice] {
+            alice.sendObject(
+                Protocol::privateMessage(QStringLiteral("bob"), QStringLiteral("psst")));
+            QList<QJsonObject> answers;
+            return barrier(alice, &answers) && ofType(answers, Wire::Error::Type).isEmpty();
+        }(),
+        10000);
+    const QJsonObject whisper = bob.waitFor(ChatMessage::Type);
+    QCOMPARE(stringOf(whisper, "from"), QStringLiteral("Alice"));
+    QCOMPARE(stringOf(whisper, "to"), QStringLiteral("Bob"));
+    QCOMPARE(stringOf(whisper, "data"), QStringLiteral("psst"));
+
+    alice.sendObject(Protocol::privateMessage(QStringLiteral("nobody"), QStringLiteral("hi")));
+    QCOMPARE(stringOf(alice.waitFor(Wire::Error::Type), "code"), Protocol::Code::NoSuchUser);
+}
+
+void TestServerCluster::aDeadNodesUsersLeave()
+{
+    const QStringList quick { QStringLiteral("--cluster-presence-timeout"), QStringLiteral("1") };
+    auto a = startNode(quick);
+    auto b = startNode(quick);
+    QVERIFY(a && b);
+    RawClient alice;
+    RawClient bob;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+    QVERIFY(
+        !waitForMatch(alice, Wire::Presence::Type, QStringLiteral("name"), QStringLiteral("Bob"))
+             .isEmpty());
+    b->kill(); // no goodbye: A only notices the silence
+    const QJsonObject left = waitForMatch(alice, Wire::Presence::Type, QStringLiteral("event"),
+                                          QStringLiteral("leave"), 5000);
+    QCOMPARE(stringOf(left, "name"), QStringLiteral("Bob"));
+    QVERIFY(a->waitForOutput(QStringLiteral("its users are gone")));
+    // The name is free again.
+    RawClient again;
+    QVERIFY(again.joinAs(a->port(), QStringLiteral("Bob")));
 }
 
 void TestServerCluster::clusterNeedsPostgres()
