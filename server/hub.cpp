@@ -439,6 +439,34 @@ bool Hub::sendPrivate(const QString &from, const QString &to, const QString &tex
     return true;
 }
 
+Hub::Online Hub::online(const QString &name) const
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_users.constFind(Validation::nameKey(name));
+    if (it == m_users.constEnd())
+        return {};
+    return { it->name, it->account };
+}
+
+void Hub::deliverPrivate(const ChatMessage &stored, const std::shared_ptr<Outbox> &echoTo)
+{
+    std::shared_ptr<Outbox> outbox;
+    const Dialect *dialect = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_users.constFind(Validation::nameKey(stored.to));
+        // Gone meanwhile: it is stored, and its history shows it.
+        if (it != m_users.constEnd() && it->account) {
+            outbox = it->outbox;
+            dialect = it->dialect;
+        }
+    }
+    if (outbox)
+        postInOrder(outbox, dialect->privateMessage(stored));
+    if (echoTo && echoTo != outbox)
+        postInOrder(echoTo, Wire::encode(stored));
+}
+
 Wire::RoomList Hub::rooms() const
 {
     QList<std::shared_ptr<Room>> rooms;

@@ -119,6 +119,17 @@ public:
 
     // Sends a private message; false when nobody of that name is online.
     bool sendPrivate(const QString &from, const QString &to, const QString &text);
+    // Who is online under name (empty name: nobody), as joined.
+    struct Online
+    {
+        QString name;
+        bool account = false;
+    };
+    Online online(const QString &name) const;
+    // A private message between accounts, once stored: to its recipient if
+    // online, and its copy to echoTo (its sender) unless null, each after
+    // what was said before, as sendPrivate() posts.
+    void deliverPrivate(const ChatMessage &stored, const std::shared_ptr<Outbox> &echoTo);
 
     Wire::RoomList rooms() const;
 

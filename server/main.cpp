@@ -187,6 +187,9 @@ int main(int argc, char *argv[])
     }
     QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit);
     const int status = app.exec();
+    // While the hub and storage still exist: the last private messages stored
+    // are still delivered, through both.
+    accounts.reset();
     // While the hub still exists: the last commits still deliver to its rooms.
     storage.reset();
     return status;
