@@ -227,6 +227,7 @@ Hub::Result Hub::join(const JoinRequest &request)
             welcome.missed = state.missed;
             welcome.account = request.account;
             welcome.token = request.token;
+            welcome.admin = isAdmin(request.name, request.account);
             return dialect->welcome(welcome);
         };
         m_users.insert(key, user);

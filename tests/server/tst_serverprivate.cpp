@@ -2,7 +2,8 @@
 // Private conversations between accounts over real sockets against a real
 // pynet-server: stored before delivery, read back by the two accounts only,
 // paged, kept across a restart, removed with an account; guests' private
-// messages live only. SQLite and a throwaway PostgreSQL cluster.
+// messages live only; the administrators told they are. SQLite and a
+// throwaway PostgreSQL cluster.
 #include "postgrescluster.h"
 #include "protocol.h"
 #include "rawclient.h"
@@ -64,6 +65,7 @@ private Q_SLOTS:
     void pagingAndBadRequests_data() { backends(); }
     void pagingAndBadRequests();
     void retentionBoundsAConversation();
+    void adminsAreTold();
 
 private:
     static void backends();
@@ -334,6 +336,27 @@ void TestServerPrivate::retentionBoundsAConversation()
     // The bound is per conversation: carol's is untouched by alice's.
     QCOMPARE(textsOf(ask(bob, conversationWith(QStringLiteral("carol")))),
              QStringList { QStringLiteral("other") });
+    QCOMPARE(m_server->stop(), 0);
+}
+
+void TestServerPrivate::adminsAreTold()
+{
+    m_server = startServer({ QStringLiteral("--admins"), QStringLiteral("Alice") });
+    QVERIFY(m_server);
+    RawClient alice;
+    RawClient bob;
+    RawClient guest;
+    QJsonObject welcome;
+    QVERIFY(logIn(alice, QStringLiteral("alice"), Password, &welcome));
+    QCOMPARE(welcome.value(QStringLiteral("admin")).toBool(), true);
+    QVERIFY(logIn(bob, QStringLiteral("bob"), Password, &welcome));
+    QVERIFY(!welcome.contains(QStringLiteral("admin")));
+    // A guest is no administrator, whatever its name (alice is taken: use another admin).
+    m_server->stop();
+    m_server = startServer({ QStringLiteral("--admins"), QStringLiteral("zed") });
+    QVERIFY(m_server);
+    QVERIFY(logIn(guest, QStringLiteral("zed"), {}, &welcome));
+    QVERIFY(!welcome.contains(QStringLiteral("admin")));
     QCOMPARE(m_server->stop(), 0);
 }
 
