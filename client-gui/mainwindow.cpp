@@ -431,15 +431,17 @@ QInputDialog *MainWindow::reasonDialog() const
     return m_reasonDialog;
 }
 
-// Only what we may do here, as far as the room's answer tells: its owner and
-// operators moderate, and only its owner names operators. A server admin who
-// is neither sees none of it and types the commands; the server decides anyway.
+// Only what we may do here, as far as the room's answer and the welcome tell:
+// its owner, its operators and the server's administrators moderate, and only
+// its owner and administrators name operators. The server decides anyway.
 void MainWindow::addModerationActions(QMenu *menu, const QString &roomName, const QString &name)
 {
     namespace Action = Protocol::Moderation;
     const ChatRoom *room = m_client->room(roomName);
     const QString self = m_client->name();
-    if (!room || !room->isOperator(self) || Validation::nameKey(name) == Validation::nameKey(self))
+    const bool admin = m_client->isAdmin();
+    if (!room || !(admin || room->isOperator(self))
+        || Validation::nameKey(name) == Validation::nameKey(self))
         return;
     const auto isOwner = [room](const QString &who) {
         return !room->owner.isEmpty()
@@ -467,7 +469,7 @@ void MainWindow::addModerationActions(QMenu *menu, const QString &roomName, cons
     // The room's answer lists no muted members: both, and the server knows.
     add(tr("M&ute %1…").arg(shown), QStringLiteral("muteAction"), Action::Mute, true);
     add(tr("U&nmute %1").arg(shown), QStringLiteral("unmuteAction"), Action::Unmute, false);
-    if (!isOwner(self))
+    if (!isOwner(self) && !admin)
         return;
     if (room->isOperator(name))
         add(tr("Remove &Operator Status"), QStringLiteral("deopAction"), Action::Deop, false);
@@ -500,8 +502,8 @@ void MainWindow::fillRoomMenu(QMenu *menu, const QString &roomName)
         return;
     }
     const QString name = room->name;
-    const bool mayChange =
-        m_client->status() == ChatClient::Status::Joined && room->isOperator(m_client->name());
+    const bool mayChange = m_client->status() == ChatClient::Status::Joined
+        && (m_client->isAdmin() || room->isOperator(m_client->name()));
     QAction *inviteOnly = menu->addAction(tr("&Invite Only"), this, [this, name](bool checked) {
         moderate(name, checked ? Action::InviteOnly : Action::Open, {});
     });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The desktop client against a real pynet-server: a private conversation
 // between accounts shows its stored history when opened and pages back when
-// scrolled up.
+// scrolled up; a server administrator is offered moderation in every room.
 #include "connectdialog.h"
 #include "conversationview.h"
 #include "inputline.h"
@@ -37,6 +37,32 @@ bool logIn(RawClient &client, quint16 port, const QString &name)
     return !client.waitFor(u"welcome"_s, 20000).isEmpty();
 }
 
+QAction *findAction(QMenu *menu, const QString &objectName)
+{
+    if (!menu)
+        return nullptr;
+    for (QAction *action : menu->actions()) {
+        if (action->objectName() == objectName)
+            return action;
+    }
+    return nullptr;
+}
+
+// Right-clicks name in the member list and returns the menu that opened.
+QMenu *openUserMenu(MainWindow &window, const QString &name)
+{
+    const UserListModel *model = window.userModel();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QModelIndex index = model->index(row);
+        if (index.data(Qt::EditRole).toString() != name)
+            continue;
+        Q_EMIT window.userView()->customContextMenuRequested(
+            window.userView()->visualRect(index).center());
+        return window.userMenu();
+    }
+    return nullptr;
+}
+
 } // namespace
 
 class TestMainWindowPrivate : public QObject
@@ -48,6 +74,7 @@ private Q_SLOTS:
     void cleanup();
     void privateViewLoadsStoredHistory();
     void guestConversationIsNotKept();
+    void adminIsOfferedModerationEverywhere();
 
 private:
     bool startServer(const QStringList &extra = {});
@@ -182,6 +209,49 @@ void TestMainWindowPrivate::guestConversationIsNotKept()
     // Live messages still cross.
     dave.sendObject(Protocol::privateMessage(u"alice"_s, u"guest says hi"_s));
     QTRY_VERIFY(textOf(conversation).contains(u"guest says hi"_s));
+}
+
+void TestMainWindowPrivate::adminIsOfferedModerationEverywhere()
+{
+    QVERIFY(startServer({ u"--admins"_s, u"alice"_s }));
+    RawClient carol; // owns #dev
+    RawClient bob;
+    QVERIFY(logIn(carol, m_server->port(), u"carol"_s));
+    carol.sendObject(Protocol::enter(u"#dev"_s));
+    QVERIFY(!carol.waitFor(u"room"_s).isEmpty());
+    QVERIFY(bob.joinAs(m_server->port(), u"bob"_s));
+    bob.sendObject(Protocol::enter(u"#dev"_s));
+    QVERIFY(!bob.waitFor(u"room"_s).isEmpty());
+
+    QVERIFY(logInWindow(u"alice"_s));
+    QVERIFY(m_window->client()->isAdmin());
+    QTest::keyClicks(m_window->inputLine(), u"/join #dev"_s);
+    QTest::keyClick(m_window->inputLine(), Qt::Key_Return);
+    QTRY_COMPARE(m_window->currentConversation()->room(), u"#dev"_s);
+    QTRY_COMPARE(m_window->userModel()->rowCount(), 3);
+    // Neither owner nor operator of #dev, yet an administrator.
+    QMenu *menu = openUserMenu(*m_window, u"bob"_s);
+    QVERIFY(findAction(menu, u"kickAction"_s));
+    QVERIFY(findAction(menu, u"banAction"_s));
+    QVERIFY(findAction(menu, u"muteAction"_s));
+    QVERIFY(findAction(menu, u"opAction"_s));
+    menu->close();
+    QMenu *roomMenu = m_window->roomMenu();
+    Q_EMIT roomMenu->aboutToShow();
+    QVERIFY(findAction(roomMenu, u"inviteOnlyAction"_s)->isEnabled());
+
+    // #general: mute, no kick or ban, no invite-only.
+    m_window->tabs()->setCurrentIndex(0);
+    QTRY_COMPARE(m_window->currentConversation()->room(), u"#general"_s);
+    QTRY_COMPARE(m_window->userModel()->rowCount(), 3);
+    menu = openUserMenu(*m_window, u"bob"_s);
+    QVERIFY(findAction(menu, u"muteAction"_s));
+    QVERIFY(!findAction(menu, u"kickAction"_s));
+    QVERIFY(!findAction(menu, u"banAction"_s));
+    menu->close();
+    Q_EMIT roomMenu->aboutToShow();
+    QVERIFY(!findAction(roomMenu, u"inviteOnlyAction"_s)->isEnabled());
+    QVERIFY(findAction(roomMenu, u"topicLockedAction"_s)->isEnabled());
 }
 
 QTEST_MAIN(TestMainWindowPrivate)
