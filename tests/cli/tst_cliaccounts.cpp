@@ -264,7 +264,7 @@ void TestCliAccounts::showsAPrivateConversationsHistory()
     }),
              qPrintable(cli.text()));
     // Our own line, shown as ours, to bob.
-    QVERIFY2(cli.text().contains(u"→ bob] first from alice"_s), qPrintable(cli.text()));
+    QVERIFY2(cli.text().contains(u"[you → bob] first from alice"_s), qPrintable(cli.text()));
     QCOMPARE(cli.text().count(u"then bob"_s), 1);
     cli.write("/history @nobody\r");
     QVERIFY2(cli.waitFor([&] { return cli.text().contains(u"nobody has no account"_s); }),
