@@ -453,17 +453,14 @@ void ClientSession::handle(const Wire::PrivateChat &chat)
     if (!acceptLine(chat.text))
         return;
     const Hub::Online recipient = m_hub->online(chat.to);
-    if (recipient.name.isEmpty()) {
-        sendError(Code::NoSuchUser,
-                  QStringLiteral("Nobody called \"%1\" is online.").arg(chat.to.left(64)));
-        return;
-    }
     // A guest's private messages are live only, as before accounts: only two
     // accounts have a conversation to keep, and to read back.
-    if (!m_account || !recipient.account) {
-        m_hub->sendPrivate(m_name, recipient.name, chat.text);
+    const bool live = recipient.name.isEmpty() || !m_account || !recipient.account;
+    if (live && !m_hub->sendPrivate(m_name, chat.to, chat.text))
+        sendError(Code::NoSuchUser,
+                  QStringLiteral("Nobody called \"%1\" is online.").arg(chat.to.left(64)));
+    if (live)
         return;
-    }
     ChatMessage message;
     message.from = m_name;
     message.to = recipient.name;
