@@ -50,6 +50,12 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     connect(m_client, &ChatClient::topicChanged, this, &ConsoleClient::onTopicChanged);
     connect(m_client, &ChatClient::moderated, this, &ConsoleClient::onModerated);
     connect(m_client, &ChatClient::historyReceived, this, &ConsoleClient::onHistoryReceived);
+    connect(m_client, &ChatClient::privateHistoryReceived, this,
+            &ConsoleClient::onPrivateHistoryReceived);
+    connect(m_client, &ChatClient::privateHistoryFailed, this,
+            [this](const QString &, const QString &, const QString &text) {
+                m_printer->printError(text);
+            });
     connect(m_client, &ChatClient::usersChanged, this, &ConsoleClient::updateCompletions);
     connect(m_client, &ChatClient::noticeReceived, m_printer,
             [this](const QString &text) { m_printer->printNotice(text); });
@@ -430,6 +436,23 @@ void ConsoleClient::onHistoryReceived(const QString &room, const QList<ChatMessa
         m_printer->printMessage(message, true, !isCurrent(room));
     m_printer->printStatus(more ? QStringLiteral("/history shows more.")
                                 : QStringLiteral("That is the beginning of %1.").arg(where));
+}
+
+void ConsoleClient::onPrivateHistoryReceived(const QString &with,
+                                             const QList<ChatMessage> &messages, bool more)
+{
+    const QString who = DisplayText::neutralized(with);
+    if (messages.isEmpty() && !more) {
+        m_printer->printStatus(
+            QStringLiteral("No older private messages with %1 are kept.").arg(who));
+        return;
+    }
+    m_printer->printStatus(QStringLiteral("Older private messages with %1:").arg(who));
+    for (const ChatMessage &message : messages)
+        m_printer->printMessage(message, true);
+    m_printer->printStatus(
+        more ? QStringLiteral("/history @%1 shows more.").arg(who)
+             : QStringLiteral("That is the beginning of your conversation with %1.").arg(who));
 }
 
 void ConsoleClient::onPresence(const QString &name, const QString &room, bool joined)
@@ -885,7 +908,9 @@ void ConsoleClient::executeRoomCommand(const ChatCommand &command)
         }
         break;
     case ChatCommand::Kind::History:
-        result = m_client->requestOlderHistory(m_currentRoom, command.number);
+        result = command.target.isEmpty()
+            ? m_client->requestOlderHistory(m_currentRoom, command.number)
+            : m_client->requestOlderPrivateHistory(command.target, command.number);
         break;
     case ChatCommand::Kind::Window: {
         const QList<ChatRoom> rooms = m_client->rooms();

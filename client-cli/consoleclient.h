@@ -54,6 +54,8 @@ private:
     void onModerated(const Wire::Moderated &event);
     void showModes();
     void onHistoryReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
+    void onPrivateHistoryReceived(const QString &with, const QList<ChatMessage> &messages,
+                                  bool more);
     void onPresence(const QString &name, const QString &room, bool joined);
     void onNameRefused(const QString &reason);
     void onLoginRefused(const QString &code, const QString &text);

@@ -140,7 +140,10 @@ void TerminalPrinter::printMessage(const ChatMessage &message, bool fromHistory,
         !m_ownName.isEmpty() && Validation::nameKey(message.from) == Validation::nameKey(m_ownName);
     const QString from = own ? ownName(channel) : coloredName(channel, message.from);
     QString prefix;
-    if (message.isPrivate())
+    if (message.isPrivate() && own) // a stored conversation's own lines, as printOwnPrivate's
+        prefix = time + u'[' + paint(channel, QStringLiteral("you"), OwnColour, Bold)
+            + QStringLiteral(" → ") + coloredName(channel, message.to) + QStringLiteral("] ");
+    else if (message.isPrivate())
         prefix = time + u'[' + from + QStringLiteral(" → you] ");
     else if (message.action)
         prefix = time + QStringLiteral("* ") + from + u' ';

@@ -194,6 +194,9 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_client, &ChatClient::topicChanged, this, &MainWindow::onTopicChanged);
     connect(m_client, &ChatClient::moderated, this, &MainWindow::onModerated);
     connect(m_client, &ChatClient::historyReceived, this, &MainWindow::onHistoryReceived);
+    connect(m_client, &ChatClient::privateHistoryReceived, this,
+            &MainWindow::onPrivateHistoryReceived);
+    connect(m_client, &ChatClient::privateHistoryFailed, this, &MainWindow::onPrivateHistoryFailed);
     connect(m_client, &ChatClient::roomsListed, this,
             [this](const QList<Wire::RoomList::Entry> &rooms) {
                 if (m_roomDialog)
@@ -428,15 +431,17 @@ QInputDialog *MainWindow::reasonDialog() const
     return m_reasonDialog;
 }
 
-// Only what we may do here, as far as the room's answer tells: its owner and
-// operators moderate, and only its owner names operators. A server admin who
-// is neither sees none of it and types the commands; the server decides anyway.
+// Only what we may do here, as far as the room's answer and the welcome tell:
+// its owner, its operators and the server's administrators moderate, and only
+// its owner and administrators name operators. The server decides anyway.
 void MainWindow::addModerationActions(QMenu *menu, const QString &roomName, const QString &name)
 {
     namespace Action = Protocol::Moderation;
     const ChatRoom *room = m_client->room(roomName);
     const QString self = m_client->name();
-    if (!room || !room->isOperator(self) || Validation::nameKey(name) == Validation::nameKey(self))
+    const bool admin = m_client->isAdmin();
+    if (!room || !(admin || room->isOperator(self))
+        || Validation::nameKey(name) == Validation::nameKey(self))
         return;
     const auto isOwner = [room](const QString &who) {
         return !room->owner.isEmpty()
@@ -464,7 +469,7 @@ void MainWindow::addModerationActions(QMenu *menu, const QString &roomName, cons
     // The room's answer lists no muted members: both, and the server knows.
     add(tr("M&ute %1…").arg(shown), QStringLiteral("muteAction"), Action::Mute, true);
     add(tr("U&nmute %1").arg(shown), QStringLiteral("unmuteAction"), Action::Unmute, false);
-    if (!isOwner(self))
+    if (!isOwner(self) && !admin)
         return;
     if (room->isOperator(name))
         add(tr("Remove &Operator Status"), QStringLiteral("deopAction"), Action::Deop, false);
@@ -497,8 +502,8 @@ void MainWindow::fillRoomMenu(QMenu *menu, const QString &roomName)
         return;
     }
     const QString name = room->name;
-    const bool mayChange =
-        m_client->status() == ChatClient::Status::Joined && room->isOperator(m_client->name());
+    const bool mayChange = m_client->status() == ChatClient::Status::Joined
+        && (m_client->isAdmin() || room->isOperator(m_client->name()));
     QAction *inviteOnly = menu->addAction(tr("&Invite Only"), this, [this, name](bool checked) {
         moderate(name, checked ? Action::InviteOnly : Action::Open, {});
     });
@@ -653,9 +658,12 @@ Conversation *MainWindow::openPrivate(const QString &name, bool activate)
         conversation = new Conversation(name, this);
         m_privates.insert(Validation::nameKey(name), conversation);
         const QString shown = DisplayText::neutralized(name);
-        addConversationTab(conversation, shown);
+        ConversationView *view = addConversationTab(conversation, shown);
         conversation->appendNotice(
             tr("Private conversation with %1. Only the two of you see it.").arg(shown));
+        connect(view, &ConversationView::scrolledToTop, this,
+                [this, conversation] { loadOlder(conversation); });
+        loadOlder(conversation); // what the two accounts said before, kept on the server
     }
     if (activate)
         m_tabs->setCurrentWidget(viewFor(conversation));
@@ -1443,7 +1451,12 @@ void MainWindow::runRoomCommand(Conversation *conversation, const ChatCommand &c
         result = m_client->setTopic(currentRoom(), command.text);
         break;
     case ChatCommand::Kind::History:
-        loadOlder(roomConversation(currentRoom()));
+        if (!command.target.isEmpty())
+            loadOlder(openPrivate(command.target, true));
+        else if (currentConversation()->isPrivate())
+            loadOlder(currentConversation());
+        else
+            loadOlder(roomConversation(currentRoom()));
         m_input->commit();
         return;
     case ChatCommand::Kind::Window: {
@@ -1583,6 +1596,14 @@ void MainWindow::loadOlder(Conversation *conversation)
 {
     if (!conversation || conversation->isLoadingOlder())
         return;
+    if (conversation->isPrivate()) {
+        // Only accounts keep conversations; a guest's are what this window saw.
+        if (m_client->isLoggedIn() && m_client->status() == ChatClient::Status::Joined
+            && m_client->hasOlderPrivateMessages(conversation->peer())
+            && m_client->requestOlderPrivateHistory(conversation->peer()).isAccepted())
+            conversation->setLoadingOlder(true);
+        return;
+    }
     const ChatRoom *room = m_client->room(conversation->room());
     if (!room || !room->hasOlderMessages)
         return;
@@ -1615,6 +1636,50 @@ void MainWindow::onHistoryReceived(const QString &room, const QList<ChatMessage>
         entries.prepend(start);
     }
     conversation->prepend(entries);
+}
+
+void MainWindow::onPrivateHistoryReceived(const QString &with, const QList<ChatMessage> &messages,
+                                          bool more)
+{
+    Conversation *conversation = privateConversation(with);
+    if (!conversation)
+        return; // closed meanwhile
+    const QString self = Validation::nameKey(m_client->name());
+    QList<Conversation::Entry> entries;
+    for (const ChatMessage &message : messages) {
+        Conversation::Entry entry;
+        entry.kind = message.action ? Conversation::Kind::Action : Conversation::Kind::Message;
+        entry.time = message.time;
+        entry.sender = DisplayText::neutralized(message.from);
+        entry.text = DisplayText::neutralized(message.text, true);
+        entry.own = Validation::nameKey(message.from) == self;
+        entries.append(entry);
+    }
+    if (!more) {
+        Conversation::Entry start;
+        start.kind = Conversation::Kind::Notice;
+        start.time = entries.isEmpty() ? QDateTime() : entries.constFirst().time;
+        start.text = entries.isEmpty() && conversation->entries().size() <= 1
+            ? tr("Nothing kept yet of your conversation with %1.")
+                  .arg(DisplayText::neutralized(with))
+            : tr("This is the beginning of your conversation with %1.")
+                  .arg(DisplayText::neutralized(with));
+        entries.prepend(start);
+    }
+    conversation->prepend(entries);
+}
+
+void MainWindow::onPrivateHistoryFailed(const QString &with, const QString &code,
+                                        const QString &text)
+{
+    Conversation *conversation = privateConversation(with);
+    if (!conversation)
+        return;
+    conversation->setLoadingOlder(false);
+    // A guest's conversation is simply not kept: news, not a failure.
+    conversation->appendNotice(DisplayText::neutralized(text),
+                               code == Protocol::Code::NoSuchUser ? Conversation::Kind::Notice
+                                                                  : Conversation::Kind::Error);
 }
 
 void MainWindow::updateRoomList()

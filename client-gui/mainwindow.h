@@ -127,6 +127,9 @@ private:
     void onRoomEntered(const ChatRoom &room, bool afterReconnect);
     void onTopicChanged(const QString &room, const QString &text, const QString &by);
     void onHistoryReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
+    void onPrivateHistoryReceived(const QString &with, const QList<ChatMessage> &messages,
+                                  bool more);
+    void onPrivateHistoryFailed(const QString &with, const QString &code, const QString &text);
     void loadOlder(Conversation *conversation);
     void updateRoomList();
     void updateTopic();

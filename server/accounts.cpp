@@ -52,6 +52,8 @@ Accounts::Settings Accounts::settingsFor(const ServerConfig &config)
     settings.tokenDays = config.tokenDays;
     settings.minPasswordLength = config.minPasswordLength;
     settings.registrationOpen = config.registrationOpen;
+    settings.privateLimits.keepPerConversation = config.privateRetainMessages;
+    settings.privateLimits.keepDays = config.privateRetainDays;
     return settings;
 }
 
@@ -394,4 +396,59 @@ void Accounts::changePassword(const QString &name, const QString &address, const
     });
     if (!queued)
         busy(login, reply);
+}
+
+bool Accounts::storePrivate(const ChatMessage &message, PrivateStored done)
+{
+    return m_database->post([this, message, done = std::move(done)] {
+        ChatMessage stored = message;
+        QString error;
+        if (!m_store->addPrivate(&stored, m_settings.privateLimits, nowMs(), &error)) {
+            qCWarning(lcAccounts).noquote()
+                << "private message of" << message.from << "not stored:" << error;
+            done(stored, error);
+            return;
+        }
+        done(stored, {});
+    });
+}
+
+bool Accounts::privateHistory(const QString &account, const QString &with, qint64 before, int limit,
+                              PrivatePage done)
+{
+    return m_database->post([this, account, with, before, limit, done = std::move(done)] {
+        QString error;
+        AccountStore::Account other;
+        switch (m_store->find(Validation::nameKey(with), &other, &error)) {
+        case AccountStore::Found::Yes:
+            break;
+        case AccountStore::Found::No:
+            done(Code::NoSuchUser,
+                 QStringLiteral("%1 has no account: only conversations between accounts are "
+                                "kept.")
+                     .arg(with),
+                 {});
+            return;
+        case AccountStore::Found::Error:
+            qCWarning(lcAccounts).noquote() << "account database:" << error;
+            done(Code::AccountsUnavailable,
+                 QStringLiteral("Accounts are unavailable: the server cannot reach its "
+                                "database. Try again later."),
+                 {});
+            return;
+        }
+        Wire::PrivateHistory page;
+        page.with = other.name;
+        if (!m_store->privateHistory(Validation::nameKey(account), other.key, before, limit,
+                                     m_settings.privateLimits, nowMs(), &page.messages, &page.more,
+                                     &error)) {
+            qCWarning(lcAccounts).noquote() << "conversation of" << account << "not read:" << error;
+            done(Code::AccountsUnavailable,
+                 QStringLiteral("Accounts are unavailable: the server cannot reach its "
+                                "database. Try again later."),
+                 {});
+            return;
+        }
+        done({}, {}, page);
+    });
 }

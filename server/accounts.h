@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -42,6 +43,7 @@ public:
         int tokenDays = 30;
         int minPasswordLength = 8; // code points
         bool registrationOpen = true;
+        AccountStore::PrivateLimits privateLimits {}; // what private conversations keep
     };
 
     // The settings the server's options give (the database with its default).
@@ -80,6 +82,20 @@ public:
     // Any thread: the account entered (in) or left a room, remembered for its
     // next password login. Nobody waits for it; a failure is logged.
     void setInRoom(const QString &name, const QString &room, bool in);
+
+    // Any thread: stores a private message between two accounts (from and to
+    // as registered), then calls done on the accounts thread with the message
+    // and its privateId, or with an error; nothing is delivered before that.
+    // False, and done never called, when too much waits for the database.
+    using PrivateStored = std::function<void(const ChatMessage &stored, const QString &error)>;
+    bool storePrivate(const ChatMessage &message, PrivateStored done);
+    // Any thread: a page of account's conversation with the account with;
+    // done runs on the accounts thread, with an error code and text when with
+    // has no account or the database cannot be read. False as storePrivate's.
+    using PrivatePage = std::function<void(QLatin1StringView errorCode, const QString &errorText,
+                                           const Wire::PrivateHistory &page)>;
+    bool privateHistory(const QString &account, const QString &with, qint64 before, int limit,
+                        PrivatePage done);
 
     // Empty, or why a new password is refused (weak_password).
     static QString weakness(const QString &password, int minLength);

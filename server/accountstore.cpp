@@ -3,6 +3,7 @@
 
 #include "validation.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlDatabase>
@@ -13,6 +14,8 @@
 #include <QVariant>
 
 #include <atomic>
+#include <limits>
+#include <utility>
 
 namespace {
 
@@ -22,6 +25,15 @@ QString uniqueConnectionName()
 {
     static std::atomic<int> next { 0 };
     return QStringLiteral("pynet-accounts-%1").arg(++next);
+}
+
+constexpr qint64 DayMs = 24 * 60 * 60 * 1000;
+
+// A conversation is stored under its two accounts' keys in order, so that
+// either side finds it with one index.
+std::pair<QString, QString> conversationKeys(const QString &a, const QString &b)
+{
+    return a <= b ? std::make_pair(a, b) : std::make_pair(b, a);
 }
 
 QString describe(const QSqlError &error)
@@ -178,6 +190,25 @@ bool AccountStore::open(QString *error)
     };
     for (const QString &table : tables)
         ok = ok && exec(table, &reason);
+    // Private conversations between accounts (account_a < account_b, by
+    // key), numbered in their own sequence; ids are never reused, so that a
+    // client's "before" keeps meaning what it did.
+    const QString privateId = m_path.isEmpty()
+        ? QStringLiteral("id BIGSERIAL PRIMARY KEY")
+        : QStringLiteral("id INTEGER PRIMARY KEY AUTOINCREMENT");
+    const QStringList privateTables {
+        QStringLiteral("CREATE TABLE IF NOT EXISTS private_messages (%1, account_a TEXT NOT NULL, "
+                       "account_b TEXT NOT NULL, from_name TEXT NOT NULL, to_name TEXT NOT NULL, "
+                       "time BIGINT NOT NULL, text TEXT NOT NULL)")
+            .arg(privateId),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS private_messages_conversation ON "
+                       "private_messages (account_a, account_b, id)"),
+        // For account removal, which finds the account on either side.
+        QStringLiteral("CREATE INDEX IF NOT EXISTS private_messages_b ON private_messages "
+                       "(account_b)"),
+    };
+    for (const QString &table : privateTables)
+        ok = ok && exec(table, &reason);
     if (!ok) {
         *error = QStringLiteral("%1: %2").arg(m_displayName, reason);
         db.close();
@@ -232,13 +263,22 @@ AccountStore::Found AccountStore::remove(const QString &key, QString *error)
     QSqlQuery rooms(db);
     rooms.prepare(QStringLiteral("DELETE FROM account_rooms WHERE account = ?"));
     rooms.addBindValue(key);
+    // Its conversations go with it: nobody else may read them, and a new
+    // account of the same name must not.
+    QSqlQuery conversations(db);
+    conversations.prepare(
+        QStringLiteral("DELETE FROM private_messages WHERE account_a = ? OR account_b = ?"));
+    conversations.addBindValue(key);
+    conversations.addBindValue(key);
     QSqlQuery account(db);
     account.prepare(QStringLiteral("DELETE FROM accounts WHERE key = ?"));
     account.addBindValue(key);
-    if (!tokens.exec() || !rooms.exec() || !account.exec()) {
-        const QSqlError failure = tokens.lastError().isValid()
-            ? tokens.lastError()
-            : (rooms.lastError().isValid() ? rooms.lastError() : account.lastError());
+    if (!tokens.exec() || !rooms.exec() || !conversations.exec() || !account.exec()) {
+        QSqlError failure = account.lastError();
+        for (const QSqlQuery *query : { &conversations, &rooms, &tokens }) {
+            if (query->lastError().isValid())
+                failure = query->lastError();
+        }
         *error = describe(failure);
         db.rollback();
         return Found::Error;
@@ -246,6 +286,7 @@ AccountStore::Found AccountStore::remove(const QString &key, QString *error)
     const bool removed = account.numRowsAffected() > 0;
     tokens.finish();
     rooms.finish();
+    conversations.finish();
     account.finish();
     if (!db.commit()) {
         *error = describe(db.lastError());
@@ -465,6 +506,103 @@ bool AccountStore::saveRules(const QString &roomKey, const RoomRules &rules,
         *error = describe(failure);
         db.rollback();
         return false;
+    }
+    return true;
+}
+
+bool AccountStore::addPrivate(ChatMessage *message, const PrivateLimits &limits, qint64 nowMs,
+                              QString *error)
+{
+    const auto [a, b] =
+        conversationKeys(Validation::nameKey(message->from), Validation::nameKey(message->to));
+    QSqlDatabase db = database();
+    if (!db.transaction()) {
+        *error = describe(db.lastError());
+        return false;
+    }
+    QSqlError failure;
+    {
+        QSqlQuery insert(db);
+        insert.prepare(QStringLiteral("INSERT INTO private_messages (account_a, account_b, "
+                                      "from_name, to_name, time, text) VALUES (?, ?, ?, ?, ?, ?) "
+                                      "RETURNING id"));
+        for (const QVariant &value :
+             { QVariant(a), QVariant(b), QVariant(message->from), QVariant(message->to),
+               QVariant(message->time.toMSecsSinceEpoch()), QVariant(message->text) })
+            insert.addBindValue(value);
+        if (!insert.exec() || !insert.next())
+            failure = insert.lastError();
+        else
+            message->privateId = insert.value(0).toLongLong();
+    }
+    if (!failure.isValid() && limits.keepPerConversation > 0) {
+        QSqlQuery prune(db);
+        prune.prepare(QStringLiteral(
+            "DELETE FROM private_messages WHERE account_a = ? AND account_b = ? AND id <= (SELECT "
+            "id FROM private_messages WHERE account_a = ? AND account_b = ? ORDER BY id DESC "
+            "LIMIT 1 OFFSET ?)"));
+        for (const QVariant &value : { QVariant(a), QVariant(b), QVariant(a), QVariant(b),
+                                       QVariant(limits.keepPerConversation) })
+            prune.addBindValue(value);
+        if (!prune.exec())
+            failure = prune.lastError();
+    }
+    if (!failure.isValid() && limits.keepDays > 0) {
+        QSqlQuery expire(db);
+        expire.prepare(QStringLiteral("DELETE FROM private_messages WHERE account_a = ? AND "
+                                      "account_b = ? AND time < ?"));
+        expire.addBindValue(a);
+        expire.addBindValue(b);
+        expire.addBindValue(nowMs - qint64(limits.keepDays) * DayMs);
+        if (!expire.exec())
+            failure = expire.lastError();
+    }
+    if (!failure.isValid() && !db.commit())
+        failure = db.lastError();
+    if (failure.isValid()) {
+        *error = describe(failure);
+        db.rollback();
+        message->privateId = 0;
+        return false;
+    }
+    return true;
+}
+
+bool AccountStore::privateHistory(const QString &first, const QString &second, qint64 before,
+                                  int limit, const PrivateLimits &limits, qint64 nowMs,
+                                  QList<ChatMessage> *messages, bool *more, QString *error)
+{
+    const auto [a, b] = conversationKeys(first, second);
+    // What the retention no longer keeps is not shown, even before it is deleted.
+    const qint64 oldest = limits.keepDays > 0 ? nowMs - qint64(limits.keepDays) * DayMs : 0;
+    QSqlQuery query(database());
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT id, from_name, to_name, time, text FROM private_messages "
+                                 "WHERE account_a = ? AND account_b = ? AND id < ? AND time >= ? "
+                                 "ORDER BY id DESC LIMIT ?"));
+    query.addBindValue(a);
+    query.addBindValue(b);
+    query.addBindValue(before > 0 ? before : std::numeric_limits<qint64>::max());
+    query.addBindValue(oldest);
+    query.addBindValue(limit + 1); // one more says whether there are more
+    if (!query.exec()) {
+        *error = describe(query.lastError());
+        return false;
+    }
+    messages->clear();
+    *more = false;
+    while (query.next()) {
+        if (messages->size() == limit) {
+            *more = true;
+            break;
+        }
+        ChatMessage message;
+        message.privateId = query.value(0).toLongLong();
+        message.from = query.value(1).toString();
+        message.to = query.value(2).toString();
+        message.time = QDateTime::fromMSecsSinceEpoch(query.value(3).toLongLong(), Qt::UTC);
+        message.text = query.value(4).toString();
+        messages->prepend(message);
     }
     return true;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "chatmessage.h"
 #include "roomrules.h"
 
 #include <QByteArray>
@@ -69,6 +70,23 @@ public:
     // record), and an account that action took out of the room, in one transaction.
     bool saveRules(const QString &roomKey, const RoomRules &rules, const Wire::Moderation &action,
                    const QString &removedAccount, QString *error);
+
+    // Private conversations between two accounts, each message numbered in
+    // one sequence of their own (ChatMessage::privateId).
+    struct PrivateLimits
+    {
+        int keepPerConversation = 0; // the newest; 0: no limit
+        int keepDays = 0; // 0: forever
+    };
+    // Stores message (from and to as registered, time in UTC) and sets its
+    // privateId; what the limits no longer keep of that conversation goes.
+    bool addPrivate(ChatMessage *message, const PrivateLimits &limits, qint64 nowMs,
+                    QString *error);
+    // Up to limit messages between the accounts of keys a and b before the
+    // privateId before (0: the newest), oldest first; more: older ones are kept.
+    bool privateHistory(const QString &a, const QString &b, qint64 before, int limit,
+                        const PrivateLimits &limits, qint64 nowMs, QList<ChatMessage> *messages,
+                        bool *more, QString *error);
 
 private:
     AccountStore(const QString &driver, const QString &displayName);

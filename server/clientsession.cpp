@@ -13,6 +13,7 @@
 #include "trace.h"
 #include "validation.h"
 
+#include <QDateTime>
 #include <QHostAddress>
 #include <QThread>
 
@@ -451,9 +452,82 @@ void ClientSession::handle(const Wire::PrivateChat &chat)
 {
     if (!acceptLine(chat.text))
         return;
-    if (!m_hub->sendPrivate(m_name, chat.to, chat.text))
+    const Hub::Online recipient = m_hub->online(chat.to);
+    // A guest's private messages are live only, as before accounts: only two
+    // accounts have a conversation to keep, and to read back.
+    const bool live = recipient.name.isEmpty() || !m_account || !recipient.account;
+    if (live && !m_hub->sendPrivate(m_name, chat.to, chat.text))
         sendError(Code::NoSuchUser,
                   QStringLiteral("Nobody called \"%1\" is online.").arg(chat.to.left(64)));
+    if (live)
+        return;
+    ChatMessage message;
+    message.from = m_name;
+    message.to = recipient.name;
+    message.text = chat.text;
+    message.time = QDateTime::currentDateTimeUtc();
+    // Delivered once stored, as a room message is: delivered means durable.
+    Hub *hub = m_hub;
+    const std::shared_ptr<Outbox> outbox = m_transport->outbox();
+    const bool echo = chat.echo;
+    const bool queued = m_accounts->storePrivate(
+        message, [hub, outbox, echo](const ChatMessage &stored, const QString &error) {
+            if (error.isEmpty()) {
+                hub->deliverPrivate(stored, echo ? outbox : nullptr);
+                return;
+            }
+            hub->postInOrder(outbox,
+                             Wire::encode(Wire::Error {
+                                 Code::StorageFailed,
+                                 QStringLiteral("Your private message to %1 was not sent: the "
+                                                "server cannot store it now. Try again later.")
+                                     .arg(stored.to) }));
+        });
+    if (!queued)
+        sendError(Code::StorageFailed,
+                  QStringLiteral("Your private message to %1 was not sent: the server is busy. "
+                                 "Try again in 1 s.")
+                      .arg(recipient.name));
+}
+
+void ClientSession::handle(const Wire::PrivateHistoryRequest &request)
+{
+    if (!requireJoined())
+        return;
+    if (!m_dialect->carries(Wire::RoomState::Type)) {
+        sendUnknownType(Wire::PrivateHistoryRequest::Type); // nothing of it in the seed's
+        return;
+    }
+    if (!m_account) {
+        sendError(Code::NotLoggedIn,
+                  QStringLiteral("Only accounts keep private conversations: log in to read "
+                                 "yours."));
+        return;
+    }
+    QString reason;
+    const QString with = Validation::normalizedName(request.with);
+    if (!Validation::isValidName(with, &reason)) {
+        sendError(Code::InvalidName, reason);
+        return;
+    }
+    constexpr int DefaultPage = 50;
+    const int limit =
+        qMin(request.limit > 0 ? request.limit : DefaultPage, m_config->historyPageLimit);
+    Hub *hub = m_hub;
+    const std::shared_ptr<Outbox> outbox = m_transport->outbox();
+    const bool queued = m_accounts->privateHistory(
+        m_name, with, request.before, limit,
+        [hub, outbox](QLatin1StringView code, const QString &text,
+                      const Wire::PrivateHistory &page) {
+            // In order with the stored messages' delivery, which an answer
+            // must not overtake: each message then shows once.
+            hub->postInOrder(outbox,
+                             code.isEmpty() ? Wire::encode(page)
+                                            : Wire::encode(Wire::Error { code, text }));
+        });
+    if (!queued)
+        sendError(Code::AccountsUnavailable,
+                  QStringLiteral("The server is busy: ask again in 1 s."));
 }
 
 void ClientSession::handle(const Wire::UsersRequest &request)

@@ -67,6 +67,7 @@ private:
     void handle(const Wire::HistoryRequest &request);
     void handle(const Wire::Password &password);
     void handle(const Wire::Moderate &moderate);
+    void handle(const Wire::PrivateHistoryRequest &request);
     void handle(const Wire::Ping &ping);
     void handle(const Wire::Pong &pong);
     bool requireJoined();

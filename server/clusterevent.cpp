@@ -39,6 +39,8 @@ QByteArray ClusterEvent::encode() const
             object.insert(QStringLiteral("takeOver"), true);
         if (!session.isEmpty())
             object.insert(QStringLiteral("session"), session);
+        if (account)
+            object.insert(QStringLiteral("account"), true);
         Q_FALLTHROUGH();
     case Kind::Leave:
         object.insert(QStringLiteral("room"), room);
@@ -51,6 +53,8 @@ QByteArray ClusterEvent::encode() const
         object.insert(QStringLiteral("to"), message.to);
         object.insert(QStringLiteral("text"), message.text);
         object.insert(QStringLiteral("time"), message.time.toMSecsSinceEpoch());
+        if (message.privateId)
+            object.insert(QStringLiteral("privateId"), message.privateId);
         break;
     case Kind::Roster: {
         QJsonArray users;
@@ -105,6 +109,7 @@ std::optional<ClusterEvent> ClusterEvent::decode(const QByteArray &bytes)
     case Kind::Enter:
         event.takeOver = object.value(QStringLiteral("takeOver")).toBool();
         event.session = object.value(QStringLiteral("session")).toString();
+        event.account = object.value(QStringLiteral("account")).toBool();
         Q_FALLTHROUGH();
     case Kind::Leave:
         event.room = object.value(QStringLiteral("room")).toString();
@@ -122,6 +127,7 @@ std::optional<ClusterEvent> ClusterEvent::decode(const QByteArray &bytes)
         event.message.text = object.value(QStringLiteral("text")).toString();
         event.message.time = QDateTime::fromMSecsSinceEpoch(
             object.value(QStringLiteral("time")).toInteger(), Qt::UTC);
+        event.message.privateId = object.value(QStringLiteral("privateId")).toInteger();
         if (event.message.from.isEmpty() || event.message.to.isEmpty())
             return std::nullopt;
         break;

@@ -30,6 +30,7 @@ struct ClusterEvent
     // Enter of #general: SHA-256 of the session's resume token, with which a
     // client whose server died takes its name over on another.
     QString session;
+    bool account = false; // Enter of #general: logged in to an account
     // Private: message (from, to, text, time). Roster: each user of the
     // sender and the rooms it is in.
     QList<std::pair<QString, QStringList>> roster;

@@ -242,6 +242,7 @@ Hub::Result Hub::join(const JoinRequest &request)
             welcome.missed = state.missed;
             welcome.account = request.account;
             welcome.token = request.token;
+            welcome.admin = isAdmin(request.name, request.account);
             return dialect->welcome(welcome);
         };
         m_users.insert(key, user);
@@ -249,7 +250,7 @@ Hub::Result Hub::join(const JoinRequest &request)
                              sinceInThisRun(request), welcome, replaced))
             toDeliver.append(m_general);
         publishUser(ClusterEvent::Kind::Enter, request.name, m_general->name(), takeOver,
-                    sessionDigest(session));
+                    sessionDigest(session), request.account);
     }
     deliverAll(toDeliver);
     return { {}, {}, m_general };
@@ -448,7 +449,7 @@ void Hub::remote(const ClusterEvent &event)
 }
 
 void Hub::publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room,
-                      bool takeOver, const QString &session)
+                      bool takeOver, const QString &session, bool account)
 {
     if (!m_publish)
         return;
@@ -458,6 +459,7 @@ void Hub::publishUser(ClusterEvent::Kind kind, const QString &name, const QStrin
     event.room = room;
     event.takeOver = takeOver;
     event.session = session;
+    event.account = account;
     m_publish(event);
 }
 
@@ -493,10 +495,12 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
             const QString key = Validation::nameKey(name);
             auto user = m_remoteUsers.find(key);
             if (user == m_remoteUsers.end())
-                user = m_remoteUsers.insert(key, { name, event.node, {}, {} });
+                user = m_remoteUsers.insert(key, { name, event.node, {}, false, {} });
             user->node = event.node;
-            if (!event.session.isEmpty())
+            if (!event.session.isEmpty()) // the join's, into #general
                 user->session = event.session;
+            if (Validation::roomKey(roomName) == m_general->key())
+                user->account = event.account;
             std::shared_ptr<Room> room = m_rooms.value(Validation::roomKey(roomName));
             if (!room)
                 room = createRoomLocked(roomName, nullptr, false);
@@ -662,6 +666,42 @@ bool Hub::sendPrivate(const QString &from, const QString &to, const QString &tex
     // Room messages wait for their commit: this must not overtake the sender's.
     postInOrder(outbox, dialect->privateMessage(message));
     return true;
+}
+
+Hub::Online Hub::online(const QString &name) const
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_users.constFind(Validation::nameKey(name));
+    if (it != m_users.constEnd())
+        return { it->name, it->account };
+    if (const auto remote = m_remoteUsers.constFind(Validation::nameKey(name));
+        remote != m_remoteUsers.cend())
+        return { remote->name, remote->account };
+    return {};
+}
+
+void Hub::deliverPrivate(const ChatMessage &stored, const std::shared_ptr<Outbox> &echoTo)
+{
+    std::shared_ptr<Outbox> outbox;
+    const Dialect *dialect = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_users.constFind(Validation::nameKey(stored.to));
+        // Gone meanwhile: it is stored, and its history shows it.
+        if (it != m_users.constEnd() && it->account) {
+            outbox = it->outbox;
+            dialect = it->dialect;
+        } else if (m_publish && m_remoteUsers.contains(Validation::nameKey(stored.to))) {
+            ClusterEvent event; // its server delivers it
+            event.kind = ClusterEvent::Kind::Private;
+            event.message = stored;
+            m_publish(event);
+        }
+    }
+    if (outbox)
+        postInOrder(outbox, dialect->privateMessage(stored));
+    if (echoTo && echoTo != outbox)
+        postInOrder(echoTo, Wire::encode(stored));
 }
 
 Wire::RoomList Hub::rooms() const

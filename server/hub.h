@@ -134,6 +134,17 @@ public:
 
     // Sends a private message; false when nobody of that name is online.
     bool sendPrivate(const QString &from, const QString &to, const QString &text);
+    // Who is online under name (empty name: nobody), as joined.
+    struct Online
+    {
+        QString name;
+        bool account = false;
+    };
+    Online online(const QString &name) const;
+    // A private message between accounts, once stored: to its recipient if
+    // online, and its copy to echoTo (its sender) unless null, each after
+    // what was said before, as sendPrivate() posts.
+    void deliverPrivate(const ChatMessage &stored, const std::shared_ptr<Outbox> &echoTo);
 
     Wire::RoomList rooms() const;
 
@@ -168,12 +179,13 @@ private:
         QString name;
         QString node; // its server
         QString session; // sessionDigest() of its resume token
+        bool account = false;
         QList<std::shared_ptr<Room>> rooms;
     };
 
     void leaveNow(const QString &name, const Outbox *outbox);
     void publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room = {},
-                     bool takeOver = false, const QString &session = {});
+                     bool takeOver = false, const QString &session = {}, bool account = false);
     static QString sessionDigest(const QString &token);
     QList<std::shared_ptr<Room>> quitRemoteLocked(QHash<QString, RemoteUser>::iterator user);
     // Removes the user; returns the rooms whose leave announcements await delivery.

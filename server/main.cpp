@@ -207,6 +207,9 @@ int main(int argc, char *argv[])
     const int status = app.exec();
     if (cluster)
         cluster->stop(); // nothing from the others while the storage closes
+    // While the hub and storage still exist: the last private messages stored
+    // are still delivered, through both.
+    accounts.reset();
     // While the hub still exists: the last commits still deliver to its rooms.
     storage.reset();
     return status;

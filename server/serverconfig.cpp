@@ -540,6 +540,18 @@ const std::vector<NumberOption> &numberOptions()
           [](ServerConfig &c, double v) {
               c.clusterMaxPending = int(v);
           } },
+        { "private-retain-messages",
+          "Private messages kept per conversation between two accounts, the newest (0: no "
+          "limit).",
+          0, 1e9, [](const ServerConfig &c) { return c.privateRetainMessages; },
+          [](ServerConfig &c, double v) {
+              c.privateRetainMessages = int(v);
+          } },
+        { "private-retain-days", "Days a private message between accounts is kept (0: forever).", 0,
+          1e5, [](const ServerConfig &c) { return c.privateRetainDays; },
+          [](ServerConfig &c, double v) {
+              c.privateRetainDays = int(v);
+          } },
         { "max-account-lookups",
           "Account lookups (is a guest's name registered, is a token valid) that may wait for "
           "the account database; beyond it the join gets login_throttled.",

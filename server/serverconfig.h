@@ -94,6 +94,10 @@ struct ServerConfig
     int loginThrottleKeys = 100000; // names and addresses the throttle remembers
     int tokenDays = 30; // a login token's life
     int minPasswordLength = 8; // code points of a new password
+    // Private conversations between accounts: messages kept per conversation
+    // (the newest; 0: no limit), and days (0: forever).
+    int privateRetainMessages = 10000;
+    int privateRetainDays = 0;
 
     // The database as --database names it, with the default filled in.
     QString databaseUrl() const;

@@ -203,6 +203,8 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
     m_lastMessageId = 0;
     m_sessionToken.clear();
     m_loggedIn = false;
+    m_admin = false;
+    m_privateConversations.clear();
     m_serverRun.clear();
     m_rooms.clear();
     m_pendingEnters.clear();
@@ -230,6 +232,7 @@ void ChatClient::startConnection()
     m_enterSince.clear();
     m_catchUps.clear();
     m_historyRequests.clear();
+    m_privateHistoryRequests.clear();
     m_rejoin = m_everJoined;
     m_certificateCheck = CertificateCheck::None;
     setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
@@ -658,6 +661,81 @@ SendResult ChatClient::requestOlderHistory(const QString &roomName, int limit)
     return requestHistory(roomName, known ? known->oldestMessageId : 0, limit);
 }
 
+SendResult ChatClient::requestPrivateHistory(const QString &with, qint64 before, int limit)
+{
+    if (const SendResult supported = needsRoomsSupport(); !supported.isAccepted())
+        return supported;
+    if (!m_loggedIn)
+        return SendResult::failed(SendResult::Status::Unsupported,
+                                  QStringLiteral("Only accounts keep private conversations: log "
+                                                 "in to read yours."));
+    if (with.trimmed().isEmpty())
+        return SendResult::failed(SendResult::Status::InvalidText,
+                                  QStringLiteral("Whose conversation? Name the other account."));
+    m_privateHistoryRequests.append(with);
+    sendObject(Wire::PrivateHistoryRequest { with, before, limit }.toJson());
+    return SendResult::sent(0);
+}
+
+SendResult ChatClient::requestOlderPrivateHistory(const QString &with, int limit)
+{
+    const auto known = m_privateConversations.constFind(Validation::nameKey(with));
+    return requestPrivateHistory(with, known == m_privateConversations.cend() ? 0 : known->oldestId,
+                                 limit);
+}
+
+bool ChatClient::hasOlderPrivateMessages(const QString &with) const
+{
+    const auto known = m_privateConversations.constFind(Validation::nameKey(with));
+    return known == m_privateConversations.cend() || known->hasOlder;
+}
+
+void ChatClient::takePrivateId(const QString &with, qint64 privateId)
+{
+    PrivateConversation &conversation = m_privateConversations[Validation::nameKey(with)];
+    conversation.deliveredIds.insert(privateId);
+    if (conversation.oldestId == 0 || privateId < conversation.oldestId)
+        conversation.oldestId = privateId;
+}
+
+void ChatClient::handle(const Wire::PrivateHistory &history)
+{
+    const QString key = Validation::nameKey(history.with);
+    const auto request =
+        std::find_if(m_privateHistoryRequests.begin(), m_privateHistoryRequests.end(),
+                     [&key](const QString &with) { return Validation::nameKey(with) == key; });
+    if (request != m_privateHistoryRequests.end())
+        m_privateHistoryRequests.erase(request);
+    PrivateConversation &conversation = m_privateConversations[key];
+    QList<ChatMessage> messages;
+    for (const ChatMessage &message : history.messages) {
+        if (message.privateId > 0 && conversation.deliveredIds.contains(message.privateId))
+            continue; // live, or sent by us, in this session
+        messages.append(message);
+    }
+    for (const ChatMessage &message : std::as_const(messages)) {
+        if (message.privateId > 0)
+            takePrivateId(history.with, message.privateId);
+    }
+    conversation.hasOlder = history.more;
+    Q_EMIT privateHistoryReceived(history.with, messages, history.more);
+}
+
+// The errors a conversation request may get; the oldest request open takes it.
+bool ChatClient::takePrivateHistoryError(const Wire::Error &error)
+{
+    static const QLatin1StringView codes[] = {
+        Code::NoSuchUser,  Code::NotLoggedIn, Code::AccountsUnavailable,
+        Code::InvalidName, Code::BadField,    Code::UnknownType,
+    };
+    if (m_privateHistoryRequests.isEmpty()
+        || std::find(std::begin(codes), std::end(codes), error.code) == std::end(codes))
+        return false;
+    const QString with = m_privateHistoryRequests.takeFirst();
+    Q_EMIT privateHistoryFailed(with, error.code, error.text);
+    return true;
+}
+
 void ChatClient::sendHistoryRequest(const QString &room, qint64 before, int limit, bool catchUp)
 {
     m_historyRequests.append({ Validation::roomKey(room), catchUp });
@@ -827,7 +905,9 @@ void ChatClient::transmit(const Outgoing &message)
         break;
     }
     case Outgoing::Kind::Private:
-        sendObject(privateMessage(message.to, message.text));
+        // Logged in, the stored copy comes back with its privateId (an
+        // account's lines are kept), so that no page shows it twice.
+        sendObject(Wire::PrivateChat { message.to, message.text, m_loggedIn }.toJson());
         break;
     }
     // A rejoin's history may return it; a welcome is what has history.
@@ -1044,6 +1124,7 @@ void ChatClient::handle(const Wire::Welcome &welcome)
     m_sessionToken = welcome.session;
     m_loginPending = false;
     m_loggedIn = welcome.account;
+    m_admin = welcome.admin;
     m_loginToken = welcome.account ? welcome.token : QString();
     if (welcome.account)
         forgetPassword();
@@ -1257,6 +1338,14 @@ void ChatClient::handle(const ChatMessage &received)
         becomeJoined(Dialect::seed()); // a seed server relays without welcoming first
     }
     ChatMessage message = received;
+    if (message.isPrivate() && message.privateId > 0) {
+        const QString self = Validation::nameKey(m_name);
+        const bool own = Validation::nameKey(message.from) == self;
+        takePrivateId(own ? message.to : message.from, message.privateId);
+        // The stored copy of a line we sent, which messageSent() showed.
+        if (own && Validation::nameKey(message.to) != self)
+            return;
+    }
     if (!message.isPrivate())
         message.room = orDefault(message.room); // the seed's one room
     const auto catchUp = m_catchUps.find(Validation::roomKey(message.room));
@@ -1493,6 +1582,8 @@ void ChatClient::handle(const Wire::Error &error)
         Q_EMIT nameRefused(error.text);
         return;
     }
+    if (takePrivateHistoryError(error))
+        return;
     takeRequestError(error.code);
     Q_EMIT errorReceived(error.code, error.text);
 }

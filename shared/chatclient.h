@@ -148,6 +148,9 @@ public:
     // allowed; otherwise the login is refused here, before anything is sent.
     void setPlainLoginAllowed(bool allowed) { m_plainLoginAllowed = allowed; }
     bool isLoggedIn() const { return m_loggedIn; }
+    // The server names this account an administrator (--admins): it may
+    // moderate every room, as far as the room allows (#general: mute only).
+    bool isAdmin() const { return m_admin; }
     // Changes the account's password; passwordChanged() or errorReceived()
     // answers. Needs Joined and a login.
     SendResult changePassword(const QString &oldPassword, const QString &newPassword);
@@ -194,6 +197,18 @@ public:
     SendResult requestHistory(const QString &room, qint64 before, int limit = 0);
     // The same, before the oldest message delivered in room so far (scrolling up).
     SendResult requestOlderHistory(const QString &room, int limit = 0);
+    // Private conversations between accounts are stored on the server: asks
+    // for up to limit (0: the server's default) messages of ours with the
+    // account with, older than the privateId before (0: the newest);
+    // privateHistoryReceived() or privateHistoryFailed() answers. Needs Joined
+    // and a login; a guest's conversations are live only.
+    SendResult requestPrivateHistory(const QString &with, qint64 before, int limit = 0);
+    // The same, before the oldest message of that conversation this session
+    // delivered (received, sent and stored, or paged in): scrolling up.
+    SendResult requestOlderPrivateHistory(const QString &with, int limit = 0);
+    // Whether older messages of the conversation with are stored, as the last
+    // page said; true before any page.
+    bool hasOlderPrivateMessages(const QString &with) const;
     // Measures the round trip now: sends a ping, whose pong sets
     // lastRoundTripMs() (and is a RoundTrip wireEvent()). Needs Joined and a
     // server that speaks our protocol; keep-alive pings measure it too.
@@ -262,6 +277,13 @@ Q_SIGNALS:
     void moderated(const Wire::Moderated &event);
     // The answer to requestHistory(): older messages, oldest first; more: older ones exist.
     void historyReceived(const QString &room, const QList<ChatMessage> &messages, bool more);
+    // The answer to requestPrivateHistory(): with as the server spells the
+    // account, older messages of the conversation oldest first (own lines
+    // among them), none this session delivered before; more: older ones exist.
+    void privateHistoryReceived(const QString &with, const QList<ChatMessage> &messages, bool more);
+    // The server refused it (code as in docs/PROTOCOL.md: no_such_user when
+    // with has no account). Instead of errorReceived().
+    void privateHistoryFailed(const QString &with, const QString &code, const QString &text);
     // A line went to the connection: at once (SendResult::Sent) or from the
     // queue. The protocol has no receipt, so this is as confirmed as it gets.
     void messageSent(const ChatClient::Outgoing &message);
@@ -331,6 +353,10 @@ private:
     void handle(const Wire::Moderated &event);
     void handle(const Wire::History &history);
     void handle(const Wire::PasswordChanged &changed);
+    void handle(const Wire::PrivateHistory &history);
+    // A private message's privateId, delivered now: no page repeats it.
+    void takePrivateId(const QString &with, qint64 privateId);
+    bool takePrivateHistoryError(const Wire::Error &error);
     bool mayLogInHere() const;
     void forgetPassword();
     ChatRoom *findRoom(const QString &name);
@@ -398,6 +424,7 @@ private:
     bool m_registerIfNew = false;
     bool m_plainLoginAllowed = false;
     bool m_loggedIn = false;
+    bool m_admin = false; // as the last welcome said
     bool m_loginPending = false; // the join sent was a login, not yet answered
     int m_welcomeTimeoutMs = 2000;
     QString m_serverRun; // which server run m_lastMessageId counts in
@@ -420,6 +447,15 @@ private:
         bool catchUp = false;
     };
     QList<HistoryRequest> m_historyRequests; // sent, in order; the server answers in order
+    // What this session delivered of each private conversation, by nameKey.
+    struct PrivateConversation
+    {
+        qint64 oldestId = 0;
+        bool hasOlder = true;
+        QSet<qint64> deliveredIds;
+    };
+    QHash<QString, PrivateConversation> m_privateConversations;
+    QStringList m_privateHistoryRequests; // with, sent and unanswered, in order
     QList<QByteArray> m_sendQueue; // bytes spaced out for a seed server
     QList<Outgoing> m_outgoing; // lines waiting for the join or the send rate
     // Own room lines sent since the last welcome: the server does not echo

@@ -141,6 +141,31 @@ static ChatCommand withNumber(ChatCommand::Kind kind, const QString &arguments, 
     return command;
 }
 
+// "/history [N]" for the room, "/history @NAME [N]" for a private
+// conversation; a name may hold spaces, so N is the last word when it is a number.
+static ChatCommand parseHistory(const QString &arguments)
+{
+    const QString usage = QStringLiteral("Usage: /history [N] or /history @NAME [N]");
+    if (!arguments.startsWith(u'@'))
+        return withNumber(ChatCommand::Kind::History, arguments, false, usage);
+    QString target = arguments.mid(1).trimmed();
+    QString number;
+    if (const qsizetype space = target.lastIndexOf(u' '); space > 0) {
+        bool isNumber = false;
+        target.mid(space + 1).toInt(&isNumber);
+        if (isNumber) {
+            number = target.mid(space + 1);
+            target = target.left(space).trimmed();
+        }
+    }
+    if (target.isEmpty())
+        return invalid(usage);
+    ChatCommand command = withNumber(ChatCommand::Kind::History, number, false, usage);
+    if (command.kind == ChatCommand::Kind::History)
+        command.target = target;
+    return command;
+}
+
 ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUsers)
 {
     const QString trimmed = line.trimmed();
@@ -183,7 +208,7 @@ ChatCommand ChatCommand::parse(const QString &line, const QStringList &knownUser
     if (name == u"topic")
         return withText(Kind::Topic, arguments);
     if (name == u"history")
-        return withNumber(Kind::History, arguments, false, QStringLiteral("Usage: /history [N]"));
+        return parseHistory(arguments);
     if (name == u"window" || name == u"win")
         return withNumber(Kind::Window, arguments, true, QStringLiteral("Usage: /window N"));
     if (name == u"password" || name == u"passwd") {
@@ -231,6 +256,7 @@ QStringList ChatCommand::helpLines()
         QStringLiteral("/rooms             the rooms on the server, with topics and sizes"),
         QStringLiteral("/topic [TEXT]      show the current room's topic, or set it"),
         QStringLiteral("/history [N]       N older messages of the current room"),
+        QStringLiteral("/history @NAME [N] older messages of your conversation with NAME"),
         QStringLiteral("/window N          switch to the Nth room you joined"),
         QStringLiteral("/msg NAME TEXT     a private message to NAME; you stay where you are"),
         QStringLiteral("/query NAME [TEXT] talk privately with NAME (a tab of its own here)"),

@@ -19,7 +19,8 @@ struct ChatCommand
         Part, // /part [#ROOM]: leaves it, or the current room
         Rooms, // /rooms: the server's rooms with topics and sizes
         Topic, // /topic [TEXT]: shows the current room's topic, or sets it
-        History, // /history [N]: older messages of the current room
+        History, // /history [N]: older messages of the current room; /history @NAME [N]:
+                 // of the private conversation with NAME (accounts keep them)
         Window, // /window N: the Nth room joined becomes the current one
         Password, // /password: asks for the old and the new one, never on the line
         Moderate, // /kick NAME [REASON], /op NAME, /mode +i...: action on the current room
@@ -31,7 +32,8 @@ struct ChatCommand
 
     Kind kind = Kind::None;
     QString target; // Private, Query, Moderate: the other person (Moderate: empty for /mode);
-                    // Join, Part: the room (Part: may be empty)
+                    // Join, Part: the room (Part: may be empty); History: the other
+                    // person of a private conversation, or empty for the room
     QString text; // Chat, Action, Private, Query, Topic: the text (may be empty for Query,
                   // Topic); Moderate: the reason (may be empty)
     QString action; // Moderate: one of Protocol::Moderation's actions

@@ -21,6 +21,8 @@ QJsonObject ChatMessage::toJson() const
     object.insert(Field::Data, text);
     if (action)
         object.insert(Field::Action, true);
+    if (privateId > 0)
+        object.insert(Field::PrivateId, privateId);
     return object;
 }
 
@@ -35,6 +37,7 @@ bool ChatMessage::fromJson(const QJsonObject &object, ChatMessage *message, QStr
     result.to = object.value(Field::To).toString();
     result.room = object.value(Field::Room).toString();
     result.action = object.value(Field::Action).toBool();
+    result.privateId = object.value(Field::PrivateId).toInteger();
     *message = result;
     return true;
 }

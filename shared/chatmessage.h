@@ -18,6 +18,9 @@ struct ChatMessage
     QString room; // the room it was said in; empty for a private message (and from a seed server)
     QString text;
     bool action = false; // "/me waves"
+    // A private message between two accounts, stored: its number in the
+    // conversations' own sequence (not a room id, which catch-up counts).
+    qint64 privateId = 0;
 
     bool isPrivate() const { return !to.isEmpty(); }
 

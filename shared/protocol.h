@@ -51,6 +51,7 @@ inline constexpr QLatin1StringView History("history");
 inline constexpr QLatin1StringView Password("password");
 inline constexpr QLatin1StringView Moderate("moderate");
 inline constexpr QLatin1StringView Moderation("moderation");
+inline constexpr QLatin1StringView Conversation("conversation");
 } // namespace Type
 
 namespace Field {
@@ -94,6 +95,10 @@ inline constexpr QLatin1StringView Owner("owner");
 inline constexpr QLatin1StringView Operators("operators");
 inline constexpr QLatin1StringView InviteOnly("inviteOnly");
 inline constexpr QLatin1StringView TopicLocked("topicLocked");
+inline constexpr QLatin1StringView Admin("admin");
+inline constexpr QLatin1StringView With("with");
+inline constexpr QLatin1StringView PrivateId("privateId");
+inline constexpr QLatin1StringView Echo("echo");
 } // namespace Field
 
 // The "action" of a moderate message (docs/PROTOCOL.md, "Moderation").

@@ -113,11 +113,15 @@ bool Chat::fromJson(const QJsonObject &object, Chat *chat, QString *reason)
 
 QJsonObject PrivateChat::toJson() const
 {
-    return { { Field::Type, Type }, { Field::To, to }, { Field::Data, text } };
+    QJsonObject object { { Field::Type, Type }, { Field::To, to }, { Field::Data, text } };
+    if (echo)
+        object.insert(Field::Echo, true);
+    return object;
 }
 
 bool PrivateChat::fromJson(const QJsonObject &object, PrivateChat *chat, QString *reason)
 {
+    chat->echo = object.value(Field::Echo).toBool();
     return Validation::stringField(object, Field::To, &chat->to, reason)
         && Validation::stringField(object, Field::Data, &chat->text, reason);
 }
@@ -217,6 +221,47 @@ bool HistoryRequest::fromJson(const QJsonObject &object, HistoryRequest *request
     return true;
 }
 
+QJsonObject PrivateHistoryRequest::toJson() const
+{
+    QJsonObject object { { Field::Type, Type }, { Field::With, with } };
+    if (before > 0)
+        object.insert(Field::Before, before);
+    if (limit > 0)
+        object.insert(Field::Limit, limit);
+    return object;
+}
+
+// Strict, unlike HistoryRequest's (which came first and stays lenient): a
+// page that cannot be told is refused with what is wrong.
+bool PrivateHistoryRequest::fromJson(const QJsonObject &object, PrivateHistoryRequest *request,
+                                     QString *reason)
+{
+    if (!Validation::stringField(object, Field::With, &request->with, reason))
+        return false;
+    const auto count = [&object, reason](QLatin1StringView field, qint64 most, qint64 *value) {
+        const QJsonValue given = object.value(field);
+        if (given.isUndefined())
+            return true;
+        const double number = given.toDouble(-1);
+        if (!given.isDouble() || number < 0 || number > double(most)
+            || number != double(qint64(number))) {
+            *reason =
+                QStringLiteral("\"%1\" must be a whole number from 0 to %2.").arg(field).arg(most);
+            return false;
+        }
+        *value = qint64(number);
+        return true;
+    };
+    qint64 before = 0;
+    qint64 limit = 0;
+    if (!count(Field::Before, qint64(1) << 53, &before)
+        || !count(Field::Limit, qint64(1) << 30, &limit))
+        return false;
+    request->before = before;
+    request->limit = int(limit);
+    return true;
+}
+
 QJsonObject Password::toJson() const
 {
     return { { Field::Type, Type }, { Field::Data, password }, { Field::Old, old } };
@@ -279,6 +324,8 @@ QJsonObject Welcome::toJson() const
         object.insert(Field::Account, true);
         object.insert(Field::Token, token);
     }
+    if (admin)
+        object.insert(Field::Admin, true);
     return object;
 }
 
@@ -300,6 +347,7 @@ bool Welcome::fromJson(const QJsonObject &object, Welcome *welcome, QString *)
     result.missed = object.value(Field::Missed).toInteger();
     result.account = object.value(Field::Account).toBool();
     result.token = object.value(Field::Token).toString();
+    result.admin = object.value(Field::Admin).toBool();
     *welcome = std::move(result);
     return true;
 }
@@ -383,6 +431,25 @@ bool History::fromJson(const QJsonObject &object, History *history, QString *rea
 {
     History result;
     if (!Validation::stringField(object, Field::Room, &result.room, reason))
+        return false;
+    result.messages = messagesFromJson(object.value(Field::History));
+    result.more = object.value(Field::More).toBool();
+    *history = std::move(result);
+    return true;
+}
+
+QJsonObject PrivateHistory::toJson() const
+{
+    return { { Field::Type, Type },
+             { Field::With, with },
+             { Field::History, messagesToJson(messages) },
+             { Field::More, more } };
+}
+
+bool PrivateHistory::fromJson(const QJsonObject &object, PrivateHistory *history, QString *reason)
+{
+    PrivateHistory result;
+    if (!Validation::stringField(object, Field::With, &result.with, reason))
         return false;
     result.messages = messagesFromJson(object.value(Field::History));
     result.more = object.value(Field::More).toBool();

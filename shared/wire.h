@@ -66,6 +66,9 @@ struct PrivateChat
     static constexpr QLatin1StringView Type = Protocol::Type::Private;
     QString to {};
     QString text {};
+    // Between two accounts: send the sender the stored copy, with its
+    // privateId, once it is stored. Off for clients from before that.
+    bool echo = false;
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, PrivateChat *chat, QString *reason);
@@ -111,6 +114,20 @@ struct HistoryRequest
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, HistoryRequest *request, QString *reason);
+};
+
+// Asks for the stored private conversation of the sender's account with the
+// account with, before a privateId, newest last; the answer is PrivateHistory.
+struct PrivateHistoryRequest
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Conversation;
+    QString with {};
+    qint64 before = 0; // 0: up to the newest
+    int limit = 0; // 0: the server's default; capped by the server's limit
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, PrivateHistoryRequest *request,
+                         QString *reason);
 };
 
 // Either direction.
@@ -199,6 +216,7 @@ struct Welcome
     qint64 missed = 0; // messages after since that history does not hold
     bool account = false; // logged in to an account, not a guest
     QString token {}; // with account: a login token for the next connection
+    bool admin = false; // a server administrator (--admins): moderates every room
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, Welcome *welcome, QString *reason);
@@ -251,6 +269,18 @@ struct History
 
     QJsonObject toJson() const;
     static bool fromJson(const QJsonObject &object, History *history, QString *reason);
+};
+
+// The answer to PrivateHistoryRequest.
+struct PrivateHistory
+{
+    static constexpr QLatin1StringView Type = Protocol::Type::Conversation;
+    QString with {}; // the other account, as registered
+    QList<ChatMessage> messages {}; // oldest first, each with its privateId
+    bool more = false; // older messages than these are stored
+
+    QJsonObject toJson() const;
+    static bool fromJson(const QJsonObject &object, PrivateHistory *history, QString *reason);
 };
 
 // Someone joined or left.
@@ -331,11 +361,12 @@ struct Moderated : Moderation
     static bool fromJson(const QJsonObject &object, Moderated *moderated, QString *reason);
 };
 
-using ToServer = std::variant<Join, Chat, PrivateChat, UsersRequest, Enter, Leave, RoomsRequest,
-                              Topic, HistoryRequest, Password, Moderate, Ping, Pong>;
+using ToServer =
+    std::variant<Join, Chat, PrivateChat, UsersRequest, Enter, Leave, RoomsRequest, Topic,
+                 HistoryRequest, Password, Moderate, PrivateHistoryRequest, Ping, Pong>;
 using ToClient =
     std::variant<ChatMessage, Welcome, RoomState, Leave, RoomList, Topic, History, Presence, Notice,
-                 Error, Users, PasswordChanged, Moderated, Ping, Pong>;
+                 Error, Users, PasswordChanged, Moderated, PrivateHistory, Ping, Pong>;
 
 // The outcome of decoding one object of a direction's list.
 template<typename Messages> struct Decoded

@@ -8,6 +8,8 @@
 #include <QProcessEnvironment>
 #include <QTest>
 
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 static QStringList cliArguments(quint16 port, const QString &name, const QStringList &extra = {})
@@ -40,6 +42,7 @@ private Q_SLOTS:
     void guestWithARegisteredNameIsAskedForItsPassword();
     void changesThePassword();
     void traceHidesThePassword();
+    void showsAPrivateConversationsHistory();
 };
 
 void TestCliAccounts::registersInAPipeThenLogsIn()
@@ -222,6 +225,52 @@ void TestCliAccounts::traceHidesThePassword()
     QVERIFY2(trace.contains("\"password\":\"***\""), trace.constData());
     QVERIFY(!trace.contains("correct horse"));
     QVERIFY2(trace.contains("\"token\":\"***\""), trace.constData());
+}
+
+// /history @NAME pages back through a conversation the server kept.
+void TestCliAccounts::showsAPrivateConversationsHistory()
+{
+    ServerProcess server;
+    QVERIFY(server.start());
+    RawClient bob;
+    RawClient earlier; // alice, from another client
+    for (const auto &[client, name] :
+         { std::pair { &bob, u"bob"_s }, std::pair { &earlier, u"alice"_s } }) {
+        QVERIFY(client->connectTo(server.port()));
+        client->sendObject(Protocol::passwordJoin(name, u"correct horse"_s, true));
+        QVERIFY(!client->waitFor(u"welcome"_s, 20000).isEmpty());
+    }
+    earlier.sendObject(Protocol::privateMessage(u"bob"_s, u"first from alice"_s));
+    QCOMPARE(bob.waitFor(u"message"_s).value(u"data"_s).toString(), u"first from alice"_s);
+    bob.sendObject(Protocol::privateMessage(u"alice"_s, u"then bob"_s));
+    QCOMPARE(earlier.waitFor(u"message"_s).value(u"data"_s).toString(), u"then bob"_s);
+    earlier.socket().disconnectFromHost();
+    QVERIFY(earlier.waitForClosed());
+
+    PtyProcess cli;
+    QVERIFY(cli.start(cliArguments(server.port(), u"alice"_s, { u"--login"_s }),
+                      { u"PYNET_PASSWORD=correct horse"_s }));
+    QVERIFY2(cli.waitFor([&] { return cli.currentLine() == u"alice #general> "_s; }, 20000),
+             qPrintable(cli.text()));
+    cli.write("/history @bob 1\r");
+    QVERIFY2(cli.waitFor([&] { return cli.text().contains(u"/history @bob shows more."_s); }),
+             qPrintable(cli.text()));
+    QVERIFY(cli.text().contains(u"Older private messages with bob:"_s));
+    QVERIFY(cli.text().contains(u"then bob"_s));
+    QVERIFY(!cli.text().contains(u"first from alice"_s));
+    cli.write("/history @bob\r");
+    QVERIFY2(cli.waitFor([&] {
+        return cli.text().contains(u"That is the beginning of your conversation with bob."_s);
+    }),
+             qPrintable(cli.text()));
+    // Our own line, shown as ours, to bob.
+    QVERIFY2(cli.text().contains(u"[you → bob] first from alice"_s), qPrintable(cli.text()));
+    QCOMPARE(cli.text().count(u"then bob"_s), 1);
+    cli.write("/history @nobody\r");
+    QVERIFY2(cli.waitFor([&] { return cli.text().contains(u"nobody has no account"_s); }),
+             qPrintable(cli.text()));
+    cli.write("/quit\r");
+    QCOMPARE(cli.waitForExit(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliAccounts)

@@ -87,6 +87,7 @@ void checkChatMessage(const QJsonObject &object)
     FUZZ_CHECK(copy.to == message.to);
     FUZZ_CHECK(copy.action == message.action);
     FUZZ_CHECK(copy.id == (message.id > 0 ? message.id : 0));
+    FUZZ_CHECK(copy.privateId == (message.privateId > 0 ? message.privateId : 0));
     const int year = message.time.date().year();
     if (message.time.isValid() && year >= 1 && year <= 9999)
         FUZZ_CHECK(copy.time == message.time);

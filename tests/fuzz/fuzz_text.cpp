@@ -125,6 +125,9 @@ void checkCommand(const QString &line, const QStringList &knownUsers)
         break; // the room and the text may both be empty
     case Kind::History:
         FUZZ_CHECK(command.number >= 0);
+        // "/history @NAME [N]": the name as typed, or none for the room.
+        FUZZ_CHECK(command.target == command.target.trimmed());
+        FUZZ_CHECK(line.contains(command.target));
         break;
     case Kind::Window:
         FUZZ_CHECK(command.number >= 1);

@@ -147,7 +147,16 @@ void TestChatCommand::parse_data()
         << QStringLiteral("Usage: /window N");
     QTest::newRow("/history not a number")
         << QStringLiteral("/history lots") << none << Kind::Invalid << QString() << QString()
-        << QStringLiteral("Usage: /history [N]");
+        << QStringLiteral("Usage: /history [N] or /history @NAME [N]");
+    QTest::newRow("/history of a conversation")
+        << QStringLiteral("/history @bob") << none << Kind::History << QStringLiteral("bob")
+        << QString() << QString();
+    QTest::newRow("/history of a conversation with a spaced name")
+        << QStringLiteral("/history @Ann Lee 20") << none << Kind::History
+        << QStringLiteral("Ann Lee") << QString() << QString();
+    QTest::newRow("/history @ alone")
+        << QStringLiteral("/history @") << none << Kind::Invalid << QString() << QString()
+        << QStringLiteral("Usage: /history [N] or /history @NAME [N]");
 
     QTest::newRow("unknown command")
         << QStringLiteral("/dance wildly") << none << Kind::Invalid << QString() << QString()
@@ -305,6 +314,8 @@ void TestChatCommand::numbers()
     QCOMPARE(ChatCommand::parse(QStringLiteral("/win 10")).kind, Kind::Window);
     QCOMPARE(ChatCommand::parse(QStringLiteral("/history 50")).number, 50);
     QCOMPARE(ChatCommand::parse(QStringLiteral("/history")).number, 0);
+    QCOMPARE(ChatCommand::parse(QStringLiteral("/history @Ann Lee 20")).number, 20);
+    QCOMPARE(ChatCommand::parse(QStringLiteral("/history @bob")).number, 0);
     QCOMPARE(ChatCommand::parse(QStringLiteral("/window 0")).kind, Kind::Invalid);
 }
 

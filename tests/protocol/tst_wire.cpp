@@ -28,6 +28,9 @@ private Q_SLOTS:
     void secretOfTheWrongTypeIsRefused();
     void accountWelcomeRoundTrip();
     void passwordMessages();
+    void privateConversationMessages();
+    void privateHistoryPagingIsStrict_data();
+    void privateHistoryPagingIsStrict();
 };
 
 static QJsonObject parse(const char *json)
@@ -90,8 +93,10 @@ void TestWire::decodePicksTheTypeNamed_data()
     QTest::newRow("moderation") << QByteArray(
         R"({"type":"moderation","room":"#a","action":"kick","by":"A"})")
                                 << -1 << 12;
-    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 11 << 13;
-    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 12 << 14;
+    QTest::newRow("conversation") << QByteArray(R"({"type":"conversation","with":"B"})") << 11
+                                  << 13;
+    QTest::newRow("ping") << QByteArray(R"({"type":"ping","id":1})") << 12 << 14;
+    QTest::newRow("pong") << QByteArray(R"({"type":"pong","id":1})") << 13 << 15;
     QTest::newRow("message") << QByteArray(R"({"type":"message","from":"A","data":"x"})") << -1
                              << 0;
     QTest::newRow("welcome") << QByteArray(R"({"type":"welcome"})") << -1 << 1;
@@ -299,6 +304,70 @@ void TestWire::passwordMessages()
                                             &reason));
     QCOMPARE(changed.token, QStringLiteral("t2"));
     QVERIFY(!Wire::PasswordChanged::fromJson(parse(R"({"type":"password"})"), &changed, &reason));
+}
+
+void TestWire::privateConversationMessages()
+{
+    // Old clients send no echo, and their bytes stay what they were.
+    QCOMPARE(Wire::encode(Wire::PrivateChat { QStringLiteral("B"), QStringLiteral("x") }),
+             QByteArray(R"({"data":"x","to":"B","type":"private"})"
+                        "\n"));
+    const auto echo = Wire::decode<Wire::ToServer>(
+        parse(R"({"type":"private","to":"B","data":"x","echo":true})"));
+    QVERIFY(std::get_if<Wire::PrivateChat>(&echo.message)->echo);
+
+    ChatMessage stored;
+    stored.from = QStringLiteral("A");
+    stored.to = QStringLiteral("B");
+    stored.text = QStringLiteral("x");
+    stored.privateId = 40;
+    Wire::PrivateHistory page { QStringLiteral("B"), { stored }, true };
+    const auto decoded = Wire::decode<Wire::ToClient>(page.toJson());
+    const auto *back = std::get_if<Wire::PrivateHistory>(&decoded.message);
+    QVERIFY(back);
+    QCOMPARE(back->with, QStringLiteral("B"));
+    QVERIFY(back->more);
+    QCOMPARE(back->messages.size(), 1);
+    QCOMPARE(back->messages.constFirst().privateId, 40);
+    QVERIFY(!stored.toJson().contains(QStringLiteral("id"))); // not a room id
+
+    Wire::Welcome welcome;
+    QVERIFY(!welcome.toJson().contains(QStringLiteral("admin")));
+    welcome.admin = true;
+    const auto admin = Wire::decode<Wire::ToClient>(welcome.toJson());
+    QVERIFY(std::get_if<Wire::Welcome>(&admin.message)->admin);
+}
+
+void TestWire::privateHistoryPagingIsStrict_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("newest") << QByteArray(R"({"type":"conversation","with":"B"})") << true;
+    QTest::newRow("a page") << QByteArray(
+        R"({"type":"conversation","with":"B","before":41,"limit":50})")
+                            << true;
+    QTest::newRow("no with") << QByteArray(R"({"type":"conversation"})") << false;
+    QTest::newRow("with a number") << QByteArray(R"({"type":"conversation","with":5})") << false;
+    QTest::newRow("negative before")
+        << QByteArray(R"({"type":"conversation","with":"B","before":-1})") << false;
+    QTest::newRow("text before") << QByteArray(
+        R"({"type":"conversation","with":"B","before":"41"})")
+                                 << false;
+    QTest::newRow("fraction limit")
+        << QByteArray(R"({"type":"conversation","with":"B","limit":2.5})") << false;
+    QTest::newRow("huge before") << QByteArray(
+        R"({"type":"conversation","with":"B","before":1e300})")
+                                 << false;
+}
+
+void TestWire::privateHistoryPagingIsStrict()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, valid);
+    const auto decoded = Wire::decode<Wire::ToServer>(QJsonDocument::fromJson(json).object());
+    QCOMPARE(decoded.isValid(), valid);
+    if (!valid)
+        QVERIFY(!decoded.reason.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestWire)

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void presenceCrossesNodes();
     void namesAreUniqueAcrossNodes();
     void privateMessagesCrossNodes();
+    void storedConversationsCrossNodes();
     void aDeadNodesUsersLeave();
     void clusterNeedsPostgres();
 
@@ -430,6 +431,46 @@ void TestServerCluster::privateMessagesCrossNodes()
 
     alice.sendObject(Protocol::privateMessage(QStringLiteral("nobody"), QStringLiteral("hi")));
     QCOMPARE(stringOf(alice.waitFor(Wire::Error::Type), "code"), Protocol::Code::NoSuchUser);
+}
+
+void TestServerCluster::storedConversationsCrossNodes()
+{
+    const QStringList quickHash { QStringLiteral("--hash-memory-kib"), QStringLiteral("64"),
+                                  QStringLiteral("--hash-passes"), QStringLiteral("1") };
+    auto a = startNode(quickHash);
+    auto b = startNode(quickHash);
+    QVERIFY(a && b);
+    const QString password = QStringLiteral("correct horse battery");
+    RawClient alice;
+    RawClient bob;
+    QVERIFY(alice.connectTo(a->port()));
+    alice.sendObject(Protocol::passwordJoin(QStringLiteral("alice"), password, true));
+    QVERIFY(!alice.waitFor(Wire::Welcome::Type).isEmpty());
+    QVERIFY(bob.connectTo(b->port()));
+    bob.sendObject(Protocol::passwordJoin(QStringLiteral("bob"), password, true));
+    QVERIFY(!bob.waitFor(Wire::Welcome::Type).isEmpty());
+
+    // Once A knows Bob is an account on B, the message is stored, then sent there.
+    QJsonObject whisper;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            alice.sendObject(
+                Protocol::privateMessage(QStringLiteral("bob"), QStringLiteral("kept")));
+            whisper = bob.waitFor(ChatMessage::Type, 1000);
+            return whisper.value(QStringLiteral("privateId")).toInteger() > 0;
+        }(),
+        10000);
+    QCOMPARE(stringOf(whisper, "from"), QStringLiteral("alice"));
+    QCOMPARE(stringOf(whisper, "data"), QStringLiteral("kept"));
+
+    // Bob reads it back on his node, from the shared database.
+    bob.sendObject(QJsonObject { { QStringLiteral("type"), QStringLiteral("conversation") },
+                                 { QStringLiteral("with"), QStringLiteral("alice") } });
+    const QJsonObject page = bob.waitFor(QStringLiteral("conversation"));
+    const QJsonArray history = page.value(QStringLiteral("history")).toArray();
+    QVERIFY(!history.isEmpty());
+    QCOMPARE(history.last().toObject().value(QStringLiteral("data")).toString(),
+             QStringLiteral("kept"));
 }
 
 void TestServerCluster::aDeadNodesUsersLeave()
