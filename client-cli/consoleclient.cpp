@@ -713,21 +713,21 @@ void ConsoleClient::onReconnectScheduled(int attempt, int delayMs)
 
 void ConsoleClient::onConnectingTo(const ServerEndpoint &server, const QHostAddress &address)
 {
-    const QString target = describeTarget(server, address);
     if (!m_attemptFailure.isEmpty() && (!m_options.json || m_interactive))
-        m_printer->printStatus(QStringLiteral("%1; trying %2…").arg(m_attemptFailure, target));
+        m_printer->printStatus(QStringLiteral("%1; trying %2…")
+                                   .arg(m_attemptFailure, describeTarget(server, address)));
     m_attemptFailure.clear();
-    m_target = target;
 }
 
 // The next server or address follows at once: said with it, in onConnectingTo().
 void ConsoleClient::onAttemptFailed(const ServerEndpoint &server, ChatClient::ConnectionError error,
                                     const QString &text)
 {
-    Q_UNUSED(server) // m_target names it with its address
     Q_UNUSED(error)
+    // The session is still at the address that failed (none if the name did not resolve).
     m_attemptFailure =
-        QStringLiteral("%1 failed (%2)").arg(m_target, DisplayText::neutralized(text));
+        QStringLiteral("%1 failed (%2)")
+            .arg(describeTarget(server, m_client->serverAddress()), DisplayText::neutralized(text));
 }
 
 void ConsoleClient::onUsersListed(const QStringList &list, const QString &room)

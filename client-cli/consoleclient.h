@@ -129,7 +129,6 @@ private:
 
     QString m_name;
     QString m_lastFailure; // why the last reconnect attempt failed
-    QString m_target; // the server (and address) being tried
     QString m_attemptFailure; // "a:5050 failed (why)", said once the next attempt begins
     int m_exitCode = ExitOk;
     bool m_interactive;
