@@ -31,6 +31,12 @@ static QString exitCodeHelp()
         "environment variable (the only way in a pipe); /password changes it.\n"
         "A guest who picks a registered name is asked for its password.\n"
         "\n"
+        "Several servers: --host a:5050,b:5050 (an IPv6 address as [::1]:5050; a\n"
+        "host without a port takes --port), the nodes of one cluster, are tried in\n"
+        "that order, each at every address its name has. One that fails is followed\n"
+        "at once by the next; the back-off waits only between rounds of the list.\n"
+        "After a drop the round starts at the server after the one lost.\n"
+        "\n"
         "Exit codes:\n"
         "  0  left normally (/quit, end of input, Ctrl-C)\n"
         "  2  usage error\n"
@@ -58,8 +64,10 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption hostOption(
-        QStringLiteral("host"), QStringLiteral("Server to connect to (default: localhost)."),
-        QStringLiteral("host"), options->host);
+        QStringLiteral("host"),
+        QStringLiteral("Server to connect to, or a comma-separated list to fail over between "
+                       "(HOST[:PORT],...; default: localhost)."),
+        QStringLiteral("host"), QStringLiteral("localhost"));
     const QCommandLineOption portOption(
         QStringLiteral("port"),
         QStringLiteral("Server port (default: %1, or %2 with --tls).")
@@ -137,15 +145,15 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         *error = QStringLiteral("Invalid port: %1").arg(parser.value(portOption));
         return false;
     }
-    options->host = parser.value(hostOption);
-    if (options->host.isEmpty()) {
-        *error = QStringLiteral("The host must not be empty.");
+    options->tls = parser.isSet(tlsOption);
+    const quint16 defaultPort =
+        options->tls && !parser.isSet(portOption) ? Protocol::DefaultTlsPort : quint16(port);
+    QString hostError;
+    if (!ServerEndpoint::parseList(parser.value(hostOption), defaultPort, &options->servers,
+                                   &hostError)) {
+        *error = QStringLiteral("Invalid --host: %1.").arg(hostError);
         return false;
     }
-    options->port = quint16(port);
-    options->tls = parser.isSet(tlsOption);
-    if (options->tls && !parser.isSet(portOption))
-        options->port = Protocol::DefaultTlsPort;
     options->caFile = parser.value(caOption);
     if (parser.isSet(trustOption)) {
         // As openssl, ssh-keygen and our own prompt print it: any case, colons or not.

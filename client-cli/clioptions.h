@@ -2,6 +2,7 @@
 #pragma once
 
 #include "protocol.h"
+#include "serverendpoint.h"
 
 #include <QString>
 #include <QStringList>
@@ -9,8 +10,9 @@
 // What the user asked for on the command line.
 struct CliOptions
 {
-    QString host = QStringLiteral("localhost");
-    quint16 port = Protocol::DefaultPort;
+    // --host: one server, or several to fail over between, in the order tried;
+    // an entry without a port has --port (the default port without one).
+    QList<ServerEndpoint> servers { { QStringLiteral("localhost"), Protocol::DefaultPort } };
     QString name;
     // --room: entered on start and current, also in pipe mode; empty: Protocol::DefaultRoom.
     QString room;

@@ -18,6 +18,14 @@
 #include <cstdio>
 #include <unistd.h>
 
+// A server's name with the address tried, when that is not the name itself.
+static QString describeTarget(const ServerEndpoint &server, const QHostAddress &address)
+{
+    if (address.isNull() || QHostAddress(server.host) == address)
+        return server.toString();
+    return QStringLiteral("%1 (%2)").arg(server.toString(), address.toString());
+}
+
 ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     : QObject(parent)
     , m_options(options)
@@ -68,6 +76,8 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     });
     connect(m_client, &ChatClient::connectionError, this, &ConsoleClient::onConnectionError);
     connect(m_client, &ChatClient::reconnectScheduled, this, &ConsoleClient::onReconnectScheduled);
+    connect(m_client, &ChatClient::connectingTo, this, &ConsoleClient::onConnectingTo);
+    connect(m_client, &ChatClient::attemptFailed, this, &ConsoleClient::onAttemptFailed);
     connect(m_client, &ChatClient::eventReceived, m_printer, &TerminalPrinter::printEvent);
     connect(m_client, &ChatClient::usersListed, this, &ConsoleClient::onUsersListed);
     connect(m_client, &ChatClient::messageSent, this, &ConsoleClient::onMessageSent);
@@ -141,9 +151,15 @@ void ConsoleClient::start()
     connectAs(m_options.name);
 }
 
+// Several servers to fail over between: the status lines say which one.
+bool ConsoleClient::hasSeveralServers() const
+{
+    return m_options.servers.size() > 1;
+}
+
 QString ConsoleClient::serverAddress() const
 {
-    return QStringLiteral("%1:%2").arg(m_options.host).arg(m_options.port);
+    return ServerEndpoint::listToString(m_options.servers).replace(u',', QLatin1StringView(", "));
 }
 
 void ConsoleClient::askForName(const QString &question)
@@ -181,7 +197,7 @@ void ConsoleClient::joinAs(const QString &name)
     if (!m_options.json)
         m_printer->printStatus(QStringLiteral("Connecting to %1 as %2…")
                                    .arg(serverAddress(), DisplayText::neutralized(name)));
-    m_client->connectToServer(m_options.host, m_options.port, name);
+    m_client->connectToServer(m_options.servers, name);
     if (!m_options.room.isEmpty()) {
         // Entered first once joined; piped lines wait for it in the session's queue.
         m_client->enterRoom(m_options.room);
@@ -246,23 +262,29 @@ void ConsoleClient::onJoined(bool afterReconnect)
     updatePrompt();
     if (!m_options.json || m_interactive) {
         const QString shownName = DisplayText::neutralized(name);
+        // Which of several: a server of the list, or an address of the name.
+        const bool several = hasSeveralServers() || m_client->serverAddresses().size() > 1;
+        const QString server = describeTarget(m_client->server(), m_client->serverAddress());
+        const QString at = several ? QStringLiteral(" at %1").arg(server) : QString();
         if (afterReconnect) {
-            m_printer->printStatus(QStringLiteral("Reconnected as %1.").arg(shownName));
+            m_printer->printStatus(
+                QStringLiteral("Reconnected%1 as %2.")
+                    .arg(several ? QStringLiteral(" to %1").arg(server) : QString(), shownName));
         } else if (m_client->serverSpeaksRichProtocol()) {
             QStringList users;
             for (const QString &user : m_client->users())
                 users.append(DisplayText::neutralized(user));
-            m_printer->printStatus(QStringLiteral("Joined %1 %2 as %3. Online (%4): %5.")
+            m_printer->printStatus(QStringLiteral("Joined %1 %2%3 as %4. Online (%5): %6.")
                                        .arg(DisplayText::neutralized(m_client->serverName()),
-                                            DisplayText::neutralized(m_client->serverVersion()),
+                                            DisplayText::neutralized(m_client->serverVersion()), at,
                                             shownName)
                                        .arg(users.size())
                                        .arg(users.join(QStringLiteral(", "))));
         } else {
             m_printer->printStatus(
-                QStringLiteral("Joined as %1. The server speaks only the seed protocol: "
+                QStringLiteral("Joined%1 as %2. The server speaks only the seed protocol: "
                                "no user list, private messages or /me.")
-                    .arg(shownName));
+                    .arg(at, shownName));
         }
         if (m_interactive && !afterReconnect)
             m_printer->printStatus(QStringLiteral("Type /help for commands, /quit to leave."));
@@ -699,12 +721,36 @@ void ConsoleClient::onConnectionError(ChatClient::ConnectionError error, const Q
 void ConsoleClient::onReconnectScheduled(int attempt, int delayMs)
 {
     const QString delay = QString::number(delayMs / 1000.0, 'f', 1);
+    m_attemptFailure.clear(); // the round's failures are in m_lastFailure
+    // With several servers, the round starts at the next one, not at the one lost.
+    const QString to = hasSeveralServers()
+        ? QStringLiteral(" to %1").arg(m_client->server().toString())
+        : QString();
     if (attempt == 1 || m_lastFailure.isEmpty())
-        m_printer->printStatus(QStringLiteral("Reconnecting in %1 s…").arg(delay));
+        m_printer->printStatus(QStringLiteral("Reconnecting%1 in %2 s…").arg(to, delay));
     else
-        m_printer->printStatus(QStringLiteral("Attempt %1 failed (%2); trying again in %3 s…")
+        m_printer->printStatus(QStringLiteral("Attempt %1 failed (%2); trying again%3 in %4 s…")
                                    .arg(attempt - 1)
-                                   .arg(m_lastFailure, delay));
+                                   .arg(m_lastFailure, to, delay));
+}
+
+void ConsoleClient::onConnectingTo(const ServerEndpoint &server, const QHostAddress &address)
+{
+    if (!m_attemptFailure.isEmpty() && (!m_options.json || m_interactive))
+        m_printer->printStatus(QStringLiteral("%1; trying %2…")
+                                   .arg(m_attemptFailure, describeTarget(server, address)));
+    m_attemptFailure.clear();
+}
+
+// The next server or address follows at once: said with it, in onConnectingTo().
+void ConsoleClient::onAttemptFailed(const ServerEndpoint &server, ChatClient::ConnectionError error,
+                                    const QString &text)
+{
+    Q_UNUSED(error)
+    // The session is still at the address that failed (none if the name did not resolve).
+    m_attemptFailure =
+        QStringLiteral("%1 failed (%2)")
+            .arg(describeTarget(server, m_client->serverAddress()), DisplayText::neutralized(text));
 }
 
 void ConsoleClient::onUsersListed(const QStringList &list, const QString &room)
@@ -756,7 +802,7 @@ void ConsoleClient::onCertificateNeedsTrust(const QString &fingerprint,
         if (!m_options.json)
             m_printer->printStatus(
                 QStringLiteral("Trusting the certificate of %1 by --trust-fingerprint.")
-                    .arg(serverAddress()));
+                    .arg(m_client->server().toString()));
         m_client->trustCertificate(true);
         return;
     }
@@ -764,7 +810,7 @@ void ConsoleClient::onCertificateNeedsTrust(const QString &fingerprint,
         QStringLiteral("The TLS certificate of %1 is not vouched for by any CA you trust (%2).\n"
                        "  subject: %3\n  issuer:  %4\n  valid:   %5 to %6\n"
                        "  SHA-256 fingerprint: %7")
-            .arg(serverAddress(), DisplayText::neutralized(reason),
+            .arg(m_client->server().toString(), DisplayText::neutralized(reason),
                  DisplayText::neutralized(certificate.subjectDisplayName()),
                  DisplayText::neutralized(certificate.issuerDisplayName()),
                  certificate.effectiveDate().toUTC().toString(Qt::ISODate),

@@ -62,6 +62,9 @@ private:
     void onErrorReceived(const QString &code, const QString &text);
     void onConnectionError(ChatClient::ConnectionError error, const QString &text);
     void onReconnectScheduled(int attempt, int delayMs);
+    void onConnectingTo(const ServerEndpoint &server, const QHostAddress &address);
+    void onAttemptFailed(const ServerEndpoint &server, ChatClient::ConnectionError error,
+                         const QString &text);
     void onUsersListed(const QStringList &users, const QString &room);
     void onMessageSent(const ChatClient::Outgoing &message);
     void onSendFailed(const ChatClient::Outgoing &message, const SendResult &result);
@@ -105,6 +108,7 @@ private:
     void updatePrompt();
     void updateCompletions();
     QString serverAddress() const;
+    bool hasSeveralServers() const;
 
     CliOptions m_options;
     ChatClient *m_client;
@@ -127,6 +131,7 @@ private:
 
     QString m_name;
     QString m_lastFailure; // why the last reconnect attempt failed
+    QString m_attemptFailure; // "a:5050 failed (why)", said once the next attempt begins
     int m_exitCode = ExitOk;
     bool m_interactive;
     bool m_askingName = false;

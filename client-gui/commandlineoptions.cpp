@@ -2,7 +2,7 @@
 #include "commandlineoptions.h"
 
 #include "protocol.h"
-
+#include "serverendpoint.h"
 #include "validation.h"
 
 #include <QCommandLineParser>
@@ -74,8 +74,10 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
                        "dialog; with --name it connects at once."));
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption hostOption(QStringLiteral("host"),
-                                        QStringLiteral("Server to connect to (default: the "
-                                                       "last one used, or 127.0.0.1)."),
+                                        QStringLiteral("Server to connect to, or a "
+                                                       "comma-separated list to fail over "
+                                                       "between (HOST[:PORT],...; default: the "
+                                                       "last used, or 127.0.0.1)."),
                                         QStringLiteral("host"));
     const QCommandLineOption portOption(QStringLiteral("port"),
                                         QStringLiteral("Server port (default: the last one "
@@ -117,6 +119,13 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
             return fail(QStringLiteral("Invalid port '%1': use a number from 1 to 65535.")
                             .arg(parser.value(portOption)));
         m_port = quint16(port);
+    }
+    if (!m_host.isEmpty()) {
+        QList<ServerEndpoint> servers;
+        QString error;
+        if (!ServerEndpoint::parseList(m_host, m_port ? m_port : Protocol::DefaultPort, &servers,
+                                       &error))
+            return fail(QStringLiteral("Invalid --host: %1.").arg(error));
     }
     if (parser.isSet(nameOption)) {
         const QString name = Validation::normalizedName(parser.value(nameOption));

@@ -17,6 +17,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 ConnectDialog::ConnectDialog(QWidget *parent)
     : QDialog(parent)
     , m_host(new QLineEdit(this))
@@ -31,7 +33,10 @@ ConnectDialog::ConnectDialog(QWidget *parent)
 {
     setWindowTitle(tr("Connect to PyNet Chat"));
 
-    m_host->setPlaceholderText(QStringLiteral("127.0.0.1"));
+    m_host->setPlaceholderText(tr("127.0.0.1, or several: a:5050, b:5050"));
+    m_host->setToolTip(tr("One server, or several separated by commas, tried in turn: when one "
+                          "cannot be reached or the connection drops, the next one is. A server "
+                          "without :PORT uses the port below; IPv6 as [::1]:5050."));
     m_port->setRange(1, 65535);
     m_port->setValue(Protocol::DefaultPort);
     m_port->setGroupSeparatorShown(false);
@@ -62,7 +67,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     header->addWidget(icon, 0, Qt::AlignTop);
     header->addWidget(heading, 1);
     const int fieldWidth = fontMetrics().averageCharWidth() * 32;
-    m_host->setMinimumWidth(fieldWidth);
+    m_host->setMinimumWidth(fieldWidth * 5 / 4); // room for a list of two
     m_name->setMinimumWidth(fieldWidth);
 
     auto *form = new QFormLayout;
@@ -162,6 +167,15 @@ quint16 ConnectDialog::port() const
     return quint16(m_port->value());
 }
 
+QList<ServerEndpoint> ConnectDialog::servers() const
+{
+    QList<ServerEndpoint> servers;
+    QString error;
+    if (!ServerEndpoint::parseList(host(), port(), &servers, &error))
+        return {};
+    return servers;
+}
+
 QString ConnectDialog::name() const
 {
     return Validation::normalizedName(m_name->text());
@@ -171,10 +185,16 @@ QString ConnectDialog::validationError(Field *field) const
 {
     Field which = Field::Host;
     QString reason;
+    const QStringList hostEntries = host().split(u',');
+    QList<ServerEndpoint> servers;
+    QString listError;
     if (host().isEmpty()) {
         reason = tr("Enter the server's address.");
-    } else if (host().contains(u' ')) {
+    } else if (std::any_of(hostEntries.cbegin(), hostEntries.cend(),
+                           [](const QString &entry) { return entry.trimmed().contains(u' '); })) {
         reason = tr("A server address has no spaces.");
+    } else if (!ServerEndpoint::parseList(host(), port(), &servers, &listError)) {
+        reason = tr("Not a server list: %1.").arg(listError);
     } else if (!Validation::isValidName(name(), &reason)) {
         which = Field::Name;
     }
@@ -195,11 +215,18 @@ void ConnectDialog::setBusy(bool busy)
     for (QWidget *field : std::initializer_list<QWidget *> {
              m_host, m_port, m_name, m_password, m_createAccount, m_rememberPassword, m_tls })
         field->setEnabled(!busy);
-    if (busy)
-        setMessage(tr("Connecting to %1:%2…").arg(host()).arg(port()), false);
-    else if (!m_showingError)
+    if (busy) {
+        const QList<ServerEndpoint> list = servers();
+        showConnecting(list.isEmpty() ? host() : list.constFirst().toString());
+    } else if (!m_showingError)
         m_message->hide();
     updateButtons();
+}
+
+void ConnectDialog::showConnecting(const QString &server)
+{
+    if (m_busy)
+        setMessage(tr("Connecting to %1…").arg(server), false);
 }
 
 void ConnectDialog::setMessage(const QString &text, bool error)

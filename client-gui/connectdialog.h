@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "serverendpoint.h"
+
 #include <QDialog>
 
 class QCheckBox;
@@ -25,9 +27,13 @@ public:
 
     explicit ConnectDialog(QWidget *parent = nullptr);
 
+    // host: one server, or several to fail over between ("a:5050, b"); port
+    // is the port of those that name none.
     void setValues(const QString &host, quint16 port, const QString &name);
     QString host() const;
     quint16 port() const;
+    // host() read as a list; empty when it cannot be (validationError() says why).
+    QList<ServerEndpoint> servers() const;
     QString name() const; // trimmed and normalised as the server will see it
     // Accounts: empty joins as a guest. Never saved in the settings; the
     // keyring keeps it when rememberPassword() (MainWindow does that).
@@ -46,6 +52,8 @@ public:
     // While busy the fields are locked and the dialog says it is connecting.
     void setBusy(bool busy);
     bool isBusy() const { return m_busy; }
+    // While busy: which server of the list is being tried now.
+    void showConnecting(const QString &server);
     void showError(const QString &text, Field field);
     QString errorText() const;
     // The attempt worked: remember the values and close.

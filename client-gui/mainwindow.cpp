@@ -214,6 +214,13 @@ MainWindow::MainWindow(QWidget *parent)
                                                     Conversation::Kind::Error);
             });
     connect(m_client, &ChatClient::connectionError, this, &MainWindow::onConnectionError);
+    // Failing over: the dialog and the status bar name the server tried now.
+    connect(m_client, &ChatClient::connectingTo, this, [this](const ServerEndpoint &server) {
+        m_serverErrorBeforeJoin.clear(); // the last server's, not this one's
+        if (m_dialog && m_dialog->isBusy())
+            m_dialog->showConnecting(server.toString());
+        updateStatus();
+    });
     connect(m_client, &ChatClient::certificateNeedsTrust, this,
             &MainWindow::onCertificateNeedsTrust);
     connect(m_client, &ChatClient::nameRefused, this, &MainWindow::onNameRefused);
@@ -276,7 +283,7 @@ void MainWindow::createActions()
     m_disconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     // The back-off grows to half a minute; someone who knows the server is back need not wait.
     m_reconnectAction = chat->addAction(tr("&Reconnect Now"), this, [this] {
-        connectTo(m_client->host(), m_client->port(),
+        connectTo(m_client->servers(),
                   m_client->name().isEmpty() ? m_client->requestedName() : m_client->name());
     });
     m_reconnectAction->setObjectName(QStringLiteral("reconnectNow"));
@@ -889,6 +896,15 @@ void MainWindow::pageConversation(int direction)
 
 void MainWindow::connectTo(const QString &host, quint16 port, const QString &name)
 {
+    QList<ServerEndpoint> servers;
+    QString error;
+    if (!ServerEndpoint::parseList(host, port, &servers, &error))
+        servers = { { host, port } }; // the session reports what is wrong with it
+    connectTo(servers, name);
+}
+
+void MainWindow::connectTo(const QList<ServerEndpoint> &servers, const QString &name)
+{
     m_lastError.clear();
     // connectToServer() drops any current session silently; say so here, unless
     // the loss was already announced.
@@ -896,9 +912,9 @@ void MainWindow::connectTo(const QString &host, quint16 port, const QString &nam
         m_room->appendNotice(tr("Disconnected."));
     // A fresh connection: if it fails, the connect dialog says why.
     m_wasJoined = false;
-    m_client->connectToServer(host, port, name);
+    m_client->connectToServer(servers, name);
     // The rooms of the last session here are entered again, before anything is typed.
-    const QStringList rooms = QSettings().value(roomsSettingsKey(host, port)).toStringList();
+    const QStringList rooms = QSettings().value(roomsSettingsKey(servers)).toStringList();
     for (const QString &room : rooms)
         m_client->enterRoom(room);
     updateStatus();
@@ -913,16 +929,17 @@ void MainWindow::openConnectDialog()
         connect(m_dialog, &QDialog::rejected, this, &MainWindow::onDialogRejected);
     }
     if (!m_client->host().isEmpty()) {
-        m_dialog->setValues(m_client->host(), m_client->port(), m_client->requestedName());
+        const QList<ServerEndpoint> servers = m_client->servers();
+        m_dialog->setValues(serversText(servers), servers.constFirst().port,
+                            m_client->requestedName());
         m_dialog->setTls(m_client->isTls());
     }
     if (m_dialog->rememberPassword() && m_dialog->password().isEmpty()) {
-        const QString key =
-            PasswordKeyring::keyFor(m_dialog->host(), m_dialog->port(), m_dialog->name());
+        const QString key = keyringKey(m_dialog->servers(), m_dialog->name());
         m_keyring->read(key, [dialog = m_dialog, key](const QString &password) {
             // Only into the dialog it was read for, if nothing was typed meanwhile.
             if (dialog && dialog->password().isEmpty()
-                && key == PasswordKeyring::keyFor(dialog->host(), dialog->port(), dialog->name()))
+                && key == keyringKey(dialog->servers(), dialog->name()))
                 dialog->setPassword(password);
         });
     }
@@ -948,7 +965,7 @@ void MainWindow::showCertificate()
         m_certificateBox->setTextInteractionFlags(Qt::TextSelectableByMouse);
     }
     m_certificateBox->setText(
-        tr("The connection to %1:%2 is encrypted.").arg(m_client->host()).arg(m_client->port()));
+        tr("The connection to %1 is encrypted.").arg(m_client->server().toString()));
     m_certificateBox->setInformativeText(CertificateText::describe(m_client->peerCertificate()));
     m_certificateBox->open();
 }
@@ -962,10 +979,8 @@ void MainWindow::onCertificateNeedsTrust(const QString &fingerprint,
         m_trustPrompt->close();
     m_trustPrompt = new QMessageBox(
         QMessageBox::Warning, tr("Trust This Server?"),
-        tr("No certificate authority you trust vouches for %1:%2 (%3).")
-            .arg(m_client->host())
-            .arg(m_client->port())
-            .arg(DisplayText::neutralized(reason)),
+        tr("No certificate authority you trust vouches for %1 (%2).")
+            .arg(m_client->server().toString(), DisplayText::neutralized(reason)),
         QMessageBox::Yes | QMessageBox::No,
         m_dialog && m_dialog->isVisible() ? static_cast<QWidget *>(m_dialog.data()) : this);
     m_trustPrompt->setAttribute(Qt::WA_DeleteOnClose);
@@ -992,14 +1007,18 @@ void MainWindow::onConnectRequested(const QString &host, quint16 port, const QSt
         m_rememberPassword = m_dialog->rememberPassword();
     }
     // After "name taken" the connection is still open, waiting for another name.
-    const bool retryName = m_client->status() == ChatClient::Status::Joining
-        && host == m_client->host() && port == m_client->port();
+    QList<ServerEndpoint> servers;
+    QString error;
+    if (!ServerEndpoint::parseList(host, port, &servers, &error))
+        servers = { { host, port } };
+    const bool retryName =
+        m_client->status() == ChatClient::Status::Joining && servers == m_client->servers();
     if (retryName) {
         m_client->join(name);
         return;
     }
     m_client->setTls(m_dialog && m_dialog->tls());
-    connectTo(host, port, name);
+    connectTo(servers, name);
 }
 
 void MainWindow::onDialogRejected()
@@ -1047,7 +1066,9 @@ void MainWindow::onJoined(bool afterReconnect)
         m_dialog->succeed();
         rememberPassword();
     } else {
-        ConnectDialog::remember(m_client->host(), m_client->port(), m_client->requestedName());
+        const QList<ServerEndpoint> servers = m_client->servers();
+        ConnectDialog::remember(serversText(servers), servers.constFirst().port,
+                                m_client->requestedName());
         ConnectDialog::rememberTls(m_client->isTls());
     }
     m_users->setSelf(m_client->name());
@@ -1056,14 +1077,18 @@ void MainWindow::onJoined(bool afterReconnect)
     // The welcome's history came before joined(): sum it up now.
     const QString who = DisplayText::neutralized(m_client->name());
     QString text;
+    // With several servers, which one took over.
+    const QString reconnected = m_client->servers().size() > 1
+        ? tr("Reconnected to %1.").arg(m_client->server().toString())
+        : tr("Reconnected.");
     if (!afterReconnect)
-        text = tr("Connected to %1:%2 as %3.").arg(m_client->host()).arg(m_client->port()).arg(who);
+        text = tr("Connected to %1 as %2.").arg(m_client->server().toString(), who);
     else if (m_historyLines > 0)
         text = m_historyLines == 1
-            ? tr("Reconnected. 1 missed message above.")
-            : tr("Reconnected. %1 missed messages above.").arg(m_historyLines);
+            ? tr("%1 1 missed message above.").arg(reconnected)
+            : tr("%1 %2 missed messages above.").arg(reconnected).arg(m_historyLines);
     else
-        text = tr("Reconnected. Nothing was missed.");
+        text = tr("%1 Nothing was missed.").arg(reconnected);
     m_historyLines = 0;
     m_room->appendNotice(text);
     if (afterReconnect)
@@ -1254,8 +1279,7 @@ void MainWindow::changePassword()
 // person asked for it, and nothing otherwise.
 void MainWindow::rememberPassword()
 {
-    const QString key =
-        PasswordKeyring::keyFor(m_client->host(), m_client->port(), m_client->requestedName());
+    const QString key = keyringKey(m_client->servers(), m_client->requestedName());
     if (m_rememberPassword && m_client->isLoggedIn() && !m_passwordToRemember.isEmpty())
         m_keyring->write(key, m_passwordToRemember);
     else if (!m_rememberPassword)
@@ -1291,7 +1315,8 @@ void MainWindow::onDisconnected()
 
 void MainWindow::updateStatus()
 {
-    const QString where = QStringLiteral("%1:%2").arg(m_client->host()).arg(m_client->port());
+    // The server of the list connected or being tried, not the whole list.
+    const QString where = m_client->server().toString();
     QString text;
     switch (m_client->status()) {
     case ChatClient::Status::Disconnected:
@@ -1485,6 +1510,29 @@ void MainWindow::runRoomCommand(Conversation *conversation, const ChatCommand &c
 QString MainWindow::roomsSettingsKey(const QString &host, quint16 port)
 {
     return QStringLiteral("rooms/%1:%2").arg(host).arg(port);
+}
+
+// The servers of one cluster share their rooms: one key for the list.
+QString MainWindow::roomsSettingsKey(const QList<ServerEndpoint> &servers)
+{
+    if (servers.size() == 1)
+        return roomsSettingsKey(servers.constFirst().host, servers.constFirst().port);
+    return QStringLiteral("rooms/%1").arg(ServerEndpoint::listToString(servers));
+}
+
+QString MainWindow::serversText(const QList<ServerEndpoint> &servers)
+{
+    if (servers.size() == 1)
+        return servers.constFirst().host;
+    return ServerEndpoint::listToString(servers).replace(u',', QLatin1StringView(", "));
+}
+
+// One password for the whole list, whichever server it was typed for.
+QString MainWindow::keyringKey(const QList<ServerEndpoint> &servers, const QString &name)
+{
+    if (servers.size() == 1)
+        return PasswordKeyring::keyFor(servers.constFirst().host, servers.constFirst().port, name);
+    return PasswordKeyring::keyFor(ServerEndpoint::listToString(servers), 0, name);
 }
 
 Conversation *MainWindow::roomConversation(const QString &room) const
@@ -1739,7 +1787,7 @@ void MainWindow::saveRooms()
         if (!room.isDefault())
             rooms.append(room.name);
     }
-    QSettings().setValue(roomsSettingsKey(m_client->host(), m_client->port()), rooms);
+    QSettings().setValue(roomsSettingsKey(m_client->servers()), rooms);
 }
 
 RoomListDialog *MainWindow::roomListDialog() const

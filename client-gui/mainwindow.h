@@ -44,8 +44,10 @@ public:
 
     ChatClient *client() const { return m_client; }
 
-    // Connects without asking; errors open the connect dialog.
+    // Connects without asking; errors open the connect dialog. host may be a
+    // list to fail over between ("a:5050,b"); port is for entries without one.
     void connectTo(const QString &host, quint16 port, const QString &name);
+    void connectTo(const QList<ServerEndpoint> &servers, const QString &name);
     // Shows the connect dialog (window-modal once the window is on screen).
     void openConnectDialog();
     ConnectDialog *connectDialog() const { return m_dialog; }
@@ -61,6 +63,12 @@ public:
     RoomListDialog *roomListDialog() const;
     // The rooms to enter again on the next start, per server (QSettings).
     static QString roomsSettingsKey(const QString &host, quint16 port);
+    static QString roomsSettingsKey(const QList<ServerEndpoint> &servers);
+    // The servers as the connect dialog's field shows them: the host alone for
+    // one (its port in the port field), else the list with every port.
+    static QString serversText(const QList<ServerEndpoint> &servers);
+    // The keyring's name for name's password on these servers.
+    static QString keyringKey(const QList<ServerEndpoint> &servers, const QString &name);
     // The private conversation with name, or null.
     Conversation *privateConversation(const QString &name) const;
     Conversation *currentConversation() const;

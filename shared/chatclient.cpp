@@ -10,6 +10,7 @@
 #include "wire.h"
 
 #include <QFile>
+#include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -58,13 +59,6 @@ ChatClient::ChatClient(QObject *parent)
     m_reconnectTimer.setSingleShot(true);
     m_seedSendTimer.setInterval(100);
 
-    connect(m_socket, &QTcpSocket::hostFound, this, [this] {
-        traceTimeline([this] {
-            return QStringLiteral("looked up %1 in %2 ms")
-                .arg(m_host)
-                .arg(m_connectStarted.elapsed());
-        });
-    });
     connect(m_socket, &QTcpSocket::connected, this, &ChatClient::onConnected);
     connect(m_socket, &QSslSocket::encrypted, this, &ChatClient::onEncrypted);
     connect(m_socket, &QSslSocket::sslErrors, this, &ChatClient::onSslErrors);
@@ -79,6 +73,7 @@ ChatClient::ChatClient(QObject *parent)
         if (m_loginPending) {
             // A seed server answers nothing and knows no accounts.
             m_loginPending = false;
+            m_joinRefused = true;
             Q_EMIT loginRefused(
                 QString(Code::AccountsUnavailable),
                 QStringLiteral("%1 did not answer the login: it may be a server without accounts.")
@@ -103,6 +98,7 @@ ChatClient::ChatClient(QObject *parent)
 
 ChatClient::~ChatClient()
 {
+    abortLookup();
     m_socket->disconnect(this);
 }
 
@@ -192,10 +188,19 @@ void ChatClient::setTraceEnabled(bool enabled)
 
 void ChatClient::connectToServer(const QString &host, quint16 port, const QString &name)
 {
+    connectToServer(QList<ServerEndpoint> { { host, port } }, name);
+}
+
+void ChatClient::connectToServer(const QList<ServerEndpoint> &servers, const QString &name)
+{
     // Lines queued for the old session were meant for it, not for this one.
     failQueued(QStringLiteral("Not sent: the connection was replaced by a new one."));
-    m_host = host;
-    m_port = port;
+    abortLookup();
+    m_servers = servers.isEmpty() ? QList<ServerEndpoint> { {} } : servers;
+    selectServer(0);
+    beginRound();
+    m_droppedServer = -1;
+    m_droppedAddress.clear();
     m_requestedName = name;
     m_everJoined = false;
     m_leaving = false;
@@ -218,10 +223,12 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
 
 void ChatClient::startConnection()
 {
+    abortLookup();
     {
         const QSignalBlocker blocker(m_socket); // closing the old connection is no news
         m_socket->abort();
     }
+    m_joinRefused = false;
     m_decoder = JsonFrameDecoder(ClientMaxFrameBytes);
     m_sendQueue.clear();
     m_dialect = &Dialect::seed(); // until a welcome shows otherwise
@@ -238,14 +245,69 @@ void ChatClient::startConnection()
     setStatus(m_everJoined ? Status::Reconnecting : Status::Connecting);
     m_connectStarted.start();
     traceTimeline([this] {
-        const QString address = QStringLiteral("%1:%2").arg(m_host).arg(m_port);
+        const QString address = server().toString();
         return m_everJoined ? QStringLiteral("reconnect attempt %1: connecting to %2")
                                   .arg(m_reconnectAttempt)
                                   .arg(address)
                             : QStringLiteral("connecting to %1").arg(address);
     });
+    if (!m_addresses.isEmpty()) {
+        connectToAddress(); // the next address of a name already looked up, or a trust retry
+        return;
+    }
+    const QHostAddress literal(m_host);
+    if (!literal.isNull()) {
+        m_addresses = { literal };
+        m_addressIndex = 0;
+        connectToAddress();
+        return;
+    }
+    // Looked up here rather than by the socket, which would try the addresses
+    // itself: a failover goes on with the next one, and says which it is.
+    m_lookupId = QHostInfo::lookupHost(m_host, this, &ChatClient::onLookedUp);
+}
+
+void ChatClient::onLookedUp(const QHostInfo &info)
+{
+    if (info.lookupId() != m_lookupId)
+        return; // for an attempt given up since
+    m_lookupId = -1;
+    QList<QHostAddress> addresses = info.addresses();
+    if (info.error() != QHostInfo::NoError || addresses.isEmpty()) {
+        reportConnectionError(ConnectionError::HostNotFound,
+                              info.error() == QHostInfo::NoError ? QStringLiteral("Host not found")
+                                                                 : info.errorString());
+        onSocketClosed(); // the next server, a later round, or the end
+        return;
+    }
+    // The address whose connection dropped is likely down: the others first.
+    const qsizetype dropped =
+        m_serverIndex == m_droppedServer ? addresses.indexOf(m_droppedAddress) : -1;
+    if (dropped >= 0)
+        std::rotate(addresses.begin(), addresses.begin() + dropped + 1, addresses.end());
+    traceTimeline([this, &addresses] {
+        QStringList shown;
+        for (const QHostAddress &address : std::as_const(addresses))
+            shown.append(address.toString());
+        return QStringLiteral("looked up %1 in %2 ms: %3")
+            .arg(m_host)
+            .arg(m_connectStarted.elapsed())
+            .arg(shown.join(QLatin1StringView(", ")));
+    });
+    m_addresses = addresses;
+    m_addressIndex = 0;
+    connectToAddress();
+}
+
+void ChatClient::connectToAddress()
+{
+    const QHostAddress address = m_addresses.at(m_addressIndex);
+    Q_EMIT connectingTo(server(), address);
+    if (m_addresses.size() > 1)
+        traceTimeline(
+            [&address] { return QStringLiteral("trying address %1").arg(address.toString()); });
     if (!m_tls) {
-        m_socket->connectToHost(m_host, m_port);
+        m_socket->connectToHost(address, m_port);
         return;
     }
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
@@ -253,7 +315,55 @@ void ChatClient::startConnection()
     configuration.setPeerVerifyMode(QSslSocket::VerifyPeer);
     configuration.addCaCertificates(m_extraCaCertificates);
     m_socket->setSslConfiguration(configuration);
-    m_socket->connectToHostEncrypted(m_host, m_port);
+    // The certificate is checked against the name given, not the address.
+    m_socket->connectToHostEncrypted(address.toString(), m_port, m_host);
+}
+
+void ChatClient::abortLookup()
+{
+    if (m_lookupId < 0)
+        return;
+    QHostInfo::abortHostLookup(m_lookupId);
+    m_lookupId = -1;
+}
+
+void ChatClient::selectServer(int index)
+{
+    m_serverIndex = index;
+    m_host = m_servers.at(index).host;
+    m_port = m_servers.at(index).port;
+    m_addresses.clear(); // looked up again: the name may point elsewhere by now
+    m_addressIndex = 0;
+}
+
+void ChatClient::beginRound()
+{
+    m_roundLeft = int(m_servers.size());
+    m_roundFailures.clear();
+}
+
+// Another address of this server, or another server, is left to try in this round.
+bool ChatClient::hasNextTarget() const
+{
+    return m_addressIndex + 1 < m_addresses.size() || m_roundLeft > 1;
+}
+
+void ChatClient::advanceTarget()
+{
+    if (m_addressIndex + 1 < m_addresses.size()) {
+        ++m_addressIndex;
+        return;
+    }
+    --m_roundLeft;
+    selectServer((m_serverIndex + 1) % int(m_servers.size()));
+}
+
+// The server being tried, with its address when its name has several.
+QString ChatClient::targetName() const
+{
+    if (m_addresses.size() <= 1)
+        return server().toString();
+    return QStringLiteral("%1 (%2)").arg(server().toString(), serverAddress().toString());
 }
 
 bool ChatClient::setCaFile(const QString &path, QString *error)
@@ -303,7 +413,8 @@ void ChatClient::onSslErrors(const QList<QSslError> &errors)
     const QString fingerprint = KnownServers::fingerprintOf(certificate);
     const KnownServers known;
     const QString accepted = known.fingerprint(m_host, m_port);
-    if (fingerprint == accepted || fingerprint == m_trustedFingerprint) {
+    if (fingerprint == accepted
+        || (fingerprint == m_trustedFingerprint && server() == m_trustedServer)) {
         m_socket->ignoreSslErrors(errors);
         return;
     }
@@ -360,6 +471,7 @@ void ChatClient::trustCertificate(bool trusted)
         return;
     }
     m_trustedFingerprint = fingerprint;
+    m_trustedServer = server();
     QString error;
     if (!KnownServers().remember(m_host, m_port, fingerprint, &error))
         traceTimeline(
@@ -369,6 +481,7 @@ void ChatClient::trustCertificate(bool trusted)
 
 void ChatClient::endSession()
 {
+    abortLookup();
     {
         const QSignalBlocker blocker(m_socket);
         m_socket->abort();
@@ -399,6 +512,7 @@ void ChatClient::join(const QString &name)
 {
     if (m_socket->state() != QAbstractSocket::ConnectedState || m_status == Status::Joined)
         return;
+    m_joinRefused = false;
     m_requestedName = name;
     // The join is the one message a seed server expects, so it goes out at once.
     // The welcome is the default room's answer, so since is that room's.
@@ -412,6 +526,7 @@ void ChatClient::join(const QString &name)
                 QStringLiteral("Not sending your password unencrypted to %1: connect with TLS.")
                     .arg(m_host);
             traceTimeline([&text] { return text; });
+            m_joinRefused = true;
             Q_EMIT loginRefused(QString(Code::InsecureLogin), text);
             return;
         }
@@ -452,6 +567,7 @@ void ChatClient::disconnectFromServer()
     m_certificateCheck = CertificateCheck::None; // an unanswered question is moot
     if (m_socket->state() != QAbstractSocket::ConnectedState) {
         // Still looking up or connecting: nothing to flush, and no join may follow.
+        abortLookup();
         {
             const QSignalBlocker blocker(m_socket);
             m_socket->abort();
@@ -1567,6 +1683,7 @@ void ChatClient::handle(const Wire::Error &error)
         if (error.code == Code::TokenInvalid)
             m_loginToken.clear(); // expired or revoked: the password again
         traceTimeline([&error] { return QStringLiteral("login refused: %1").arg(error.text); });
+        m_joinRefused = true;
         Q_EMIT loginRefused(error.code, error.text);
         return;
     }
@@ -1579,6 +1696,7 @@ void ChatClient::handle(const Wire::Error &error)
             return;
         }
         traceTimeline([&error] { return QStringLiteral("name refused: %1").arg(error.text); });
+        m_joinRefused = true;
         Q_EMIT nameRefused(error.text);
         return;
     }
@@ -1613,7 +1731,23 @@ void ChatClient::reportConnectionError(ConnectionError error, const QString &tex
     m_error = error;
     m_errorString = text;
     traceTimeline([&text] { return QStringLiteral("connection error: %1").arg(text); });
-    Q_EMIT connectionError(error, text);
+    if (m_status == Status::Joined || m_status == Status::Disconnected
+        || error == ConnectionError::CertificateRejected) {
+        Q_EMIT connectionError(error, text);
+        return;
+    }
+    m_roundFailures.append(QStringLiteral("%1: %2").arg(targetName(), text));
+    // onSocketClosed() goes on with the next one; a refused certificate or a
+    // name the front end is asked about stops here.
+    if (!m_leaving && !m_joinRefused && m_certificateCheck == CertificateCheck::None
+        && hasNextTarget()) {
+        Q_EMIT attemptFailed(server(), error, text);
+        return;
+    }
+    // The whole round failed: each server's reason, when there was more than one.
+    if (m_roundFailures.size() > 1)
+        m_errorString = m_roundFailures.join(QLatin1StringView("; "));
+    Q_EMIT connectionError(error, m_errorString);
 }
 
 void ChatClient::dropConnection(ConnectionError error, const QString &reason)
@@ -1646,13 +1780,22 @@ void ChatClient::onSocketClosed()
     if (m_reconnectTimer.isActive() || m_status == Status::Disconnected
         || m_certificateCheck == CertificateCheck::AwaitingTrust)
         return;
+    const bool dropped = m_status == Status::Joined;
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
     m_seedSendTimer.stop();
     m_sendRateTimer.stop();
     traceTimeline([] { return QStringLiteral("connection closed"); });
-    if (m_leaving || !m_autoReconnect || !m_everJoined
-        || m_certificateCheck == CertificateCheck::Refused) {
+    const bool stop = m_leaving || m_certificateCheck == CertificateCheck::Refused;
+    // Not past a refused name or login: the front end is asking about it.
+    if (!dropped && !stop && !m_joinRefused && hasNextTarget()) {
+        advanceTarget();
+        traceTimeline([this] { return QStringLiteral("trying %1 next").arg(targetName()); });
+        // From the event loop: the socket is still inside its error signal.
+        m_reconnectTimer.start(0);
+        return;
+    }
+    if (stop || !m_autoReconnect || !m_everJoined) {
         failQueued(m_errorString.isEmpty() ? QStringLiteral("Not sent: the connection was closed.")
                                            : QStringLiteral("Not sent: %1").arg(m_errorString));
         setStatus(Status::Disconnected);
@@ -1660,11 +1803,19 @@ void ChatClient::onSocketClosed()
         Q_EMIT disconnected();
         return;
     }
-    scheduleReconnect();
+    scheduleReconnect(dropped);
 }
 
-void ChatClient::scheduleReconnect()
+void ChatClient::scheduleReconnect(bool dropped)
 {
+    if (dropped) {
+        m_droppedServer = m_serverIndex;
+        m_droppedAddress = serverAddress();
+    }
+    // Round robin: the next round starts after the server that dropped or
+    // failed last, which the round then tries last.
+    selectServer((m_serverIndex + 1) % int(m_servers.size()));
+    beginRound();
     ++m_reconnectAttempt;
     // Exponential back-off with jitter, so a restarted server is not hit by
     // every client in the same millisecond.

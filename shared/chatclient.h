@@ -5,12 +5,14 @@
 #include "chatroom.h"
 #include "jsonframedecoder.h"
 #include "sendresult.h"
+#include "serverendpoint.h"
 #include "wire.h"
 #include "wireevent.h"
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
 #include <QHash>
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
@@ -22,6 +24,7 @@
 #include <memory>
 
 class Dialect;
+class QHostInfo;
 class QSslSocket;
 class TokenBucket;
 
@@ -52,6 +55,16 @@ class TokenBucket;
 // certificateNeedsTrust(), and a yes is remembered and connects again; the
 // one accepted before, it connects; any other, it is refused with both
 // fingerprints named, and the session ends without asking.
+//
+// Several servers (connectToServer() with a list; nodes of one cluster, which
+// share one database and so one run of ids): each is tried in turn, and a name
+// that resolves to several addresses address by address. A round tries every
+// server once, one after the other at once; only a whole round that fails
+// counts as a failed attempt, and the back-off waits between rounds. After a
+// drop the round starts at the next server, so the one that went away is tried
+// last. The reconnect then catches up by id exactly as after a restart. TLS
+// trust is per server of the list, by host:port as given: the addresses of one
+// name share its entry (and the certificate is checked against the name).
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -134,6 +147,9 @@ public:
     // Connects and joins as name. Failure to connect the first time is final
     // (connectionError, then disconnected); a drop after joining reconnects.
     void connectToServer(const QString &host, quint16 port, const QString &name);
+    // The same with several servers, tried in the list's order (see above);
+    // only when every one has failed is the first connection given up.
+    void connectToServer(const QList<ServerEndpoint> &servers, const QString &name);
 
     // After nameRefused: try another name on the same connection.
     void join(const QString &name);
@@ -215,8 +231,15 @@ public:
     SendResult pingServer();
 
     Status status() const { return m_status; }
+    // The server connected, or being tried or waited for, of servers().
     QString host() const { return m_host; }
     quint16 port() const { return m_port; }
+    ServerEndpoint server() const { return { m_host, m_port }; }
+    QList<ServerEndpoint> servers() const { return m_servers; }
+    // The address of server() connected or being tried; null while looking it up.
+    QHostAddress serverAddress() const { return m_addresses.value(m_addressIndex); }
+    // All of server()'s, in the order they are tried; empty until looked up.
+    QList<QHostAddress> serverAddresses() const { return m_addresses; }
     QString name() const { return m_name; } // as the server confirmed it
     QString requestedName() const { return m_requestedName; } // as last asked for in a join
     // The current connection replaces one that dropped: its welcome's history
@@ -313,7 +336,14 @@ Q_SIGNALS:
     void certificateNeedsTrust(const QString &fingerprint, const QSslCertificate &certificate,
                                const QString &reason);
     // Could not connect, or the connection was lost; text says why in words.
+    // With several servers or addresses, a round that failed says each one's.
     void connectionError(ChatClient::ConnectionError error, const QString &text);
+    // A TCP connection to server at address (one of those its name resolved to) begins.
+    void connectingTo(const ServerEndpoint &server, const QHostAddress &address);
+    // Connecting to, or joining, server failed and the next server or address
+    // of the round is tried at once: instead of connectionError().
+    void attemptFailed(const ServerEndpoint &server, ChatClient::ConnectionError error,
+                       const QString &text);
     void reconnectScheduled(int attempt, int delayMs);
     // Every object the server sent, unmodified, for --json output and bots.
     void eventReceived(const QJsonObject &event);
@@ -327,6 +357,14 @@ Q_SIGNALS:
 private:
     void setStatus(Status status);
     void startConnection();
+    void onLookedUp(const QHostInfo &info);
+    void connectToAddress();
+    void abortLookup();
+    void selectServer(int index);
+    void beginRound();
+    bool hasNextTarget() const;
+    void advanceTarget();
+    QString targetName() const;
     void onConnected();
     void onEncrypted();
     void onSslErrors(const QList<QSslError> &errors);
@@ -378,7 +416,7 @@ private:
     bool serverCarries(const Outgoing &message) const;
     void reportConnectionError(ConnectionError error, const QString &text);
     void dropConnection(ConnectionError error, const QString &reason);
-    void scheduleReconnect();
+    void scheduleReconnect(bool dropped);
     SendResult submit(Outgoing message);
     void transmit(const Outgoing &message);
     void sendQueued();
@@ -411,8 +449,18 @@ private:
     QElapsedTimer m_connectStarted; // for the timeline's "connected in"
     QElapsedTimer m_pingSent; // for the round trip of ping m_pingId
 
+    QList<ServerEndpoint> m_servers;
+    int m_serverIndex = 0; // of m_servers: the current one, m_host and m_port
     QString m_host;
     quint16 m_port = 0;
+    QList<QHostAddress> m_addresses; // m_host's; empty until looked up
+    int m_addressIndex = 0;
+    int m_lookupId = -1; // the lookup under way
+    int m_roundLeft = 0; // servers of this round not yet given up, the current one included
+    QStringList m_roundFailures; // "server: why" for each attempt of this round that failed
+    int m_droppedServer = -1; // the server and address whose connection dropped last:
+    QHostAddress m_droppedAddress; // tried last of that server's addresses
+    bool m_joinRefused = false; // the front end is to answer a refused join: no failover
     QString m_requestedName;
     QString m_name;
     QString m_clientName;
@@ -490,4 +538,5 @@ private:
     CertificateCheck m_certificateCheck = CertificateCheck::None;
     QSslCertificate m_untrustedCertificate; // while AwaitingTrust
     QString m_trustedFingerprint; // accepted in this session, even if it could not be saved
+    ServerEndpoint m_trustedServer; // the server m_trustedFingerprint was accepted for
 };

@@ -130,6 +130,16 @@ void TestCommandLine::parse_data()
                              << QStringLiteral("colour") << QString();
     QTest::newRow("stray word") << QStringList { QStringLiteral("Bob") } << Outcome::Error
                                 << QStringLiteral("Bob") << QString();
+    QTest::newRow("a list of servers")
+        << QStringList { QStringLiteral("--host"), QStringLiteral("a:5050,[::1]:5051,b"),
+                         QStringLiteral("--name"), QStringLiteral("Zoe") }
+        << Outcome::Run << QString() << QStringLiteral("Zoe");
+    QTest::newRow("a list with an empty entry")
+        << QStringList { QStringLiteral("--host"), QStringLiteral("a:5050,,b") } << Outcome::Error
+        << QStringLiteral("Invalid --host: an empty entry") << QString();
+    QTest::newRow("a list with a bad port")
+        << QStringList { QStringLiteral("--host=a:5050,b:0") } << Outcome::Error
+        << QStringLiteral("\"0\" is not a port") << QString();
 }
 
 void TestCommandLine::parse()

@@ -2,6 +2,7 @@
 #include "connectdialog.h"
 
 #include <QDialogButtonBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -9,6 +10,8 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
 
 class TestConnectDialog : public QObject
 {
@@ -23,6 +26,8 @@ private Q_SLOTS:
     void requestsNormalisedValuesAndLocksFields();
     void errorStaysUntilTheUserEdits();
     void remembersValuesThatWorked();
+    void takesAListOfServers();
+    void saysWhichServerItTries();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -82,6 +87,15 @@ void TestConnectDialog::refusesInvalidValues_data()
         << QStringLiteral("127.0.0.1") << QString(33, u'x') << QStringLiteral("32") << true;
     QTest::newRow("space in host") << QStringLiteral("chat example.org") << QStringLiteral("Ann")
                                    << QStringLiteral("space") << false;
+    QTest::newRow("empty entry in a list")
+        << QStringLiteral("a:5050,,b:5050") << QStringLiteral("Ann")
+        << QStringLiteral("Not a server list: an empty entry") << false;
+    QTest::newRow("bad port in a list")
+        << QStringLiteral("a:5050, b:99999") << QStringLiteral("Ann")
+        << QStringLiteral("\"99999\" is not a port") << false;
+    QTest::newRow("IPv6 port without brackets")
+        << QStringLiteral("fe80::1::2:5050") << QStringLiteral("Ann")
+        << QStringLiteral("[::1]:5050") << false;
 }
 
 void TestConnectDialog::refusesInvalidValues()
@@ -161,6 +175,55 @@ void TestConnectDialog::remembersValuesThatWorked()
     QCOMPARE(next.host(), QStringLiteral("chat.example.org"));
     QCOMPARE(next.port(), quint16(6060));
     QCOMPARE(next.name(), QStringLiteral("Remy"));
+}
+
+void TestConnectDialog::takesAListOfServers()
+{
+    {
+        ConnectDialog dialog;
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.setValues(QString(), 6000, QStringLiteral("Ann"));
+        // Typed as a person would: edits go through textEdited.
+        QTest::keyClicks(dialog.hostEdit(), QStringLiteral("a.example.org:5050, [::1], b"));
+        QVERIFY(dialog.buttons()->button(QDialogButtonBox::Ok)->isEnabled());
+        QCOMPARE(dialog.servers(),
+                 QList<ServerEndpoint>({ { QStringLiteral("a.example.org"), 5050 },
+                                         { QStringLiteral("::1"), 6000 },
+                                         { QStringLiteral("b"), 6000 } }));
+        QSignalSpy requested(&dialog, &ConnectDialog::connectRequested);
+        QTest::keyClick(dialog.nameEdit(), Qt::Key_Return);
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(requested.at(0).at(0).toString(), QStringLiteral("a.example.org:5050, [::1], b"));
+        QCOMPARE(requested.at(0).at(1).value<quint16>(), quint16(6000));
+        dialog.succeed();
+    }
+    ConnectDialog next; // remembered as typed, like a single host
+    QCOMPARE(next.host(), QStringLiteral("a.example.org:5050, [::1], b"));
+    QCOMPARE(next.servers().size(), 3);
+}
+
+void TestConnectDialog::saysWhichServerItTries()
+{
+    ConnectDialog dialog;
+    dialog.show();
+    dialog.setValues(QStringLiteral("a:5050,b:5060"), 5050, QStringLiteral("Ann"));
+    dialog.accept();
+    QVERIFY(dialog.isBusy());
+    QVERIFY(!dialog.hostEdit()->isEnabled());
+    const QList<QLabel *> labels = dialog.findChildren<QLabel *>();
+    const auto shows = [&labels](const QString &text) {
+        return std::any_of(labels.cbegin(), labels.cend(), [&text](const QLabel *label) {
+            return label->isVisible() && label->text() == text;
+        });
+    };
+    QVERIFY(shows(QStringLiteral("Connecting to a:5050…")));
+    dialog.showConnecting(QStringLiteral("b:5060"));
+    QVERIFY(shows(QStringLiteral("Connecting to b:5060…")));
+    dialog.showError(QStringLiteral("a:5050: Connection refused; b:5060: Connection refused."),
+                     ConnectDialog::Field::Host);
+    dialog.showConnecting(QStringLiteral("a:5050")); // only while busy
+    QVERIFY(dialog.errorText().contains(QStringLiteral("b:5060: Connection refused")));
 }
 
 QTEST_MAIN(TestConnectDialog)

@@ -26,6 +26,7 @@ private Q_SLOTS:
     void trustedOnFirstUseThenReconnects();
     void verifiedByCaNeedsNoQuestion();
     void caFileErrors();
+    void eachServerOfAListIsTrustedOnItsOwn();
 
 private:
     static quint16 freePort();
@@ -151,6 +152,47 @@ void TestChatClientTls::caFileErrors()
     QVERIFY(!client.setCaFile(m_first->keyPath(), &error));
     QVERIFY2(error.contains(u"holds no PEM certificate"_s), qPrintable(error));
     QVERIFY(client.setCaFile({}, &error));
+}
+
+// Two nodes with one certificate: trust is per host:port all the same, so the
+// second is asked about when the session fails over to it. By name, so that
+// the address tried is not what the certificate is checked against.
+void TestChatClientTls::eachServerOfAListIsTrustedOnItsOwn()
+{
+    const quint16 firstPort = freePort();
+    auto first = std::make_unique<ServerProcess>(serverArguments(*m_first, firstPort));
+    QVERIFY2(first->start(), qPrintable(first->output()));
+    const quint16 secondPort = freePort();
+    ServerProcess second(serverArguments(*m_first, secondPort));
+    QVERIFY2(second.start(), qPrintable(second.output()));
+
+    ChatClient client;
+    client.setTls(true);
+    client.setReconnectDelays(100, 200);
+    client.setKeepAliveInterval(0);
+    QSignalSpy asked(&client, &ChatClient::certificateNeedsTrust);
+    QSignalSpy joined(&client, &ChatClient::joined);
+    client.connectToServer({ { u"localhost"_s, firstPort }, { u"localhost"_s, secondPort } },
+                           u"Ann"_s);
+    QVERIFY(asked.wait(10000));
+    QCOMPARE(asked.at(0).at(0).toString(), m_first->sha256());
+    QCOMPARE(client.port(), firstPort);
+    client.trustCertificate(true);
+    QVERIFY(joined.wait(10000));
+    QVERIFY(client.isEncrypted());
+    const KnownServers known;
+    QCOMPARE(known.fingerprint(u"localhost"_s, firstPort), m_first->sha256());
+    QVERIFY(known.fingerprint(u"localhost"_s, secondPort).isEmpty());
+
+    first->kill();
+    QVERIFY(asked.wait(10000)); // not taken on the first one's word
+    QCOMPARE(client.port(), secondPort);
+    QCOMPARE(joined.size(), 1);
+    client.trustCertificate(true);
+    QVERIFY(joined.wait(10000));
+    QCOMPARE(joined.last().at(0).toBool(), true);
+    QCOMPARE(client.server(), ServerEndpoint({ u"localhost"_s, secondPort }));
+    QCOMPARE(known.fingerprint(u"localhost"_s, secondPort), m_first->sha256());
 }
 
 QTEST_GUILESS_MAIN(TestChatClientTls)
