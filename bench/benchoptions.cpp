@@ -76,7 +76,9 @@ const char *BenchOptions::usage()
            "Connects clients to a chat server on loopback, has some of them send, and\n"
            "measures join time, deliveries, loss and send-to-receive latency.\n\n"
            "  --host ADDR            loopback address of the server (127.0.0.1)\n"
-           "  --port N               server port (5050)\n"
+           "  --port N[,N...]        server port (5050); several: the servers of one\n"
+           "                         cluster, members spread over them in turn, and the\n"
+           "                         latency of deliveries that cross servers reported too\n"
            "  --protocol chat|irc    PyNet Chat rich protocol or IRC (chat)\n"
            "  --label TEXT           scenario name in the report\n"
            "  --server-name TEXT     server name in the report\n"
@@ -178,9 +180,19 @@ bool BenchOptions::parse(int argc, char **argv, std::string *error)
         case Host:
             host = optarg;
             break;
-        case Port:
-            ok = toInt(optarg, 1, 65535, &port);
+        case Port: {
+            ports.clear();
+            std::string list = optarg;
+            for (std::size_t start = 0; ok && start <= list.size();) {
+                const std::size_t comma = std::min(list.find(',', start), list.size());
+                int one = 0;
+                ok = toInt(list.substr(start, comma - start).c_str(), 1, 65535, &one);
+                ports.push_back(one);
+                start = comma + 1;
+            }
+            port = ports.front();
             break;
+        }
         case Protocol:
             ok = std::string(optarg) == "chat" || std::string(optarg) == "irc";
             dialect = std::string(optarg) == "irc" ? Dialect::Irc : Dialect::Chat;

@@ -12,7 +12,9 @@ enum class Dialect { Chat, Irc };
 struct BenchOptions
 {
     std::string host = "127.0.0.1";
-    int port = 5050;
+    int port = 5050; // the first of ports
+    // Several servers of one cluster: member i connects to ports[i % size].
+    std::vector<int> ports { 5050 };
     Dialect dialect = Dialect::Chat;
     bool tls = false; // every member over TLS (OpenSSL, no certificate check)
     std::string label = "run";

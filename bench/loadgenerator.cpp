@@ -266,6 +266,7 @@ StepReport LoadGenerator::runStep(double rate)
     m_stepLate = 0;
     m_stepDisconnects = 0;
     m_latency.clear();
+    m_crossLatency.clear();
     m_sendLag.clear();
     m_phaseRssMax = 0;
     m_phaseThreadsMax = 0;
@@ -332,6 +333,9 @@ StepReport LoadGenerator::runStep(double rate)
     step.latencyP99Ns = m_latency.percentile(0.99);
     step.latencyP999Ns = m_latency.percentile(0.999);
     step.latencyMaxNs = m_latency.max();
+    step.crossDelivered = m_crossLatency.count();
+    step.crossP50Ns = m_crossLatency.percentile(0.50);
+    step.crossP99Ns = m_crossLatency.percentile(0.99);
     step.sendLagP99Ns = m_sendLag.percentile(0.99);
     step.sendLagMaxNs = m_sendLag.max();
     step.generatorCpu = (ProcessStats::selfCpuSeconds() - cpuBefore) / seconds(end - start);
@@ -490,7 +494,7 @@ void LoadGenerator::startConnect(int index, int64_t nowNs)
     }
     sockaddr_in server {};
     server.sin_family = AF_INET;
-    server.sin_port = htons(uint16_t(m_options.port));
+    server.sin_port = htons(uint16_t(m_options.ports[size_t(index) % m_options.ports.size()]));
     inet_pton(AF_INET, m_options.host.c_str(), &server.sin_addr);
     if (::connect(member.fd, reinterpret_cast<sockaddr *>(&server), sizeof server) == 0) {
         watch(index, EPOLLIN);
@@ -807,6 +811,9 @@ void LoadGenerator::onDelivery(int index, std::string_view text, int64_t nowNs)
     if (nowNs <= m_windowEndNs)
         ++m_stepDeliveredInWindow;
     m_latency.record(nowNs - stamp.sentNs);
+    const size_t servers = m_options.ports.size();
+    if (servers > 1 && stamp.sender % servers != size_t(index) % servers)
+        m_crossLatency.record(nowNs - stamp.sentNs);
 }
 
 void LoadGenerator::onMemberLeft(std::string_view name, int64_t nowNs)

@@ -137,6 +137,7 @@ private:
     uint64_t m_stepMisrouted = 0;
     uint64_t m_stepLate = 0;
     LatencyHistogram m_latency;
+    LatencyHistogram m_crossLatency; // deliveries from a sender on another server (--port a,b)
     LatencyHistogram m_sendLag;
 
     // The member that never reads.

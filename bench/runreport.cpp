@@ -67,16 +67,17 @@ std::string stepJson(const StepReport &s)
         + ",\"out_of_order\":" + std::to_string(s.outOfOrder) + ",\"late_from_earlier_step\":"
         + std::to_string(s.late) + ",\"latency_ms\":{\"p50\":" + millis(s.latencyP50Ns)
         + ",\"p99\":" + millis(s.latencyP99Ns) + ",\"p99_9\":" + millis(s.latencyP999Ns)
-        + ",\"max\":" + millis(s.latencyMaxNs) + "},\"send_lag_ms\":{\"p99\":"
-        + millis(s.sendLagP99Ns) + ",\"max\":" + millis(s.sendLagMaxNs)
-        + "},\"generator_cpu\":" + number(s.generatorCpu) + ",\"server_cpu\":" + number(s.serverCpu)
-        + ",\"generator_runqueue_wait\":" + number(s.generatorWaiting)
-        + ",\"server_runqueue_wait\":" + number(s.serverWaiting) + ",\"load_average\":"
-        + number(s.loadAverage) + ",\"server_rss_kb_max\":" + std::to_string(s.serverRssKbMax)
-        + ",\"server_threads_max\":" + std::to_string(s.serverThreadsMax)
-        + ",\"disconnects\":" + std::to_string(s.disconnects) + ",\"slow_consumer\":{\"present\":"
-        + (s.slowPresent ? "true" : "false") + ",\"dropped\":" + (s.slowDropped ? "true" : "false")
-        + ",\"dropped_after_s\":" + number(s.slowDroppedAfter)
+        + ",\"max\":" + millis(s.latencyMaxNs) + "},\"cross_server\":{\"delivered\":"
+        + std::to_string(s.crossDelivered) + ",\"p50_ms\":" + millis(s.crossP50Ns) + ",\"p99_ms\":"
+        + millis(s.crossP99Ns) + "},\"send_lag_ms\":{\"p99\":" + millis(s.sendLagP99Ns)
+        + ",\"max\":" + millis(s.sendLagMaxNs) + "},\"generator_cpu\":" + number(s.generatorCpu)
+        + ",\"server_cpu\":" + number(s.serverCpu) + ",\"generator_runqueue_wait\":"
+        + number(s.generatorWaiting) + ",\"server_runqueue_wait\":" + number(s.serverWaiting)
+        + ",\"load_average\":" + number(s.loadAverage)
+        + ",\"server_rss_kb_max\":" + std::to_string(s.serverRssKbMax) + ",\"server_threads_max\":"
+        + std::to_string(s.serverThreadsMax) + ",\"disconnects\":" + std::to_string(s.disconnects)
+        + ",\"slow_consumer\":{\"present\":" + (s.slowPresent ? "true" : "false") + ",\"dropped\":"
+        + (s.slowDropped ? "true" : "false") + ",\"dropped_after_s\":" + number(s.slowDroppedAfter)
         + ",\"unread_bytes_at_drop\":" + std::to_string(s.slowUnreadBytes)
         + ",\"owed_bytes\":" + std::to_string(s.slowOwedBytes) + "}}";
 }

@@ -31,6 +31,10 @@ struct StepReport
     int64_t latencyP99Ns = 0;
     int64_t latencyP999Ns = 0;
     int64_t latencyMaxNs = 0;
+    // With several servers (--port a,b): the deliveries whose sender is on another server.
+    uint64_t crossDelivered = 0;
+    int64_t crossP50Ns = 0;
+    int64_t crossP99Ns = 0;
     int64_t sendLagP99Ns = 0; // how late the generator sent against its schedule
     int64_t sendLagMaxNs = 0;
     double generatorCpu = 0; // fraction of one core
