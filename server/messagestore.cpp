@@ -71,6 +71,9 @@ void MessageStore::dropQueries()
     m_updateTopic.reset();
     m_selectRoomId.reset();
     m_page.reset();
+    m_pageAfter.reset();
+    m_lockRoom.reset();
+    m_newestInRoom.reset();
 }
 
 void MessageStore::close()
@@ -243,7 +246,13 @@ bool MessageStore::prepare(QString *error)
                                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"))
         && make(&m_page,
                 QStringLiteral("SELECT id, time, sender, body, action FROM messages "
-                               "WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?"));
+                               "WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?"))
+        && make(&m_pageAfter,
+                QStringLiteral("SELECT id, time, sender, body, action FROM messages "
+                               "WHERE room_id = ? AND id > ? AND id < ? ORDER BY id LIMIT ?"))
+        && make(&m_newestInRoom,
+                QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ?"))
+        && (lockRoomSql().isEmpty() || make(&m_lockRoom, lockRoomSql()));
 }
 
 bool MessageStore::roomId(const QString &key, const QString &name, QHash<QString, RoomRef> *added,
@@ -395,27 +404,67 @@ bool MessageStore::lockRooms(QList<Write> *writes, QHash<QString, RoomRef> *adde
             rooms.append(room);
     }
     std::sort(rooms.begin(), rooms.end());
-    const QSqlDatabase db = database();
     for (const qint64 room : std::as_const(rooms)) {
-        QSqlQuery query(db);
-        const QString lock = lockRoomSql();
-        if (!lock.isEmpty()) {
-            query.prepare(lock);
-            query.addBindValue(room);
-            if (!query.exec()) {
-                *error = describe(query.lastError());
+        if (m_lockRoom) {
+            m_lockRoom->addBindValue(room);
+            if (!m_lockRoom->exec()) {
+                *error = describe(m_lockRoom->lastError());
                 return false;
             }
+            m_lockRoom->finish();
         }
-        query.prepare(
-            QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ?"));
-        query.addBindValue(room);
-        if (!query.exec() || !query.next()) {
-            *error = describe(query.lastError());
+        m_newestInRoom->addBindValue(room);
+        if (!m_newestInRoom->exec() || !m_newestInRoom->next()) {
+            *error = describe(m_newestInRoom->lastError());
             return false;
         }
-        newest->insert(room, query.value(0).toLongLong());
+        newest->insert(room, m_newestInRoom->value(0).toLongLong());
+        m_newestInRoom->finish();
     }
+    return true;
+}
+
+// The row a page query is on: id, time, sender, body, action.
+static ChatMessage messageAt(const QSqlQuery &query, const QString &room)
+{
+    ChatMessage message;
+    message.id = query.value(0).toLongLong();
+    message.time = QDateTime::fromMSecsSinceEpoch(query.value(1).toLongLong(), Qt::UTC);
+    message.from = query.value(2).toString();
+    message.text = query.value(3).toString();
+    message.action = query.value(4).toBool();
+    message.room = room;
+    return message;
+}
+
+bool MessageStore::pageAfter(const QString &key, qint64 after, qint64 before, int limit,
+                             QList<ChatMessage> *messages, bool *more, QString *error)
+{
+    messages->clear();
+    *more = false;
+    const RoomRef *room = limit > 0 ? knownRoom(key) : nullptr;
+    if (!room)
+        return true;
+    if (!m_pageAfter) {
+        *error = QStringLiteral("not connected");
+        return false;
+    }
+    m_pageAfter->addBindValue(room->id);
+    m_pageAfter->addBindValue(after);
+    m_pageAfter->addBindValue(before > 0 ? before : std::numeric_limits<qint64>::max());
+    m_pageAfter->addBindValue(limit + 1);
+    if (!m_pageAfter->exec()) {
+        *error = describe(m_pageAfter->lastError());
+        return false;
+    }
+    while (m_pageAfter->next()) {
+        if (messages->size() == limit) {
+            *more = true;
+            break;
+        }
+        messages->append(messageAt(*m_pageAfter, room->name));
+    }
+    m_pageAfter->finish();
     return true;
 }
 
@@ -443,14 +492,7 @@ bool MessageStore::page(const QString &key, qint64 before, int limit, QList<Chat
             *more = true;
             break;
         }
-        ChatMessage message;
-        message.id = m_page->value(0).toLongLong();
-        message.time = QDateTime::fromMSecsSinceEpoch(m_page->value(1).toLongLong(), Qt::UTC);
-        message.from = m_page->value(2).toString();
-        message.text = m_page->value(3).toString();
-        message.action = m_page->value(4).toBool();
-        message.room = room->name;
-        messages->append(message);
+        messages->append(messageAt(*m_page, room->name));
     }
     m_page->finish();
     std::reverse(messages->begin(), messages->end());

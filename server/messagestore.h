@@ -82,6 +82,11 @@ public:
     // in writes, so that a commit whose answer was lost is not stored twice.
     bool append(QList<Write> *writes, QString *error);
 
+    // Messages of a room with after < id < before, oldest first, at most
+    // limit; more says whether there are others in that range.
+    bool pageAfter(const QString &key, qint64 after, qint64 before, int limit,
+                   QList<ChatMessage> *messages, bool *more, QString *error);
+
     // Messages of a room with id < before (0: the newest), oldest first.
     bool page(const QString &key, qint64 before, int limit, QList<ChatMessage> *messages,
               bool *more, QString *error);
@@ -149,4 +154,7 @@ private:
     std::optional<QSqlQuery> m_updateTopic;
     std::optional<QSqlQuery> m_selectRoomId;
     std::optional<QSqlQuery> m_page;
+    std::optional<QSqlQuery> m_pageAfter;
+    std::optional<QSqlQuery> m_lockRoom; // sequenced, where lockRoomSql() is not empty
+    std::optional<QSqlQuery> m_newestInRoom;
 };

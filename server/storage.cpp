@@ -26,6 +26,7 @@ namespace {
 Q_LOGGING_CATEGORY(lcStorage, "pynet.storage")
 
 constexpr int MaxBatch = 1000; // writes in one transaction
+constexpr int FillPage = 500; // messages read at once to fill a gap
 constexpr int RetentionBatch = 500; // rows deleted in one transaction
 constexpr int RetentionRoomsPerStep = 50;
 constexpr int RetentionIdleMs = 60 * 1000;
@@ -249,20 +250,17 @@ void Storage::Worker::process(std::deque<Item> *batch)
     QList<MessageStore::Write> writes;
     QList<Committed> committed;
     QList<Step> steps; // in the same commit as the writes around them, run in order
+    // Another server's, after this batch's commit: one commit and one walk per
+    // batch, not per message that crosses servers. Order is kept whatever
+    // comes first (deliverInOrder()).
+    QList<Item> fromCluster;
     for (Item &item : *batch) {
         if (item.then) {
             steps.append({ writes.size(), std::move(item.then) });
             continue;
         }
         if (item.remote || item.resync) {
-            // After what this server committed before it, which it then knows
-            // the previous ids of.
-            store(&writes, &committed, &steps);
-            if (item.remote)
-                received(*item.remote);
-            else
-                resyncNow();
-            groupDone();
+            fromCluster.append(std::move(item));
             continue;
         }
         if (!item.isHistory) {
@@ -282,6 +280,15 @@ void Storage::Worker::process(std::deque<Item> *batch)
             item.page(messages, more);
     }
     store(&writes, &committed, &steps);
+    if (fromCluster.isEmpty())
+        return;
+    for (const Item &item : std::as_const(fromCluster)) {
+        if (item.remote)
+            received(*item.remote);
+        else
+            resyncNow();
+    }
+    groupDone();
 }
 
 void Storage::Worker::store(QList<MessageStore::Write> *writes, QList<Committed> *committed,
@@ -432,9 +439,25 @@ void Storage::Worker::fill(const QString &key, qint64 after, qint64 before)
     QList<ChatMessage> messages;
     bool more = false;
     QString error;
-    // As many as a room keeps for catch-up: who is further behind reads history.
-    const int limit = std::max(1, m_settings.recentPerRoom);
-    if (!m_store->page(key, before, limit, &messages, &more, &error)) {
+    bool ok = true;
+    if (before > 0) {
+        // A gap in what this server delivered, with later messages waiting:
+        // all of it, or the events still on their way would be dropped as
+        // delivered and never shown.
+        qint64 from = after;
+        do {
+            QList<ChatMessage> page;
+            ok = m_store->pageAfter(key, from, before, FillPage, &page, &more, &error);
+            if (!page.isEmpty())
+                from = page.constLast().id;
+            messages += page;
+        } while (ok && more);
+    } else {
+        // After the link was down: as many as a room keeps for catch-up, and
+        // who is further behind reads history.
+        ok = m_store->page(key, 0, std::max(1, m_settings.recentPerRoom), &messages, &more, &error);
+    }
+    if (!ok) {
         qCWarning(lcStorage).noquote()
             << QStringLiteral("%1: cannot fill a gap in %2: %3").arg(displayName, key, error);
         return;
@@ -453,8 +476,6 @@ void Storage::Worker::fill(const QString &key, qint64 after, qint64 before)
         if (remote)
             remote(event);
     }
-    if (Q_UNLIKELY(Trace::enabled()))
-        qCDebug(lcStorage) << "filled" << key << "after" << after << "before" << before;
 }
 
 void Storage::Worker::received(const ClusterEvent &event)

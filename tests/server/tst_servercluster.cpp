@@ -31,6 +31,7 @@ private Q_SLOTS:
     void roomsAndTopicsCrossNodes();
     void nodesServeTheirOwnWhileRedisIsStopped();
     void nodesCatchUpAfterRedisRestarts();
+    void aGapLargerThanTheHistoryIsFilledWhole();
     void aNodeStartedLateHasTheHistory();
     void clientsOfAKilledNodeCatchUpOnAnother();
     void presenceCrossesNodes();
@@ -263,6 +264,41 @@ void TestServerCluster::nodesCatchUpAfterRedisRestarts()
     QVERIFY(barrier(alice, &extra));
     QVERIFY(barrier(bob, &extra));
     QVERIFY(ofType(extra, ChatMessage::Type).isEmpty()); // once each
+}
+
+// A server whose own message commits after others it has not heard of yet
+// reads every one of them from the database, however many: the events for
+// them, still on their way, are then dropped as delivered.
+void TestServerCluster::aGapLargerThanTheHistoryIsFilledWhole()
+{
+    const QStringList args { QStringLiteral("--history"), QStringLiteral("2"),
+                             QStringLiteral("--cluster-timeout"), QStringLiteral("60") };
+    auto a = startNode(args);
+    auto b = startNode(args);
+    QVERIFY(a && b);
+    RawClient alice;
+    RawClient bob;
+    RawClient carol; // on Bob's node, listening
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QVERIFY(bob.joinAs(b->port(), QStringLiteral("Bob")));
+    QVERIFY(carol.joinAs(b->port(), QStringLiteral("Carol")));
+
+    m_redis.pause(); // silent, not closed: the link waits for it (60 s)
+    QStringList expected;
+    for (int i = 1; i <= 5; ++i) {
+        expected.append(QStringLiteral("held %1").arg(i));
+        alice.sendObject(Protocol::chat(expected.constLast()));
+    }
+    QVERIFY(barrier(alice)); // stored
+    bob.sendObject(Protocol::chat(QStringLiteral("after them")));
+    expected.append(QStringLiteral("after them"));
+    QVERIFY(barrier(bob));
+    m_redis.resume();
+
+    QCOMPARE(texts(carol, 6), expected);
+    QList<QJsonObject> extra;
+    QVERIFY(barrier(carol, &extra));
+    QVERIFY(ofType(extra, ChatMessage::Type).isEmpty()); // Alice's events came late: dropped
 }
 
 void TestServerCluster::aNodeStartedLateHasTheHistory()
