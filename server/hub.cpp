@@ -507,7 +507,7 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
             if (user->rooms.contains(room))
                 return;
             user->rooms.append(room);
-            if (room->enterRemote(name))
+            if (room->enterRemote(name) && !toDeliver.contains(room)) // a roster: once each
                 toDeliver.append(room);
         };
         switch (event.kind) {
@@ -534,7 +534,7 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
         case ClusterEvent::Kind::Quit:
             if (const auto user = m_remoteUsers.find(Validation::nameKey(event.name));
                 user != m_remoteUsers.end() && user->node == event.node)
-                toDeliver += quitRemoteLocked(user);
+                quitRemoteLocked(user, &toDeliver);
             break;
         case ClusterEvent::Kind::Roster:
             for (const auto &[name, rooms] : event.roster) {
@@ -562,15 +562,15 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
     deliverAll(toDeliver);
 }
 
-QList<std::shared_ptr<Room>> Hub::quitRemoteLocked(QHash<QString, RemoteUser>::iterator user)
+QHash<QString, Hub::RemoteUser>::iterator
+Hub::quitRemoteLocked(QHash<QString, RemoteUser>::iterator user,
+                      QList<std::shared_ptr<Room>> *toDeliver)
 {
-    QList<std::shared_ptr<Room>> toDeliver;
     for (const std::shared_ptr<Room> &room : std::as_const(user->rooms)) {
-        if (room->leaveRemote(user->name))
-            toDeliver.append(room);
+        if (room->leaveRemote(user->name) && !toDeliver->contains(room))
+            toDeliver->append(room);
     }
-    m_remoteUsers.erase(user);
-    return toDeliver;
+    return m_remoteUsers.erase(user);
 }
 
 QStringList Hub::expireNodes()
@@ -586,13 +586,10 @@ QStringList Hub::expireNodes()
             }
             gone.append(node.key());
             for (auto user = m_remoteUsers.begin(); user != m_remoteUsers.end();) {
-                if (user->node == node.key()) {
-                    const QList<std::shared_ptr<Room>> left = quitRemoteLocked(user);
-                    toDeliver += left;
-                    user = m_remoteUsers.begin(); // erased: start over
-                } else {
+                if (user->node == node.key())
+                    user = quitRemoteLocked(user, &toDeliver);
+                else
                     ++user;
-                }
             }
             node = m_nodes.erase(node);
         }

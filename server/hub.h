@@ -187,7 +187,10 @@ private:
     void publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room = {},
                      bool takeOver = false, const QString &session = {}, bool account = false);
     static QString sessionDigest(const QString &token);
-    QList<std::shared_ptr<Room>> quitRemoteLocked(QHash<QString, RemoteUser>::iterator user);
+    // Takes the user out of its rooms (those that announce it join toDeliver,
+    // once each) and forgets it; returns the next user.
+    QHash<QString, RemoteUser>::iterator quitRemoteLocked(QHash<QString, RemoteUser>::iterator user,
+                                                          QList<std::shared_ptr<Room>> *toDeliver);
     // Removes the user; returns the rooms whose leave announcements await delivery.
     QList<std::shared_ptr<Room>> leaveLocked(QMap<QString, User>::iterator user);
     // owner: the account that creates it, if one does; save: tell storage
