@@ -1065,6 +1065,10 @@ void MainWindow::onJoined(bool afterReconnect)
     if (m_dialog && m_dialog->isBusy()) {
         m_dialog->succeed();
         rememberPassword();
+        // Whoever pressed Connect types next: into the input line, wherever
+        // the focus the dialog had would otherwise go.
+        activateWindow();
+        m_input->setFocus();
     } else {
         const QList<ServerEndpoint> servers = m_client->servers();
         ConnectDialog::remember(serversText(servers), servers.constFirst().port,

@@ -8,6 +8,7 @@
 #include "serverprocess.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDirIterator>
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void registersFromTheDialog();
+    void typingAfterTheDialogGoesToTheInput();
     void wrongPasswordIsShownAtThePasswordField();
     void registeredNameAsksForThePassword();
     void changesThePassword();
@@ -116,6 +118,21 @@ void TestMainWindowAccounts::registersFromTheDialog()
     guest.connectTo(m_server->port());
     guest.sendObject(Protocol::richJoin(u"dana"_s, u"test"_s, 0, {}));
     QCOMPARE(guest.waitFor(u"error"_s).value(u"code"_s).toString(), u"name_registered"_s);
+}
+
+// Someone who presses Connect and starts typing writes in the input line: the
+// window takes the focus the closing dialog had (on X without a window
+// manager nobody else gives it).
+void TestMainWindowAccounts::typingAfterTheDialogGoesToTheInput()
+{
+    ConnectDialog *dialog = openDialog(u"Fran"_s, {}, false);
+    QVERIFY(dialog);
+    dialog->activateWindow();
+    QTRY_COMPARE(QApplication::activeWindow(), static_cast<QWidget *>(dialog));
+    dialog->accept();
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->client()->status(), Status::Joined, 20000);
+    QTRY_COMPARE(QApplication::activeWindow(), static_cast<QWidget *>(m_window.get()));
+    QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->inputLine()));
 }
 
 void TestMainWindowAccounts::wrongPasswordIsShownAtThePasswordField()
