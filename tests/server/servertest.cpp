@@ -2,6 +2,7 @@
 #include "servertest.h"
 
 #include "protocol.h"
+#include "wire.h"
 
 #include <QAbstractSocket>
 #include <QDeadlineTimer>
@@ -30,6 +31,29 @@ QJsonObject waitForMatch(RawClient &client, const QString &type, const QString &
         if (deadline.hasExpired())
             return {};
     }
+}
+
+QJsonObject enter(RawClient &client, const QString &room)
+{
+    client.sendObject(Protocol::enter(room));
+    for (QJsonObject object = client.waitFor({}); !object.isEmpty(); object = client.waitFor({})) {
+        const QString type = stringOf(object, "type");
+        if ((type == Wire::RoomState::Type && stringOf(object, "room") == room)
+            || type == Wire::Error::Type)
+            return object;
+    }
+    return {};
+}
+
+QJsonObject moderate(const QString &room, QLatin1StringView action, const QString &target,
+                     const QString &reason)
+{
+    Wire::Moderate request;
+    request.room = room;
+    request.action = action;
+    request.target = target;
+    request.reason = reason;
+    return request.toJson();
 }
 
 bool barrier(RawClient &client, QList<QJsonObject> *before, int timeoutMs)

@@ -29,6 +29,13 @@ bool barrier(RawClient &client, QList<QJsonObject> *before = nullptr, int timeou
 // The objects of one type among list.
 QList<QJsonObject> ofType(const QList<QJsonObject> &list, const QString &type);
 
+// Enters room and returns its answer, or the error that refused it; empty on timeout.
+QJsonObject enter(RawClient &client, const QString &room);
+
+// A moderation request, as a client sends it.
+QJsonObject moderate(const QString &room, QLatin1StringView action, const QString &target = {},
+                     const QString &reason = {});
+
 // Closes the socket with a TCP reset instead of a FIN (SO_LINGER {1, 0}): a
 // pulled plug or a crashed peer, as the server sees it.
 void resetConnection(QAbstractSocket &socket);

@@ -28,17 +28,6 @@ QString codeOf(const QJsonObject &object)
     return stringOf(object, "code");
 }
 
-QJsonObject moderate(const QString &room, QLatin1StringView action, const QString &target = {},
-                     const QString &reason = {})
-{
-    Wire::Moderate request;
-    request.room = room;
-    request.action = action;
-    request.target = target;
-    request.reason = reason;
-    return request.toJson();
-}
-
 // The next announcement of that action, skipping earlier ones.
 QJsonObject announced(RawClient &client, const QString &action)
 {
@@ -67,8 +56,6 @@ private:
     std::unique_ptr<ServerProcess> startServer(const QStringList &extra = {});
     // A password join that registers the name on first use.
     static bool logIn(RawClient &client, quint16 port, const QString &name);
-    // Enters room and returns its answer (or the error that refused it).
-    static QJsonObject enter(RawClient &client, const QString &room);
 
     PostgresCluster m_postgres;
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -115,18 +102,6 @@ bool TestServerModeration::logIn(RawClient &client, quint16 port, const QString 
         return false;
     client.sendObject(Protocol::passwordJoin(name, Password, true));
     return !client.waitFor(Wire::Welcome::Type).isEmpty();
-}
-
-QJsonObject TestServerModeration::enter(RawClient &client, const QString &room)
-{
-    client.sendObject(Protocol::enter(room));
-    for (QJsonObject object = client.waitFor({}); !object.isEmpty(); object = client.waitFor({})) {
-        const QString type = stringOf(object, "type");
-        if ((type == Wire::RoomState::Type && stringOf(object, "room") == room)
-            || type == Wire::Error::Type)
-            return object;
-    }
-    return {};
 }
 
 void TestServerModeration::ownerKicksAndBans()
