@@ -303,6 +303,21 @@ void Accounts::recordRules(const QString &roomKey, const RoomRules &rules,
     });
 }
 
+void Accounts::loadRules(std::function<void(const QHash<QString, RoomRules> &rules)> done)
+{
+    const bool queued = m_database->post([this, done = std::move(done)] {
+        QHash<QString, RoomRules> rules;
+        QString error;
+        if (m_store->loadRules(&rules, &error))
+            done(rules);
+        else
+            qCWarning(lcAccounts).noquote() << "moderation rules not read again:" << error;
+    });
+    if (!queued)
+        qCWarning(lcAccounts).noquote()
+            << "moderation rules not read again: the account database is busy";
+}
+
 void Accounts::setInRoom(const QString &name, const QString &room, bool in)
 {
     const bool queued = m_database->post([this, name, room, in] {

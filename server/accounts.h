@@ -75,6 +75,9 @@ public:
 
     // The rooms' moderation rules as the database had them at open(), once.
     QHash<QString, RoomRules> takeLoadedRules() { return std::exchange(m_loadedRules, {}); }
+    // Any thread: reads every room's rules again, for done on the accounts
+    // thread; a database that cannot be read is logged, and done not called.
+    void loadRules(std::function<void(const QHash<QString, RoomRules> &rules)> done);
     // Any thread: stores a room's rules after a change, and the change.
     void recordRules(const QString &roomKey, const RoomRules &rules, const Wire::Moderated &event,
                      const QString &removedAccount);

@@ -187,6 +187,11 @@ bool AccountStore::open(QString *error)
                        "NOT NULL, reason TEXT NOT NULL)"),
         QStringLiteral("CREATE INDEX IF NOT EXISTS moderation_log_room ON moderation_log "
                        "(room_key, time)"),
+        // RoomRules::version() of the rules stored, so that of two servers
+        // storing one room's rules at once the newer stays; a table of its
+        // own, which older databases gain without a migration.
+        QStringLiteral("CREATE TABLE IF NOT EXISTS room_rules_versions (room_key TEXT PRIMARY "
+                       "KEY, version BIGINT NOT NULL)"),
     };
     for (const QString &table : tables)
         ok = ok && exec(table, &reason);
@@ -453,6 +458,16 @@ bool AccountStore::loadRules(QHash<QString, RoomRules> *rules, QString *error)
             { entries.value(3).toString(), entries.value(4).toString(), entries.value(5).toString(),
               entries.value(6).toLongLong() });
     }
+    QSqlQuery versions(database());
+    versions.setForwardOnly(true);
+    if (!versions.exec(QStringLiteral("SELECT room_key, version FROM room_rules_versions"))) {
+        *error = describe(versions.lastError());
+        return false;
+    }
+    while (versions.next()) {
+        // A room whose rules are back to nothing keeps its version, with no rules.
+        (*rules)[versions.value(0).toString()].setVersion(versions.value(1).toLongLong());
+    }
     return true;
 }
 
@@ -479,20 +494,44 @@ bool AccountStore::saveRules(const QString &roomKey, const RoomRules &rules,
         if (!query.exec())
             failure = query.lastError();
     };
-    run(QStringLiteral("DELETE FROM room_rules WHERE room_key = ?"), { roomKey });
-    run(QStringLiteral("DELETE FROM room_rule_entries WHERE room_key = ?"), { roomKey });
-    if (!rules.isEmpty())
-        run(QStringLiteral("INSERT INTO room_rules (room_key, owner, owner_name, invite_only, "
-                           "topic_locked) VALUES (?, ?, ?, ?, ?)"),
-            { roomKey, rules.ownerIdentity(), rules.ownerName(), int(rules.inviteOnly()),
-              int(rules.topicLocked()) });
-    for (const RoomRules::Kind kind : RoomRules::Kinds) {
-        const QMap<QString, RoomRules::Entry> &entries = rules.entries(kind);
-        for (auto it = entries.cbegin(); it != entries.cend(); ++it)
-            run(QStringLiteral("INSERT INTO room_rule_entries (room_key, kind, subject, name, "
-                               "by_name, reason, created) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                { roomKey, QString(RoomRules::kindName(kind)), it.key(), it->name, it->by,
-                  it->reason, it->timeMs });
+    // The version row is made, then locked, before it is read: a second
+    // server storing the same room waits here until this one commits.
+    run(QStringLiteral("INSERT INTO room_rules_versions (room_key, version) VALUES (?, 0) "
+                       "ON CONFLICT (room_key) DO NOTHING"),
+        { roomKey });
+    qint64 stored = 0;
+    if (!failure.isValid()) {
+        QSqlQuery version(db);
+        version.prepare(m_path.isEmpty()
+                            ? QStringLiteral("SELECT version FROM room_rules_versions WHERE "
+                                             "room_key = ? FOR UPDATE")
+                            : QStringLiteral("SELECT version FROM room_rules_versions WHERE "
+                                             "room_key = ?"));
+        version.addBindValue(roomKey);
+        if (!version.exec() || !version.next())
+            failure = version.lastError();
+        else
+            stored = version.value(0).toLongLong();
+    }
+    // Older than what another server stored meanwhile: only the action is kept.
+    if (rules.version() >= stored) {
+        run(QStringLiteral("DELETE FROM room_rules WHERE room_key = ?"), { roomKey });
+        run(QStringLiteral("DELETE FROM room_rule_entries WHERE room_key = ?"), { roomKey });
+        if (!rules.isEmpty())
+            run(QStringLiteral("INSERT INTO room_rules (room_key, owner, owner_name, "
+                               "invite_only, topic_locked) VALUES (?, ?, ?, ?, ?)"),
+                { roomKey, rules.ownerIdentity(), rules.ownerName(), int(rules.inviteOnly()),
+                  int(rules.topicLocked()) });
+        for (const RoomRules::Kind kind : RoomRules::Kinds) {
+            const QMap<QString, RoomRules::Entry> &entries = rules.entries(kind);
+            for (auto it = entries.cbegin(); it != entries.cend(); ++it)
+                run(QStringLiteral("INSERT INTO room_rule_entries (room_key, kind, subject, "
+                                   "name, by_name, reason, created) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                    { roomKey, QString(RoomRules::kindName(kind)), it.key(), it->name, it->by,
+                      it->reason, it->timeMs });
+        }
+        run(QStringLiteral("UPDATE room_rules_versions SET version = ? WHERE room_key = ?"),
+            { rules.version(), roomKey });
     }
     run(QStringLiteral("INSERT INTO moderation_log (room_key, time, by_name, action, target, "
                        "reason) VALUES (?, ?, ?, ?, ?, ?)"),

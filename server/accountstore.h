@@ -67,7 +67,9 @@ public:
     // Every room's moderation rules, by room key.
     bool loadRules(QHash<QString, RoomRules> *rules, QString *error);
     // One room's rules as they now are, the action that made them so (for the
-    // record), and an account that action took out of the room, in one transaction.
+    // record), and an account that action took out of the room, in one
+    // transaction. Rules older than those stored (RoomRules::version(), from
+    // another server) are not written; the action still is.
     bool saveRules(const QString &roomKey, const RoomRules &rules, const Wire::Moderation &action,
                    const QString &removedAccount, QString *error);
 

@@ -69,6 +69,7 @@ void ChatServer::setAccounts(Accounts *accounts)
                                       const Wire::Moderated &event, const QString &removed) {
         accounts->recordRules(roomKey, rules, event, removed);
     });
+    m_hub.setRulesLoader([accounts](Hub::RulesRead done) { accounts->loadRules(std::move(done)); });
 }
 
 ChatServer::~ChatServer()

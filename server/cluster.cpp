@@ -38,6 +38,7 @@ Cluster::Cluster(const ClusterLink::Settings &link, std::chrono::milliseconds pr
                 // A server that was away: it reads what it missed, we read what
                 // it published meanwhile, and it learns who is here.
                 m_storage->receive(*event);
+                m_hub->reloadRules(); // its moderation that did not reach us
                 m_hub->presence(*event, m_presenceTimeout);
                 publish(m_hub->roster());
                 break;
@@ -47,6 +48,7 @@ Cluster::Cluster(const ClusterLink::Settings &link, std::chrono::milliseconds pr
             case ClusterEvent::Kind::Private:
             case ClusterEvent::Kind::Alive:
             case ClusterEvent::Kind::Roster:
+            case ClusterEvent::Kind::Rules:
                 m_hub->presence(*event, m_presenceTimeout);
                 break;
             }
@@ -56,6 +58,7 @@ Cluster::Cluster(const ClusterLink::Settings &link, std::chrono::milliseconds pr
             // server was not listening is in the database, and the hello asks
             // them for what it published meanwhile and for their rosters.
             m_storage->resync();
+            m_hub->reloadRules();
             ClusterEvent hello;
             hello.kind = ClusterEvent::Kind::Hello;
             publish(hello);

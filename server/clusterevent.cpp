@@ -7,8 +7,19 @@
 
 namespace {
 
-constexpr const char *KindNames[] = { "message", "room", "topic",   "hello", "enter",
-                                      "leave",   "quit", "private", "alive", "roster" };
+constexpr const char *KindNames[] = { "message", "room",    "topic", "hello",  "enter", "leave",
+                                      "quit",    "private", "alive", "roster", "rules" };
+
+// What a guest's or a roster member's Enter of #general adds.
+void insertUser(QJsonObject *object, bool account, const QString &address, const QString &session)
+{
+    if (!session.isEmpty())
+        object->insert(QStringLiteral("session"), session);
+    if (account)
+        object->insert(QStringLiteral("account"), true);
+    if (!address.isEmpty())
+        object->insert(QStringLiteral("address"), address);
+}
 
 } // namespace
 
@@ -37,10 +48,7 @@ QByteArray ClusterEvent::encode() const
     case Kind::Enter:
         if (takeOver)
             object.insert(QStringLiteral("takeOver"), true);
-        if (!session.isEmpty())
-            object.insert(QStringLiteral("session"), session);
-        if (account)
-            object.insert(QStringLiteral("account"), true);
+        insertUser(&object, account, address, session);
         Q_FALLTHROUGH();
     case Kind::Leave:
         object.insert(QStringLiteral("room"), room);
@@ -58,11 +66,23 @@ QByteArray ClusterEvent::encode() const
         break;
     case Kind::Roster: {
         QJsonArray users;
-        for (const auto &[user, rooms] : roster)
-            users.append(QJsonArray { user, QJsonArray::fromStringList(rooms) });
+        for (const Member &member : roster) {
+            QJsonObject about;
+            insertUser(&about, member.account, member.address, member.session);
+            users.append(
+                QJsonArray { member.name, QJsonArray::fromStringList(member.rooms), about });
+        }
         object.insert(QStringLiteral("users"), users);
         break;
     }
+    case Kind::Rules:
+        object.insert(QStringLiteral("room"), room);
+        object.insert(QStringLiteral("rules"), rules.toJson());
+        if (announced)
+            object.insert(QStringLiteral("announced"), announced->toJson());
+        if (!name.isEmpty())
+            object.insert(QStringLiteral("name"), name);
+        break;
     case Kind::Hello:
     case Kind::Alive:
         break;
@@ -110,6 +130,7 @@ std::optional<ClusterEvent> ClusterEvent::decode(const QByteArray &bytes)
         event.takeOver = object.value(QStringLiteral("takeOver")).toBool();
         event.session = object.value(QStringLiteral("session")).toString();
         event.account = object.value(QStringLiteral("account")).toBool();
+        event.address = object.value(QStringLiteral("address")).toString();
         Q_FALLTHROUGH();
     case Kind::Leave:
         event.room = object.value(QStringLiteral("room")).toString();
@@ -133,14 +154,35 @@ std::optional<ClusterEvent> ClusterEvent::decode(const QByteArray &bytes)
         break;
     case Kind::Roster:
         for (const QJsonValue &user : object.value(QStringLiteral("users")).toArray()) {
-            const QJsonArray pair = user.toArray();
-            QStringList rooms;
-            for (const QJsonValue &room : pair.at(1).toArray())
-                rooms.append(room.toString());
-            if (!pair.at(0).toString().isEmpty())
-                event.roster.append({ pair.at(0).toString(), rooms });
+            const QJsonArray fields = user.toArray();
+            Member member;
+            member.name = fields.at(0).toString();
+            for (const QJsonValue &room : fields.at(1).toArray())
+                member.rooms.append(room.toString());
+            const QJsonObject about = fields.at(2).toObject();
+            member.account = about.value(QStringLiteral("account")).toBool();
+            member.address = about.value(QStringLiteral("address")).toString();
+            member.session = about.value(QStringLiteral("session")).toString();
+            if (!member.name.isEmpty())
+                event.roster.append(member);
         }
         break;
+    case Kind::Rules: {
+        event.room = object.value(QStringLiteral("room")).toString();
+        event.rules = RoomRules::fromJson(object.value(QStringLiteral("rules")).toObject());
+        event.name = object.value(QStringLiteral("name")).toString();
+        if (const QJsonValue announced = object.value(QStringLiteral("announced"));
+            announced.isObject()) {
+            Wire::Moderated moderated;
+            QString reason;
+            if (!Wire::Moderated::fromJson(announced.toObject(), &moderated, &reason))
+                return std::nullopt;
+            event.announced = moderated;
+        }
+        if (event.room.isEmpty())
+            return std::nullopt;
+        break;
+    }
     case Kind::Hello:
     case Kind::Alive:
         break;

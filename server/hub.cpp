@@ -69,7 +69,9 @@ std::shared_ptr<Room> Hub::createRoomLocked(const QString &name, const User *own
     } else if (owner && owner->account && m_recordRules) {
         RoomRules rules;
         rules.setOwner(owner->identity(), owner->name);
+        rules.stamp(QDateTime::currentMSecsSinceEpoch());
         room->setRules(rules);
+        publishRules(room, rules, std::nullopt, {});
         Wire::Moderated created;
         created.room = name;
         created.action = QStringLiteral("create");
@@ -88,6 +90,38 @@ QString Hub::User::identity() const
 bool Hub::isAdmin(const QString &name, bool account) const
 {
     return account && m_settings.admins.contains(Validation::nameKey(name));
+}
+
+void Hub::reloadRules()
+{
+    if (m_loadRules)
+        m_loadRules([this](const QHash<QString, RoomRules> &rules) { adoptRules(rules); });
+}
+
+void Hub::adoptRules(const QHash<QString, RoomRules> &rules)
+{
+    std::lock_guard lock(m_mutex);
+    for (auto it = rules.cbegin(); it != rules.cend(); ++it) {
+        if (const std::shared_ptr<Room> room = m_rooms.value(it.key()))
+            room->adopt(it.value(), std::nullopt, nullptr);
+        else if (const auto stored = m_storedRules.constFind(it.key());
+                 stored == m_storedRules.cend() || it->supersedes(*stored))
+            m_storedRules.insert(it.key(), it.value());
+    }
+}
+
+void Hub::publishRules(const std::shared_ptr<Room> &room, const RoomRules &rules,
+                       const std::optional<Wire::Moderated> &announced, const QString &removed)
+{
+    if (!m_publish)
+        return;
+    ClusterEvent event;
+    event.kind = ClusterEvent::Kind::Rules;
+    event.room = room->name();
+    event.rules = rules;
+    event.announced = announced;
+    event.name = removed;
+    m_publish(event);
 }
 
 void Hub::restoreRules(const QHash<QString, RoomRules> &rules)
@@ -112,6 +146,7 @@ Hub::Result Hub::moderate(const QString &name, const Outbox *outbox,
     RoomRules after;
     Wire::Moderated event;
     QString removedAccount;
+    QString removedElsewhere; // a member of another server, which takes it out
     {
         std::lock_guard lock(m_mutex);
         const auto actor = m_users.constFind(Validation::nameKey(name));
@@ -133,6 +168,15 @@ Hub::Result Hub::moderate(const QString &name, const Outbox *outbox,
                 resolved.targetIsGuest = !user->account;
                 resolved.targetIsHere = user->rooms.contains(room);
                 targetOutbox = user->outbox;
+            } else if (const auto remote = m_remoteUsers.constFind(Validation::nameKey(target));
+                       remote != m_remoteUsers.cend()) {
+                resolved.moderate.target = remote->name;
+                resolved.targetIdentity = remote->account || remote->address.isEmpty()
+                    ? RoomRules::accountIdentity(remote->name)
+                    : RoomRules::addressIdentity(remote->address);
+                resolved.targetIsAdmin = isAdmin(remote->name, remote->account);
+                resolved.targetIsGuest = !remote->account;
+                resolved.targetIsHere = remote->rooms.contains(room);
             } else if (QHostAddress address(target); !address.isNull()) {
                 resolved.targetIdentity = RoomRules::addressIdentity(target);
             } else {
@@ -149,12 +193,20 @@ Hub::Result Hub::moderate(const QString &name, const Outbox *outbox,
         if (!outcome.errorCode.isEmpty())
             return { outcome.errorCode, outcome.errorText, {} };
         if (outcome.removeTarget && resolved.targetIsHere) {
-            auto user = m_users.find(Validation::nameKey(resolved.moderate.target));
-            user->rooms.removeOne(room);
-            publishUser(ClusterEvent::Kind::Leave, user->name, room->name());
-            if (user->account)
-                removedAccount = user->name;
+            const QString key = Validation::nameKey(resolved.moderate.target);
+            if (auto user = m_users.find(key); user != m_users.end()) {
+                user->rooms.removeOne(room);
+                publishUser(ClusterEvent::Kind::Leave, user->name, room->name());
+                if (user->account)
+                    removedAccount = user->name;
+            } else if (const auto remote = m_remoteUsers.constFind(key);
+                       remote != m_remoteUsers.cend()) {
+                removedElsewhere = remote->name;
+                if (remote->account)
+                    removedAccount = remote->name; // the database is shared
+            }
         }
+        publishRules(room, after, event, removedElsewhere);
     }
     room->deliver();
     m_recordRules(room->key(), after, event, removedAccount);
@@ -249,8 +301,7 @@ Hub::Result Hub::join(const JoinRequest &request)
         if (m_general->enter({ request.name, request.outbox, dialect, user.identity() },
                              sinceInThisRun(request), welcome, replaced))
             toDeliver.append(m_general);
-        publishUser(ClusterEvent::Kind::Enter, request.name, m_general->name(), takeOver,
-                    sessionDigest(session), request.account);
+        publishJoin(user, takeOver);
     }
     deliverAll(toDeliver);
     return { {}, {}, m_general };
@@ -444,12 +495,12 @@ void Hub::remote(const ClusterEvent &event)
     case ClusterEvent::Kind::Private:
     case ClusterEvent::Kind::Alive:
     case ClusterEvent::Kind::Roster:
+    case ClusterEvent::Kind::Rules:
         break; // presence() has the live ones
     }
 }
 
-void Hub::publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room,
-                      bool takeOver, const QString &session, bool account)
+void Hub::publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room)
 {
     if (!m_publish)
         return;
@@ -457,9 +508,22 @@ void Hub::publishUser(ClusterEvent::Kind kind, const QString &name, const QStrin
     event.kind = kind;
     event.name = name;
     event.room = room;
+    m_publish(event);
+}
+
+void Hub::publishJoin(const User &user, bool takeOver)
+{
+    if (!m_publish)
+        return;
+    ClusterEvent event;
+    event.kind = ClusterEvent::Kind::Enter;
+    event.name = user.name;
+    event.room = m_general->name();
     event.takeOver = takeOver;
-    event.session = session;
-    event.account = account;
+    event.session = sessionDigest(user.session);
+    event.account = user.account;
+    if (!user.account)
+        event.address = user.address;
     m_publish(event);
 }
 
@@ -478,7 +542,9 @@ ClusterEvent Hub::roster() const
         QStringList rooms;
         for (const std::shared_ptr<Room> &room : user.rooms)
             rooms.append(room->name());
-        event.roster.append({ user.name, rooms });
+        event.roster.append({ user.name, rooms, user.account,
+                              user.account ? QString() : user.address,
+                              sessionDigest(user.session) });
     }
     return event;
 }
@@ -491,25 +557,6 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
     {
         std::lock_guard lock(m_mutex);
         m_nodes.insert(event.node, QDeadlineTimer(timeout));
-        const auto enterRemote = [&](const QString &name, const QString &roomName) {
-            const QString key = Validation::nameKey(name);
-            auto user = m_remoteUsers.find(key);
-            if (user == m_remoteUsers.end())
-                user = m_remoteUsers.insert(key, { name, event.node, {}, false, {} });
-            user->node = event.node;
-            if (!event.session.isEmpty()) // the join's, into #general
-                user->session = event.session;
-            if (Validation::roomKey(roomName) == m_general->key())
-                user->account = event.account;
-            std::shared_ptr<Room> room = m_rooms.value(Validation::roomKey(roomName));
-            if (!room)
-                room = createRoomLocked(roomName, nullptr, false);
-            if (user->rooms.contains(room))
-                return;
-            user->rooms.append(room);
-            if (room->enterRemote(name) && !toDeliver.contains(room)) // a roster: once each
-                toDeliver.append(room);
-        };
         switch (event.kind) {
         case ClusterEvent::Kind::Enter:
             if (event.takeOver) { // a login elsewhere: whoever holds the name here goes
@@ -521,7 +568,9 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
                     toDeliver += leaveLocked(local);
                 }
             }
-            enterRemote(event.name, event.room);
+            enterRemoteLocked(event.node,
+                              { event.name, {}, event.account, event.address, event.session },
+                              event.room, &toDeliver);
             break;
         case ClusterEvent::Kind::Leave: {
             const auto user = m_remoteUsers.find(Validation::nameKey(event.name));
@@ -537,10 +586,13 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
                 quitRemoteLocked(user, &toDeliver);
             break;
         case ClusterEvent::Kind::Roster:
-            for (const auto &[name, rooms] : event.roster) {
-                for (const QString &room : rooms)
-                    enterRemote(name, room);
+            for (const ClusterEvent::Member &member : event.roster) {
+                for (const QString &room : member.rooms)
+                    enterRemoteLocked(event.node, member, room, &toDeliver);
             }
+            break;
+        case ClusterEvent::Kind::Rules:
+            rulesLocked(event, &toDeliver);
             break;
         case ClusterEvent::Kind::Private:
             if (const auto it = m_users.constFind(Validation::nameKey(event.message.to));
@@ -560,6 +612,47 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
     if (privateTo)
         postInOrder(privateTo, privateBytes);
     deliverAll(toDeliver);
+}
+
+void Hub::enterRemoteLocked(const QString &node, const ClusterEvent::Member &member,
+                            const QString &roomName, QList<std::shared_ptr<Room>> *toDeliver)
+{
+    const QString key = Validation::nameKey(member.name);
+    auto user = m_remoteUsers.find(key);
+    if (user == m_remoteUsers.end())
+        user = m_remoteUsers.insert(key, { member.name, node, {}, false, {}, {} });
+    user->node = node;
+    std::shared_ptr<Room> room = m_rooms.value(Validation::roomKey(roomName));
+    if (!room)
+        room = createRoomLocked(roomName, nullptr, false);
+    if (room == m_general) { // its join: who it is
+        if (!member.session.isEmpty())
+            user->session = member.session;
+        user->account = member.account;
+        user->address = member.address;
+    }
+    if (user->rooms.contains(room))
+        return;
+    user->rooms.append(room);
+    if (room->enterRemote(member.name) && !toDeliver->contains(room)) // a roster: once each
+        toDeliver->append(room);
+}
+
+void Hub::rulesLocked(const ClusterEvent &event, QList<std::shared_ptr<Room>> *toDeliver)
+{
+    std::shared_ptr<Room> room = m_rooms.value(Validation::roomKey(event.room));
+    if (!room)
+        room = createRoomLocked(event.room, nullptr, false);
+    const auto user =
+        event.name.isEmpty() ? m_users.end() : m_users.find(Validation::nameKey(event.name));
+    const std::shared_ptr<Outbox> target =
+        user != m_users.end() && user->rooms.contains(room) ? user->outbox : nullptr;
+    if (room->adopt(event.rules, event.announced, target)) {
+        user->rooms.removeOne(room);
+        publishUser(ClusterEvent::Kind::Leave, user->name, room->name());
+    }
+    if (event.announced && !toDeliver->contains(room))
+        toDeliver->append(room);
 }
 
 QHash<QString, Hub::RemoteUser>::iterator

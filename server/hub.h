@@ -99,6 +99,14 @@ public:
         std::function<void(const QString &roomKey, const RoomRules &rules,
                            const Wire::Moderated &event, const QString &removedAccount)>;
     void setRulesRecorder(RulesRecorder recorder) { m_recordRules = std::move(recorder); }
+    // --cluster: who reads every room's stored rules again (Accounts), for a
+    // server that may have missed the others' changes; and the reading,
+    // whose rules replace those they supersede (RoomRules::version()).
+    using RulesRead = std::function<void(const QHash<QString, RoomRules> &rules)>;
+    using RulesLoader = std::function<void(RulesRead done)>;
+    void setRulesLoader(RulesLoader loader) { m_loadRules = std::move(loader); }
+    void reloadRules();
+    void adoptRules(const QHash<QString, RoomRules> &rules);
     // A moderation request by name (joined, in room); announced to the room when done.
     Result moderate(const QString &name, const Outbox *outbox, const std::shared_ptr<Room> &room,
                     const Wire::Moderate &request);
@@ -180,12 +188,21 @@ private:
         QString node; // its server
         QString session; // sessionDigest() of its resume token
         bool account = false;
+        QString address; // a guest's, for a ban
         QList<std::shared_ptr<Room>> rooms;
     };
 
     void leaveNow(const QString &name, const Outbox *outbox);
-    void publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room = {},
-                     bool takeOver = false, const QString &session = {}, bool account = false);
+    void publishUser(ClusterEvent::Kind kind, const QString &name, const QString &room = {});
+    void publishJoin(const User &user, bool takeOver);
+    void publishRules(const std::shared_ptr<Room> &room, const RoomRules &rules,
+                      const std::optional<Wire::Moderated> &announced, const QString &removed);
+    // Another server's Enter of a room, or a roster's; member's account,
+    // address and session count for #general.
+    void enterRemoteLocked(const QString &node, const ClusterEvent::Member &member,
+                           const QString &roomName, QList<std::shared_ptr<Room>> *toDeliver);
+    // Another server's moderation (a Rules event).
+    void rulesLocked(const ClusterEvent &event, QList<std::shared_ptr<Room>> *toDeliver);
     static QString sessionDigest(const QString &token);
     // Takes the user out of its rooms (those that announce it join toDeliver,
     // once each) and forgets it; returns the next user.
@@ -208,6 +225,7 @@ private:
     std::shared_ptr<Room> m_general;
     QHash<QString, RoomRules> m_storedRules; // of rooms not created yet, by room key
     RulesRecorder m_recordRules;
+    RulesLoader m_loadRules;
     ClusterListener m_publish;
     QHash<QString, RemoteUser> m_remoteUsers; // the other servers' users, by Validation::nameKey
     QHash<QString, QDeadlineTimer> m_nodes; // the other servers, until they are silent too long

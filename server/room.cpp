@@ -124,35 +124,50 @@ RoomRules::Outcome Room::moderate(const RoomRules::Request &request,
                                   Wire::Moderated *announced, RoomRules *after)
 {
     std::lock_guard lock(m_mutex);
-    const RoomRules::Outcome outcome =
-        m_rules.apply(request, m_name, QDateTime::currentMSecsSinceEpoch(), maxEntries);
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    const RoomRules::Outcome outcome = m_rules.apply(request, m_name, nowMs, maxEntries);
     if (!outcome.errorCode.isEmpty())
         return outcome;
+    m_rules.stamp(nowMs);
     Wire::Moderated event;
     static_cast<Wire::Moderation &>(event) = request.moderate;
     event.room = m_name;
     event.time = timestampNow();
     event.text = RoomRules::sentence(event);
-    const auto removed =
-        outcome.removeTarget && target ? m_members.constFind(target.get()) : m_members.constEnd();
-    if (removed == m_members.constEnd()) {
-        m_log.append(Dialect::moderationForAll(event), nullptr);
-    } else {
-        // Out of the room before the announcement reaches its log (leaving hands
-        // a member what the log owes it), so the one removed reads it once,
-        // directly, then its leave; the others read it, then the presence.
-        const bool announced = removed->announced;
-        const QString name = removed->member.name;
-        target->post(Wire::encode(event));
-        leaveLocked(target.get(), true);
-        target->post(Wire::encode(Wire::Leave { m_name }));
-        m_log.append(Dialect::moderationForAll(event), nullptr);
-        if (announced && !m_members.isEmpty())
-            appendPresenceLocked(Wire::Presence::Event::Left, name, nullptr);
-    }
+    announceLocked(event, outcome.removeTarget ? target : nullptr);
     *announced = event;
     *after = m_rules;
     return outcome;
+}
+
+bool Room::adopt(const RoomRules &rules, const std::optional<Wire::Moderated> &announced,
+                 const std::shared_ptr<Outbox> &target)
+{
+    std::lock_guard lock(m_mutex);
+    if (rules.supersedes(m_rules))
+        m_rules = rules;
+    return announced && announceLocked(*announced, target);
+}
+
+bool Room::announceLocked(const Wire::Moderated &event, const std::shared_ptr<Outbox> &target)
+{
+    const auto removed = target ? m_members.constFind(target.get()) : m_members.constEnd();
+    if (removed == m_members.constEnd()) {
+        m_log.append(Dialect::moderationForAll(event), nullptr);
+        return false;
+    }
+    // Out of the room before the announcement reaches its log (leaving hands
+    // a member what the log owes it), so the one removed reads it once,
+    // directly, then its leave; the others read it, then the presence.
+    const bool announced = removed->announced;
+    const QString name = removed->member.name;
+    target->post(Wire::encode(event));
+    leaveLocked(target.get(), true);
+    target->post(Wire::encode(Wire::Leave { m_name }));
+    m_log.append(Dialect::moderationForAll(event), nullptr);
+    if (announced && !m_members.isEmpty())
+        appendPresenceLocked(Wire::Presence::Event::Left, name, nullptr);
+    return true;
 }
 
 void Room::append(const ChatMessage &message, const Outbox *sender)

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 class Dialect;
@@ -110,6 +111,12 @@ public:
     RoomRules::Outcome moderate(const RoomRules::Request &request,
                                 const std::shared_ptr<Outbox> &target, int maxEntries,
                                 Wire::Moderated *announced, RoomRules *after);
+    // Another server's moderation of this room: its rules replace these when
+    // they supersede them, and its announcement, if any, awaits deliver() as
+    // a local one's would (target, a member here it removes, told first).
+    // True when target was a member and is out.
+    bool adopt(const RoomRules &rules, const std::optional<Wire::Moderated> &announced,
+               const std::shared_ptr<Outbox> &target);
 
     // Sets the topic and tells every member, the setter too.
     void setTopic(const Wire::Topic &topic);
@@ -154,6 +161,9 @@ private:
 
     void appendLocked(const ChatMessage &message, const Outbox *sender);
     bool leaveLocked(const Outbox *outbox, bool quietly);
+    // Tells every member, target (a member a kick or ban removes) first and
+    // directly, then takes target out. True when it was a member.
+    bool announceLocked(const Wire::Moderated &event, const std::shared_ptr<Outbox> &target);
     void addRecipientLocked(const std::shared_ptr<Outbox> &outbox);
     void removeRecipientLocked(const Outbox *outbox);
     void detachRecipientsLocked();

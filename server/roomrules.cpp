@@ -5,6 +5,8 @@
 #include "validation.h"
 
 #include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
 
 namespace Action = Protocol::Moderation;
 namespace Code = Protocol::Code;
@@ -265,4 +267,55 @@ QString RoomRules::findSubject(Kind kind, const QString &identity, const QString
             return it.key();
     }
     return {};
+}
+
+bool RoomRules::supersedes(const RoomRules &current) const
+{
+    if (m_version != current.m_version)
+        return m_version > current.m_version;
+    return QJsonDocument(toJson()).toJson(QJsonDocument::Compact)
+        > QJsonDocument(current.toJson()).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject RoomRules::toJson() const
+{
+    QJsonObject entries;
+    for (const Kind kind : Kinds) {
+        QJsonObject ofKind;
+        const QMap<QString, Entry> &map = m_entries[int(kind)];
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            ofKind.insert(it.key(), QJsonArray { it->name, it->by, it->reason, it->timeMs });
+        if (!ofKind.isEmpty())
+            entries.insert(kindName(kind), ofKind);
+    }
+    return { { QStringLiteral("version"), m_version },
+             { QStringLiteral("owner"), m_ownerIdentity },
+             { QStringLiteral("ownerName"), m_ownerName },
+             { QStringLiteral("inviteOnly"), m_inviteOnly },
+             { QStringLiteral("topicLocked"), m_topicLocked },
+             { QStringLiteral("entries"), entries } };
+}
+
+RoomRules RoomRules::fromJson(const QJsonObject &object)
+{
+    RoomRules rules;
+    rules.m_version = object.value(QStringLiteral("version")).toInteger();
+    rules.setOwner(object.value(QStringLiteral("owner")).toString(),
+                   object.value(QStringLiteral("ownerName")).toString());
+    rules.setSettings(object.value(QStringLiteral("inviteOnly")).toBool(),
+                      object.value(QStringLiteral("topicLocked")).toBool());
+    const QJsonObject entries = object.value(QStringLiteral("entries")).toObject();
+    for (auto kindIt = entries.constBegin(); kindIt != entries.constEnd(); ++kindIt) {
+        Kind kind;
+        if (!kindFromName(kindIt.key(), &kind))
+            continue; // from a newer version: not ours to guess at
+        const QJsonObject ofKind = kindIt.value().toObject();
+        for (auto it = ofKind.constBegin(); it != ofKind.constEnd(); ++it) {
+            const QJsonArray entry = it.value().toArray();
+            rules.setEntry(kind, it.key(),
+                           { entry.at(0).toString(), entry.at(1).toString(), entry.at(2).toString(),
+                             entry.at(3).toInteger() });
+        }
+    }
+    return rules;
 }

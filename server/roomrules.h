@@ -3,10 +3,13 @@
 
 #include "wire.h"
 
+#include <QJsonObject>
 #include <QLatin1StringView>
 #include <QMap>
 #include <QString>
 #include <QStringList>
+
+#include <algorithm>
 
 // Who may do what in one room, and the decisions that follow from it: the
 // owning account, its operators, the bans, mutes and invitations, and the
@@ -84,6 +87,21 @@ public:
     // Nothing to keep: no owner, no entries, default settings.
     bool isEmpty() const;
 
+    // When the rules last changed, in UTC milliseconds and never going back,
+    // so that of two servers' copies of a room's rules the newer one wins.
+    qint64 version() const { return m_version; }
+    void setVersion(qint64 version) { m_version = version; }
+    // After a change at nowMs: later than every version before it.
+    void stamp(qint64 nowMs) { m_version = std::max(nowMs, m_version + 1); }
+    // These rules, from another server or the database, replace current: a
+    // newer version, or the same one and a greater encoding, so that every
+    // server picks the same of two made in one millisecond.
+    bool supersedes(const RoomRules &current) const;
+
+    // As they travel between servers (ClusterEvent).
+    QJsonObject toJson() const;
+    static RoomRules fromJson(const QJsonObject &object);
+
 private:
     // The entry of kind for identity, or the one recorded under that name
     // (unban bob, whose ban was by address).
@@ -94,4 +112,5 @@ private:
     QMap<QString, Entry> m_entries[4]; // by identity
     bool m_inviteOnly = false;
     bool m_topicLocked = false;
+    qint64 m_version = 0;
 };

@@ -515,6 +515,7 @@ void Storage::Worker::received(const ClusterEvent &event)
     case ClusterEvent::Kind::Private:
     case ClusterEvent::Kind::Alive:
     case ClusterEvent::Kind::Roster:
+    case ClusterEvent::Kind::Rules:
         break; // live only: the hub's
     }
 }

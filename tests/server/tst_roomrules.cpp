@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
-// RoomRules alone: who may do what, for the cases a whole server makes slow to reach.
+// RoomRules alone: who may do what, for the cases a whole server makes slow to
+// reach; how rules travel between servers, and which copy wins, in memory and
+// in a real SQLite file (AccountStore).
+#include "accountstore.h"
 #include "protocol.h"
 #include "roomrules.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 namespace {
@@ -33,6 +37,9 @@ private Q_SLOTS:
     void operatorsCannotTouchTheOwnerOrEachOther();
     void unbanByNameFindsAnAddressBan();
     void entriesAreBounded();
+    void rulesTravelWhole();
+    void theNewerCopyWins();
+    void theDatabaseKeepsTheNewerRules();
 };
 
 void TestRoomRules::mappedAddressesAreTheirIpv4Form()
@@ -114,6 +121,98 @@ void TestRoomRules::entriesAreBounded()
     const QString first = RoomRules::accountIdentity(QStringLiteral("user0"));
     QVERIFY(rules.apply(request(Protocol::Moderation::Mute, owner, first), Room, 0, 3)
                 .errorCode.isEmpty());
+}
+
+void TestRoomRules::rulesTravelWhole()
+{
+    const QString owner = RoomRules::accountIdentity(QStringLiteral("alice"));
+    RoomRules rules;
+    rules.setOwner(owner, QStringLiteral("alice"));
+    rules.setSettings(true, true);
+    rules.setEntry(RoomRules::Kind::Ban, RoomRules::addressIdentity(QStringLiteral("192.0.2.7")),
+                   { QStringLiteral("bob"), QStringLiteral("alice"), QStringLiteral("spam"), 42 });
+    rules.setEntry(RoomRules::Kind::Invite, RoomRules::accountIdentity(QStringLiteral("dave")),
+                   { QStringLiteral("dave"), QStringLiteral("alice"), {}, 43 });
+    rules.stamp(1000);
+
+    const RoomRules copy = RoomRules::fromJson(rules.toJson());
+    QCOMPARE(copy.toJson(), rules.toJson());
+    QCOMPARE(copy.version(), 1000);
+    QCOMPARE(copy.ownerName(), QStringLiteral("alice"));
+    QVERIFY(copy.inviteOnly() && copy.topicLocked());
+    const RoomRules::Entry ban =
+        copy.entries(RoomRules::Kind::Ban)
+            .value(RoomRules::addressIdentity(QStringLiteral("192.0.2.7")));
+    QCOMPARE(ban.name, QStringLiteral("bob"));
+    QCOMPARE(ban.reason, QStringLiteral("spam"));
+    QCOMPARE(ban.timeMs, 42);
+    QCOMPARE(copy.entryCount(), 2);
+}
+
+void TestRoomRules::theNewerCopyWins()
+{
+    RoomRules rules;
+    rules.stamp(1000);
+    QCOMPARE(rules.version(), 1000);
+    rules.stamp(900); // a clock that went back
+    QCOMPARE(rules.version(), 1001);
+
+    RoomRules older = rules;
+    RoomRules newer = rules;
+    newer.setSettings(true, false);
+    newer.stamp(1001);
+    QVERIFY(newer.supersedes(older));
+    QVERIFY(!older.supersedes(newer));
+    QVERIFY(!older.supersedes(older)); // nothing new
+
+    // Two made in one millisecond: every server takes the same one.
+    RoomRules mine = older;
+    RoomRules theirs = older;
+    mine.setSettings(true, false);
+    theirs.setSettings(false, true);
+    mine.stamp(1001);
+    theirs.stamp(1001);
+    QCOMPARE(mine.version(), theirs.version());
+    QVERIFY(mine.supersedes(theirs) != theirs.supersedes(mine));
+}
+
+void TestRoomRules::theDatabaseKeepsTheNewerRules()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QString error;
+    const std::unique_ptr<AccountStore> store =
+        AccountStore::create(QStringLiteral("sqlite:%1/pynet.db").arg(dir.path()), false, &error);
+    QVERIFY2(store && store->open(&error), qPrintable(error));
+    const QString key = QStringLiteral("#dev");
+    Wire::Moderation action;
+    action.room = key;
+    action.by = QStringLiteral("alice");
+
+    RoomRules newer;
+    newer.setOwner(RoomRules::accountIdentity(QStringLiteral("alice")), QStringLiteral("alice"));
+    newer.setSettings(true, false);
+    newer.stamp(2000);
+    action.action = Protocol::Moderation::InviteOnly;
+    QVERIFY2(store->saveRules(key, newer, action, {}, &error), qPrintable(error));
+    // Another server's, made before but stored after.
+    RoomRules older = newer;
+    older.setSettings(false, true);
+    older.setVersion(1500);
+    action.action = Protocol::Moderation::LockTopic;
+    QVERIFY2(store->saveRules(key, older, action, {}, &error), qPrintable(error));
+
+    QHash<QString, RoomRules> loaded;
+    QVERIFY2(store->loadRules(&loaded, &error), qPrintable(error));
+    QCOMPARE(loaded.value(key).toJson(), newer.toJson());
+
+    // Back to nothing, and still newer than what came before.
+    RoomRules none;
+    none.setVersion(2500);
+    QVERIFY2(store->saveRules(key, none, action, {}, &error), qPrintable(error));
+    QVERIFY2(store->saveRules(key, older, action, {}, &error), qPrintable(error));
+    QVERIFY2(store->loadRules(&loaded, &error), qPrintable(error));
+    QCOMPARE(loaded.value(key).toJson(), none.toJson());
 }
 
 QTEST_GUILESS_MAIN(TestRoomRules)

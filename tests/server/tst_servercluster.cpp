@@ -11,6 +11,7 @@
 #include "servertest.h"
 #include "wire.h"
 
+#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
@@ -18,6 +19,17 @@
 #include <memory>
 
 using namespace ServerTest;
+
+namespace {
+
+// Accounts without the cost of real password hashing.
+QStringList quickHash()
+{
+    return { QStringLiteral("--hash-memory-kib"), QStringLiteral("64"),
+             QStringLiteral("--hash-passes"), QStringLiteral("1") };
+}
+
+} // namespace
 
 class TestServerCluster : public QObject
 {
@@ -38,11 +50,19 @@ private Q_SLOTS:
     void namesAreUniqueAcrossNodes();
     void privateMessagesCrossNodes();
     void storedConversationsCrossNodes();
+    void aRosterSaysWhoHasAnAccount();
     void aDeadNodesUsersLeave();
+    void moderationCrossesNodes();
+    void moderationWhileRedisIsAwayArrivesAfter();
     void clusterNeedsPostgres();
 
 private:
     std::unique_ptr<ServerProcess> startNode(const QStringList &extra = {});
+    // A password join that registers the name on first use.
+    static bool logIn(RawClient &client, quint16 port, const QString &name);
+    // Enters room until its answer names owner (another server's rules may
+    // not be there yet), leaving between tries.
+    static bool enterOwnedBy(RawClient &client, const QString &room, const QString &owner);
     // The "message" texts that arrive within timeoutMs, until count have.
     static QStringList texts(RawClient &client, int count, int timeoutMs = 10000);
     // No message arrives before the answer to a ping: nothing came twice.
@@ -90,6 +110,26 @@ std::unique_ptr<ServerProcess> TestServerCluster::startNode(const QStringList &e
         return nullptr;
     }
     return server;
+}
+
+bool TestServerCluster::logIn(RawClient &client, quint16 port, const QString &name)
+{
+    if (!client.connectTo(port))
+        return false;
+    client.sendObject(Protocol::passwordJoin(name, QStringLiteral("correct horse battery"), true));
+    return !client.waitFor(Wire::Welcome::Type).isEmpty();
+}
+
+bool TestServerCluster::enterOwnedBy(RawClient &client, const QString &room, const QString &owner)
+{
+    QDeadlineTimer deadline(10000);
+    while (!deadline.hasExpired()) {
+        if (stringOf(enter(client, room), "owner") == owner)
+            return true;
+        client.sendObject(Wire::Leave { room }.toJson());
+        barrier(client); // one try a round trip
+    }
+    return false;
 }
 
 QStringList TestServerCluster::texts(RawClient &client, int count, int timeoutMs)
@@ -471,10 +511,8 @@ void TestServerCluster::privateMessagesCrossNodes()
 
 void TestServerCluster::storedConversationsCrossNodes()
 {
-    const QStringList quickHash { QStringLiteral("--hash-memory-kib"), QStringLiteral("64"),
-                                  QStringLiteral("--hash-passes"), QStringLiteral("1") };
-    auto a = startNode(quickHash);
-    auto b = startNode(quickHash);
+    auto a = startNode(quickHash());
+    auto b = startNode(quickHash());
     QVERIFY(a && b);
     const QString password = QStringLiteral("correct horse battery");
     RawClient alice;
@@ -509,6 +547,32 @@ void TestServerCluster::storedConversationsCrossNodes()
              QStringLiteral("kept"));
 }
 
+// A server started after alice logged in learns of her from a roster, which
+// says she has an account: what bob writes her there is stored too.
+void TestServerCluster::aRosterSaysWhoHasAnAccount()
+{
+    auto a = startNode(quickHash());
+    QVERIFY(a);
+    RawClient alice;
+    QVERIFY(logIn(alice, a->port(), QStringLiteral("alice")));
+    auto b = startNode(quickHash());
+    QVERIFY(b);
+    RawClient bob;
+    QVERIFY(logIn(bob, b->port(), QStringLiteral("bob")));
+    QJsonObject whisper;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            bob.sendObject(
+                Protocol::privateMessage(QStringLiteral("alice"), QStringLiteral("kept")));
+            whisper = alice.waitFor(ChatMessage::Type, 1000);
+            return !whisper.isEmpty();
+        }(),
+        10000);
+    QCOMPARE(stringOf(whisper, "data"), QStringLiteral("kept"));
+    QVERIFY2(whisper.value(QStringLiteral("privateId")).toInteger() > 0,
+             QJsonDocument(whisper).toJson().constData());
+}
+
 void TestServerCluster::aDeadNodesUsersLeave()
 {
     const QStringList quick { QStringLiteral("--cluster-presence-timeout"), QStringLiteral("1") };
@@ -530,6 +594,109 @@ void TestServerCluster::aDeadNodesUsersLeave()
     // The name is free again.
     RawClient again;
     QVERIFY(again.joinAs(a->port(), QStringLiteral("Bob")));
+}
+
+void TestServerCluster::moderationCrossesNodes()
+{
+    auto a = startNode(quickHash());
+    auto b = startNode(quickHash());
+    QVERIFY(a && b);
+    const QString dev = QStringLiteral("#dev");
+    RawClient alice, bob, carol;
+    QVERIFY(logIn(alice, a->port(), QStringLiteral("alice")));
+    QCOMPARE(stringOf(enter(alice, dev), "owner"), QStringLiteral("alice"));
+    QVERIFY(logIn(bob, b->port(), QStringLiteral("bob")));
+    QVERIFY(carol.joinAs(b->port(), QStringLiteral("carol")));
+
+    // B knows who owns the room A made, even if bob got there first.
+    QVERIFY(enterOwnedBy(bob, dev, QStringLiteral("alice")));
+    QCOMPARE(stringOf(enter(carol, dev), "type"), QStringLiteral("room"));
+    QVERIFY(
+        !waitForMatch(alice, Wire::Presence::Type, QStringLiteral("name"), QStringLiteral("carol"))
+             .isEmpty());
+
+    // A mute made on A silences bob on B.
+    alice.sendObject(moderate(dev, Protocol::Moderation::Mute, QStringLiteral("bob")));
+    QCOMPARE(stringOf(waitForMatch(bob, Wire::Moderated::Type, QStringLiteral("action"),
+                                   QStringLiteral("mute")),
+                      "by"),
+             QStringLiteral("alice"));
+    bob.sendObject(Protocol::roomChat(dev, QStringLiteral("hello?")));
+    QCOMPARE(stringOf(bob.waitFor(Wire::Error::Type), "code"), Protocol::Code::Muted);
+
+    // A guest on B is kicked from A: out on B, and A sees it leave.
+    alice.sendObject(
+        moderate(dev, Protocol::Moderation::Kick, QStringLiteral("carol"), QStringLiteral("spam")));
+    QCOMPARE(stringOf(waitForMatch(carol, Wire::Moderated::Type, QStringLiteral("action"),
+                                   QStringLiteral("kick")),
+                      "data"),
+             QStringLiteral("alice kicked carol from #dev (spam)."));
+    QCOMPARE(stringOf(carol.waitFor(QStringLiteral("leave")), "room"), dev);
+    const QJsonObject left =
+        waitForMatch(alice, Wire::Presence::Type, QStringLiteral("event"), QStringLiteral("leave"));
+    QCOMPARE(stringOf(left, "name"), QStringLiteral("carol"));
+    QCOMPARE(stringOf(left, "room"), dev);
+    carol.sendObject(Protocol::roomChat(dev, QStringLiteral("still here?")));
+    QCOMPARE(stringOf(carol.waitFor(Wire::Error::Type), "code"), Protocol::Code::NotInRoom);
+
+    // A ban made on A takes bob out on B and keeps him out there.
+    QCOMPARE(stringOf(enter(carol, dev), "type"), QStringLiteral("room"));
+    alice.sendObject(moderate(dev, Protocol::Moderation::Ban, QStringLiteral("bob")));
+    QCOMPARE(stringOf(waitForMatch(carol, Wire::Moderated::Type, QStringLiteral("action"),
+                                   QStringLiteral("ban")),
+                      "target"),
+             QStringLiteral("bob"));
+    QCOMPARE(stringOf(bob.waitFor(QStringLiteral("leave")), "room"), dev);
+    QCOMPARE(stringOf(enter(bob, dev), "code"), Protocol::Code::Banned);
+
+    // The owner on B moderates there as on A.
+    RawClient alsoAlice;
+    QVERIFY(logIn(alsoAlice, b->port(), QStringLiteral("alice"))); // takes her name over
+    QCOMPARE(stringOf(enter(alsoAlice, dev), "owner"), QStringLiteral("alice"));
+    alsoAlice.sendObject(moderate(dev, Protocol::Moderation::Unban, QStringLiteral("bob")));
+    QCOMPARE(stringOf(waitForMatch(alsoAlice, Wire::Moderated::Type, QStringLiteral("action"),
+                                   QStringLiteral("unban")),
+                      "target"),
+             QStringLiteral("bob"));
+    QCOMPARE(stringOf(enter(bob, dev), "type"), QStringLiteral("room"));
+}
+
+// A server reads the rules again when its link comes back, and when another's
+// does: what was said while Redis was away is in the database.
+void TestServerCluster::moderationWhileRedisIsAwayArrivesAfter()
+{
+    auto a = startNode(quickHash());
+    auto b = startNode(quickHash());
+    QVERIFY(a && b);
+    const QString dev = QStringLiteral("#dev");
+    RawClient alice, bob;
+    QVERIFY(logIn(alice, a->port(), QStringLiteral("alice")));
+    QVERIFY(!enter(alice, dev).isEmpty());
+    QVERIFY(logIn(bob, b->port(), QStringLiteral("bob")));
+    QVERIFY(enterOwnedBy(bob, dev, QStringLiteral("alice")));
+    bob.sendObject(Wire::Leave { dev }.toJson());
+
+    m_redis.kill();
+    QVERIFY(a->waitForOutput(QStringLiteral("lost")));
+    QVERIFY(b->waitForOutput(QStringLiteral("lost")));
+    alice.sendObject(moderate(dev, Protocol::Moderation::Ban, QStringLiteral("bob")));
+    QCOMPARE(stringOf(waitForMatch(alice, Wire::Moderated::Type, QStringLiteral("action"),
+                                   QStringLiteral("ban")),
+                      "target"),
+             QStringLiteral("bob"));
+    QString error;
+    QVERIFY2(m_redis.start(&error), qPrintable(error));
+
+    QDeadlineTimer deadline(10000);
+    QJsonObject answer;
+    while (!deadline.hasExpired()) {
+        answer = enter(bob, dev);
+        if (stringOf(answer, "code") == Protocol::Code::Banned)
+            break;
+        bob.sendObject(Wire::Leave { dev }.toJson());
+        barrier(bob);
+    }
+    QCOMPARE(stringOf(answer, "code"), Protocol::Code::Banned);
 }
 
 void TestServerCluster::clusterNeedsPostgres()
