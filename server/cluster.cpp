@@ -19,9 +19,6 @@ Cluster::Cluster(const ClusterLink::Settings &link, std::chrono::milliseconds pr
     , m_storage(storage)
     , m_hub(hub)
 {
-    hub->setClusterPublisher([this](const ClusterEvent &event) { publish(event); });
-    storage->setCluster([this](const ClusterEvent &event) { publish(event); },
-                        [hub](const ClusterEvent &event) { hub->remote(event); });
     m_link = std::make_unique<ClusterLink>(
         link,
         [this](const QByteArray &payload) {
@@ -64,6 +61,11 @@ Cluster::Cluster(const ClusterLink::Settings &link, std::chrono::milliseconds pr
             publish(hello);
             publish(m_hub->roster());
         });
+    // Once the link exists: the storage thread may publish a commit (the
+    // first #general of a new database) as soon as it is told to.
+    hub->setClusterPublisher([this](const ClusterEvent &event) { publish(event); });
+    storage->setCluster([this](const ClusterEvent &event) { publish(event); },
+                        [hub](const ClusterEvent &event) { hub->remote(event); });
     m_heartbeat.setInterval(std::max<qint64>(10, m_presenceTimeout.count() / 3));
     QObject::connect(&m_heartbeat, &QTimer::timeout, &m_heartbeat, [this] {
         ClusterEvent alive;
