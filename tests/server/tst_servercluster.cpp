@@ -46,6 +46,7 @@ private Q_SLOTS:
     void aGapLargerThanTheHistoryIsFilledWhole();
     void aNodeStartedLateHasTheHistory();
     void clientsOfAKilledNodeCatchUpOnAnother();
+    void threeNodesAndOneKilledWhilePeopleChat();
     void presenceCrossesNodes();
     void namesAreUniqueAcrossNodes();
     void privateMessagesCrossNodes();
@@ -404,6 +405,78 @@ void TestServerCluster::clientsOfAKilledNodeCatchUpOnAnother()
     QCOMPARE(caughtUp,
              (QStringList { QStringLiteral("missed one"), QStringLiteral("missed two") }));
     QCOMPARE(resumed.value(QStringLiteral("missed")).toInteger(), 0);
+}
+
+// The server in the middle of three is killed while people chat: its client
+// resumes on another and has every message once, in order, as has everyone else.
+void TestServerCluster::threeNodesAndOneKilledWhilePeopleChat()
+{
+    auto a = startNode();
+    auto b = startNode();
+    auto c = startNode();
+    QVERIFY(a && b && c);
+    RawClient alice;
+    RawClient bob;
+    RawClient carol;
+    QVERIFY(alice.joinAs(a->port(), QStringLiteral("Alice")));
+    QVERIFY(bob.connectTo(b->port()));
+    bob.sendObject(Protocol::richJoin(QStringLiteral("Bob"), QStringLiteral("test"), 0, {}));
+    const QJsonObject welcome = bob.waitFor(Wire::Welcome::Type);
+    QVERIFY(carol.joinAs(c->port(), QStringLiteral("Carol")));
+    // Everyone sees everyone: every server has heard of the others.
+    QVERIFY(
+        !waitForMatch(bob, Wire::Presence::Type, QStringLiteral("name"), QStringLiteral("Carol"))
+             .isEmpty());
+    QVERIFY(
+        !waitForMatch(alice, Wire::Presence::Type, QStringLiteral("name"), QStringLiteral("Carol"))
+             .isEmpty());
+
+    QStringList sent;
+    const auto say = [&](const QString &text) {
+        carol.sendObject(Protocol::chat(text));
+        sent.append(text);
+    };
+    for (int i = 0; i < 5; ++i)
+        say(QStringLiteral("before %1").arg(i));
+    QStringList atBob;
+    qint64 lastAtBob = 0;
+    while (atBob.size() < 5) {
+        const QJsonObject message = bob.waitFor(ChatMessage::Type);
+        QVERIFY(!message.isEmpty());
+        atBob.append(stringOf(message, "data"));
+        lastAtBob = message.value(QStringLiteral("id")).toInteger();
+    }
+    for (int i = 0; i < 5; ++i)
+        say(QStringLiteral("during %1").arg(i));
+    b->kill();
+    for (int i = 5; i < 10; ++i)
+        say(QStringLiteral("during %1").arg(i));
+    QVERIFY(bob.waitForClosed());
+    for (const QJsonObject &message : ofType(bob.received(), ChatMessage::Type)) {
+        atBob.append(stringOf(message, "data"));
+        lastAtBob = message.value(QStringLiteral("id")).toInteger();
+    }
+
+    RawClient again;
+    QVERIFY(again.connectTo(c->port()));
+    again.sendObject(Protocol::richJoin(QStringLiteral("Bob"), QStringLiteral("test"), lastAtBob,
+                                        stringOf(welcome, "session"), stringOf(welcome, "run")));
+    const QJsonObject resumed = again.waitFor(Wire::Welcome::Type);
+    QVERIFY(!resumed.isEmpty());
+    QCOMPARE(resumed.value(QStringLiteral("missed")).toInteger(), 0);
+    for (const QJsonValue &message : resumed.value(QStringLiteral("history")).toArray())
+        atBob.append(message.toObject().value(QStringLiteral("data")).toString());
+    say(QStringLiteral("after"));
+    // What was not committed when it joined follows live.
+    while (atBob.isEmpty() || atBob.constLast() != sent.constLast()) {
+        const QStringList next = texts(again, 1);
+        QVERIFY2(!next.isEmpty(), qPrintable(atBob.join(QLatin1Char(','))));
+        atBob += next;
+    }
+    QCOMPARE(atBob, sent);
+    QCOMPARE(texts(alice, int(sent.size())), sent);
+    QVERIFY(nothingMore(alice));
+    QVERIFY(nothingMore(again));
 }
 
 void TestServerCluster::presenceCrossesNodes()
