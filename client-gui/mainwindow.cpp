@@ -282,10 +282,7 @@ void MainWindow::createActions()
                         this, [this] { m_client->disconnectFromServer(); });
     m_disconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     // The back-off grows to half a minute; someone who knows the server is back need not wait.
-    m_reconnectAction = chat->addAction(tr("&Reconnect Now"), this, [this] {
-        connectTo(m_client->servers(),
-                  m_client->name().isEmpty() ? m_client->requestedName() : m_client->name());
-    });
+    m_reconnectAction = chat->addAction(tr("&Reconnect Now"), m_client, &ChatClient::reconnectNow);
     m_reconnectAction->setObjectName(QStringLiteral("reconnectNow"));
     m_reconnectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_changePasswordAction =

@@ -555,6 +555,15 @@ int ChatClient::reconnectRemainingMs() const
     return m_reconnectTimer.isActive() ? m_reconnectTimer.remainingTime() : -1;
 }
 
+void ChatClient::reconnectNow()
+{
+    if (m_status != Status::Reconnecting || !m_reconnectTimer.isActive())
+        return;
+    m_reconnectTimer.stop();
+    traceTimeline([] { return QStringLiteral("reconnecting now, as asked"); });
+    startConnection();
+}
+
 void ChatClient::disconnectFromServer()
 {
     m_leaving = true;

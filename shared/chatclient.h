@@ -171,6 +171,11 @@ public:
     // answers. Needs Joined and a login.
     SendResult changePassword(const QString &oldPassword, const QString &newPassword);
 
+    // Reconnecting and waiting out the back-off: the next attempt starts now,
+    // at the server it would have tried, resuming the session as it would
+    // (catching up by id). Nothing otherwise.
+    void reconnectNow();
+
     // Leaves: writes everything already sent, closes, and does not reconnect.
     // Lines still queued are not sent (sendFailed). disconnected() follows.
     void disconnectFromServer();
