@@ -63,7 +63,7 @@ Cluster::Cluster(const ClusterLink::Settings &link, std::chrono::milliseconds pr
         });
     // Once the link exists: the storage thread may publish a commit (the
     // first #general of a new database) as soon as it is told to.
-    hub->setClusterPublisher([this](const ClusterEvent &event) { publish(event); });
+    hub->setClusterPublisher([this](const ClusterEvent &event) { publish(event); }, m_node);
     storage->setCluster([this](const ClusterEvent &event) { publish(event); },
                         [hub](const ClusterEvent &event) { hub->remote(event); });
     m_heartbeat.setInterval(std::max<qint64>(10, m_presenceTimeout.count() / 3));

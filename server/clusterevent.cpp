@@ -11,8 +11,11 @@ constexpr const char *KindNames[] = { "message", "room",    "topic", "hello",  "
                                       "quit",    "private", "alive", "roster", "rules" };
 
 // What a guest's or a roster member's Enter of #general adds.
-void insertUser(QJsonObject *object, bool account, const QString &address, const QString &session)
+void insertUser(QJsonObject *object, bool account, const QString &address, const QString &session,
+                qint64 joinedMs)
 {
+    if (joinedMs)
+        object->insert(QStringLiteral("joined"), joinedMs);
     if (!session.isEmpty())
         object->insert(QStringLiteral("session"), session);
     if (account)
@@ -48,7 +51,7 @@ QByteArray ClusterEvent::encode() const
     case Kind::Enter:
         if (takeOver)
             object.insert(QStringLiteral("takeOver"), true);
-        insertUser(&object, account, address, session);
+        insertUser(&object, account, address, session, joinedMs);
         Q_FALLTHROUGH();
     case Kind::Leave:
         object.insert(QStringLiteral("room"), room);
@@ -68,7 +71,7 @@ QByteArray ClusterEvent::encode() const
         QJsonArray users;
         for (const Member &member : roster) {
             QJsonObject about;
-            insertUser(&about, member.account, member.address, member.session);
+            insertUser(&about, member.account, member.address, member.session, member.joinedMs);
             users.append(
                 QJsonArray { member.name, QJsonArray::fromStringList(member.rooms), about });
         }
@@ -131,6 +134,7 @@ std::optional<ClusterEvent> ClusterEvent::decode(const QByteArray &bytes)
         event.session = object.value(QStringLiteral("session")).toString();
         event.account = object.value(QStringLiteral("account")).toBool();
         event.address = object.value(QStringLiteral("address")).toString();
+        event.joinedMs = object.value(QStringLiteral("joined")).toInteger();
         Q_FALLTHROUGH();
     case Kind::Leave:
         event.room = object.value(QStringLiteral("room")).toString();
@@ -163,6 +167,7 @@ std::optional<ClusterEvent> ClusterEvent::decode(const QByteArray &bytes)
             member.account = about.value(QStringLiteral("account")).toBool();
             member.address = about.value(QStringLiteral("address")).toString();
             member.session = about.value(QStringLiteral("session")).toString();
+            member.joinedMs = about.value(QStringLiteral("joined")).toInteger();
             if (!member.name.isEmpty())
                 event.roster.append(member);
         }

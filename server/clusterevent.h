@@ -47,6 +47,9 @@ struct ClusterEvent
     // client whose server died takes its name over on another.
     QString session;
     bool account = false; // Enter of #general: logged in to an account
+    // Enter of #general: when, in UTC milliseconds; of two guests given one
+    // name at once on two servers, the earlier keeps it.
+    qint64 joinedMs = 0;
     QString address; // Enter of #general by a guest: what a ban of it names
     // Private: message (from, to, text, time).
     // Roster: each user of the sender, as its Enter of #general says, and the
@@ -58,6 +61,7 @@ struct ClusterEvent
         bool account = false;
         QString address;
         QString session;
+        qint64 joinedMs = 0;
     };
     QList<Member> roster;
     RoomRules rules; // Rules

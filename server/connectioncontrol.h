@@ -22,7 +22,8 @@ public:
 protected Q_SLOTS:
     // The connection's first event in its new thread.
     virtual void start() = 0;
-    // The same user joined again on another connection, which now has the name.
+    // The same user joined again on another connection, which now has the
+    // name; or another server gave it to someone at the same moment.
     virtual void replace() = 0;
     // The server is stopping: say so and close.
     virtual void shutdown() = 0;

@@ -274,8 +274,9 @@ Hub::Result Hub::join(const JoinRequest &request)
                          {} };
             }
         }
-        User user { request.name,       request.outbox, request.dialect, randomToken(),
-                    request.connection, { m_general },  request.account, request.address };
+        User user { request.name,    request.outbox,     request.dialect,
+                    randomToken(),   request.connection, { m_general },
+                    request.account, request.address,    QDateTime::currentMSecsSinceEpoch() };
         const Dialect *dialect = request.dialect;
         const QString session = user.session;
         const Room::MakeAnswer welcome = [this, &request, dialect,
@@ -524,6 +525,7 @@ void Hub::publishJoin(const User &user, bool takeOver)
     event.account = user.account;
     if (!user.account)
         event.address = user.address;
+    event.joinedMs = user.joinedMs;
     m_publish(event);
 }
 
@@ -543,8 +545,8 @@ ClusterEvent Hub::roster() const
         for (const std::shared_ptr<Room> &room : user.rooms)
             rooms.append(room->name());
         event.roster.append({ user.name, rooms, user.account,
-                              user.account ? QString() : user.address,
-                              sessionDigest(user.session) });
+                              user.account ? QString() : user.address, sessionDigest(user.session),
+                              user.joinedMs });
     }
     return event;
 }
@@ -568,9 +570,10 @@ void Hub::presence(const ClusterEvent &event, std::chrono::milliseconds timeout)
                     toDeliver += leaveLocked(local);
                 }
             }
-            enterRemoteLocked(event.node,
-                              { event.name, {}, event.account, event.address, event.session },
-                              event.room, &toDeliver);
+            enterRemoteLocked(
+                event.node,
+                { event.name, {}, event.account, event.address, event.session, event.joinedMs },
+                event.room, &toDeliver);
             break;
         case ClusterEvent::Kind::Leave: {
             const auto user = m_remoteUsers.find(Validation::nameKey(event.name));
@@ -630,6 +633,19 @@ void Hub::enterRemoteLocked(const QString &node, const ClusterEvent::Member &mem
             user->session = member.session;
         user->account = member.account;
         user->address = member.address;
+        // Two guests given one name at once here and there (neither server
+        // had heard of the other's yet): the earlier keeps it, on both.
+        const auto local = m_users.find(key);
+        if (local != m_users.end() && !local->account && !member.account
+            && std::pair(member.joinedMs, node) < std::pair(local->joinedMs, m_node)) {
+            local->outbox->post(Wire::encode(Wire::Error {
+                Code::NameTaken,
+                QStringLiteral("The name \"%1\" was taken on another server at the same "
+                               "moment; connect again with another.")
+                    .arg(local->name) }));
+            local->connection->requestReplace();
+            *toDeliver += leaveLocked(local);
+        }
     }
     if (user->rooms.contains(room))
         return;

@@ -127,7 +127,12 @@ public:
     // server is alive for timeout more; the servers not heard within their
     // timeout go, with their users (returned: their nodes); and who is here.
     using ClusterListener = std::function<void(const ClusterEvent &event)>;
-    void setClusterPublisher(ClusterListener publish) { m_publish = std::move(publish); }
+    // node: this server's id in the events it publishes.
+    void setClusterPublisher(ClusterListener publish, const QString &node)
+    {
+        m_publish = std::move(publish);
+        m_node = node;
+    }
     void presence(const ClusterEvent &event, std::chrono::milliseconds timeout);
     QStringList expireNodes();
     ClusterEvent roster() const;
@@ -178,6 +183,7 @@ private:
         QList<std::shared_ptr<Room>> rooms; // the rooms it is in
         bool account = false;
         QString address;
+        qint64 joinedMs = 0; // UTC
 
         QString identity() const; // RoomRules'
     };
@@ -227,6 +233,7 @@ private:
     RulesRecorder m_recordRules;
     RulesLoader m_loadRules;
     ClusterListener m_publish;
+    QString m_node;
     QHash<QString, RemoteUser> m_remoteUsers; // the other servers' users, by Validation::nameKey
     QHash<QString, QDeadlineTimer> m_nodes; // the other servers, until they are silent too long
     std::atomic<qint64> m_lastId { 0 }; // without storage: ids count within this run

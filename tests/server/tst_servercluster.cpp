@@ -55,6 +55,7 @@ private Q_SLOTS:
     void threeNodesAndOneKilledWhilePeopleChat();
     void presenceCrossesNodes();
     void namesAreUniqueAcrossNodes();
+    void aNameGivenTwiceInAPartitionStaysWithTheFirst();
     void privateMessagesCrossNodes();
     void storedConversationsCrossNodes();
     void aRosterSaysWhoHasAnAccount();
@@ -575,6 +576,42 @@ void TestServerCluster::namesAreUniqueAcrossNodes()
     const QJsonObject refused = seed.waitFor({});
     QVERIFY2(stringOf(refused, "data").contains(QStringLiteral("already in use")),
              QJsonDocument(refused).toJson().constData());
+}
+
+// While Redis is stopped neither server hears of the other's guests, so both
+// give out one name; once they hear again, the earlier join keeps it on both.
+void TestServerCluster::aNameGivenTwiceInAPartitionStaysWithTheFirst()
+{
+    auto a = startNode();
+    auto b = startNode();
+    QVERIFY(a && b);
+    m_redis.pause();
+    QVERIFY(a->waitForOutput(QStringLiteral("lost")));
+    QVERIFY(b->waitForOutput(QStringLiteral("lost")));
+    RawClient first;
+    RawClient second;
+    QVERIFY(first.joinAs(a->port(), QStringLiteral("Dup")));
+    QVERIFY(second.joinAs(b->port(), QStringLiteral("dup")));
+    m_redis.resume();
+
+    const QJsonObject refused = second.waitFor(Wire::Error::Type, 10000);
+    QCOMPARE(stringOf(refused, "code"), Protocol::Code::NameTaken);
+    QVERIFY2(stringOf(refused, "data").contains(QStringLiteral("another server")),
+             QJsonDocument(refused).toJson().constData());
+    QVERIFY(second.waitForClosed());
+    QList<QJsonObject> toFirst;
+    QVERIFY(barrier(first, &toFirst));
+    QVERIFY(ofType(toFirst, Wire::Error::Type).isEmpty());
+
+    // The name is Dup's on both servers now.
+    RawClient onB;
+    QVERIFY(onB.joinAs(b->port(), QStringLiteral("Watcher")));
+    first.sendObject(Protocol::chat(QStringLiteral("still mine")));
+    QCOMPARE(texts(onB, 1), QStringList { QStringLiteral("still mine") });
+    RawClient again;
+    QVERIFY(again.connectTo(b->port()));
+    again.sendObject(Protocol::join(QStringLiteral("dup")));
+    QVERIFY(stringOf(again.waitFor({}), "data").contains(QStringLiteral("already in use")));
 }
 
 void TestServerCluster::privateMessagesCrossNodes()
