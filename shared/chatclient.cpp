@@ -56,6 +56,7 @@ ChatClient::ChatClient(QObject *parent)
 {
     m_clientName = QStringLiteral("PyNet Chat %1").arg(QStringLiteral(PYNET_VERSION));
     m_welcomeTimer.setSingleShot(true);
+    m_connectTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
     m_seedSendTimer.setInterval(100);
 
@@ -87,6 +88,19 @@ ChatClient::ChatClient(QObject *parent)
                 .arg(m_seedSendTimer.interval());
         });
         becomeJoined(Dialect::seed());
+    });
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        if (m_socket->state() != QAbstractSocket::ConnectingState
+            && m_socket->state() != QAbstractSocket::HostLookupState)
+            return;
+        reportConnectionError(
+            ConnectionError::Timeout,
+            QStringLiteral("No answer within %1 s").arg(m_connectTimeoutMs / 1000.0));
+        {
+            const QSignalBlocker blocker(m_socket); // not connected: nothing to tell
+            m_socket->abort();
+        }
+        onSocketClosed(); // the next server, a later round, or the end
     });
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::startConnection);
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &ChatClient::onKeepAliveTick);
@@ -128,6 +142,11 @@ void ChatClient::setKeepAliveInterval(int ms)
 void ChatClient::setWelcomeTimeout(int ms)
 {
     m_welcomeTimeoutMs = ms;
+}
+
+void ChatClient::setConnectTimeout(int ms)
+{
+    m_connectTimeoutMs = ms;
 }
 
 void ChatClient::setPassword(const QString &password, bool registerIfNew)
@@ -303,6 +322,7 @@ void ChatClient::connectToAddress()
 {
     const QHostAddress address = m_addresses.at(m_addressIndex);
     Q_EMIT connectingTo(server(), address);
+    m_connectTimer.start(m_connectTimeoutMs);
     if (m_addresses.size() > 1)
         traceTimeline(
             [&address] { return QStringLiteral("trying address %1").arg(address.toString()); });
@@ -495,6 +515,7 @@ void ChatClient::endSession()
 
 void ChatClient::onConnected()
 {
+    m_connectTimer.stop();
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_sinceLastReceive.start();
     traceTimeline([this] {
@@ -571,6 +592,7 @@ void ChatClient::disconnectFromServer()
     m_sendRateTimer.stop();
     failQueued(QStringLiteral("Not sent: you left before it could be sent."));
     m_reconnectTimer.stop();
+    m_connectTimer.stop();
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
     m_certificateCheck = CertificateCheck::None; // an unanswered question is moot
@@ -1790,6 +1812,7 @@ void ChatClient::onSocketClosed()
         || m_certificateCheck == CertificateCheck::AwaitingTrust)
         return;
     const bool dropped = m_status == Status::Joined;
+    m_connectTimer.stop();
     m_welcomeTimer.stop();
     m_keepAliveTimer.stop();
     m_seedSendTimer.stop();

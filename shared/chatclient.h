@@ -122,6 +122,10 @@ public:
     void setReconnectDelays(int firstMs, int maxMs); // back-off bounds, default 1 s to 30 s
     void setKeepAliveInterval(int ms); // ping after this much silence, default 30 s; 0 = off
     void setWelcomeTimeout(int ms); // wait for a welcome before assuming a seed server, 2 s
+    // A TCP connect not done in this time fails with Timeout, and the next
+    // server or address is tried: a host that drops packets would otherwise
+    // hold the attempt for the kernel's two minutes. Default 10 s.
+    void setConnectTimeout(int ms);
     void setSeedSendInterval(int ms); // gap between messages to a seed server, 100 ms
     // Paces chat, action and private lines to perSecond, with bursts of up to
     // burst (at least 1; default max(1, perSecond)), so that the session stays
@@ -445,6 +449,8 @@ private:
     QSslSocket *m_socket; // plain TCP unless m_tls
     JsonFrameDecoder m_decoder;
     QTimer m_welcomeTimer;
+    QTimer m_connectTimer;
+    int m_connectTimeoutMs = 10000;
     QTimer m_reconnectTimer;
     QTimer m_keepAliveTimer;
     QTimer m_seedSendTimer;

@@ -8,6 +8,10 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -23,6 +27,46 @@ static quint16 refusingPort()
     gone.stop();
     return port;
 }
+
+// A port that takes no more connections and drops their SYNs, as a host
+// behind a firewall does: a listener with a full accept queue that nobody
+// accepts from. Its descriptors are closed with it.
+class BlackHole
+{
+public:
+    BlackHole()
+    {
+        m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (m_listener < 0 || ::bind(m_listener, reinterpret_cast<sockaddr *>(&address), length)
+            || ::listen(m_listener, 0)
+            || ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length))
+            return;
+        // A backlog of 0 holds one connection; a second one waits for sure.
+        for (int &filler : m_fillers) {
+            filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+            ::connect(filler, reinterpret_cast<sockaddr *>(&address), length);
+        }
+        m_port = ntohs(address.sin_port);
+    }
+    ~BlackHole()
+    {
+        for (int descriptor : m_fillers)
+            if (descriptor >= 0)
+                ::close(descriptor);
+        if (m_listener >= 0)
+            ::close(m_listener);
+    }
+    quint16 port() const { return m_port; }
+
+private:
+    int m_listener = -1;
+    int m_fillers[2] = { -1, -1 };
+    quint16 m_port = 0;
+};
 
 static ServerEndpoint local(quint16 port)
 {
@@ -40,6 +84,7 @@ private Q_SLOTS:
     void cleanup();
     void connectsToTheFirst();
     void movesOnWhenTheFirstRefuses();
+    void movesOnWhenTheFirstDoesNotAnswer();
     void givesUpWithEveryReasonWhenAllRefuse();
     void failsOverWhenTheServerIsKilled();
     void goesRoundTheList();
@@ -148,6 +193,28 @@ void TestChatClientFailover::movesOnWhenTheFirstRefuses()
     alice.sendChat(u"made it"_s);
     QTRY_VERIFY(!alice.hasPendingWrites()); // bob waits without an event loop
     QCOMPARE(bob.waitFor(u"message"_s).value(u"data"_s).toString(), u"made it"_s);
+}
+
+void TestChatClientFailover::movesOnWhenTheFirstDoesNotAnswer()
+{
+    BlackHole silent;
+    QVERIFY(silent.port() != 0);
+    ServerProcess server;
+    QVERIFY(server.start());
+
+    ChatClient alice;
+    watch(alice);
+    alice.setConnectTimeout(500);
+    QSignalSpy joined(&alice, &ChatClient::joined);
+    QSignalSpy failed(&alice, &ChatClient::attemptFailed);
+    alice.connectToServer({ local(silent.port()), local(server.port()) }, u"Alice"_s);
+    QVERIFY(joined.wait(10000)); // not the kernel's two minutes of SYNs
+    QCOMPARE(alice.server(), local(server.port()));
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(failed.at(0).at(0).value<ServerEndpoint>(), local(silent.port()));
+    QCOMPARE(failed.at(0).at(1).value<ConnectionError>(), ConnectionError::Timeout);
+    QVERIFY2(failed.at(0).at(2).toString().contains(u"No answer within 0.5 s"_s),
+             qPrintable(failed.at(0).at(2).toString()));
 }
 
 void TestChatClientFailover::givesUpWithEveryReasonWhenAllRefuse()
