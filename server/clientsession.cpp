@@ -708,7 +708,7 @@ void ClientSession::replace()
     if (m_state != State::Closing)
         Metrics::instance().countClose(Metrics::Close::Replaced);
     m_state = State::Closing;
-    m_transport->close(QStringLiteral("its name went to another connection"));
+    m_transport->close(QStringLiteral("replaced: its name went to another connection"));
 }
 
 void ClientSession::shutdown()
