@@ -90,6 +90,11 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
     const QCommandLineOption noReconnectOption(
         QStringLiteral("no-reconnect"),
         QStringLiteral("Exit (code 5) when the connection is lost instead of reconnecting."));
+    const QCommandLineOption connectTimeoutOption(
+        QStringLiteral("connect-timeout"),
+        QStringLiteral("Give a server this many seconds to answer the connect (default: 10) "
+                       "before trying the next one, or waiting to retry."),
+        QStringLiteral("seconds"), QString::number(options->connectTimeout));
     const QCommandLineOption rateOption(
         QStringLiteral("rate"),
         QStringLiteral("Send at most this many messages a second (default: 8), so that piped "
@@ -122,8 +127,8 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
                        "SHA-256 fingerprint is this (AB:CD:... or abcd...), without asking."),
         QStringLiteral("sha256"));
     parser.addOptions({ hostOption, portOption, nameOption, roomOption, jsonOption,
-                        noReconnectOption, rateOption, traceOption, loginOption, registerOption,
-                        tlsOption, caOption, trustOption });
+                        noReconnectOption, connectTimeoutOption, rateOption, traceOption,
+                        loginOption, registerOption, tlsOption, caOption, trustOption });
 
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -199,6 +204,14 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         return false;
     }
     options->rate = rate;
+    bool timeoutOk = false;
+    const double timeout = parser.value(connectTimeoutOption).toDouble(&timeoutOk);
+    if (!timeoutOk || !(timeout >= 0.1) || timeout > 3600) {
+        *error = QStringLiteral("Invalid --connect-timeout: %1 (0.1 to 3600 seconds)")
+                     .arg(parser.value(connectTimeoutOption));
+        return false;
+    }
+    options->connectTimeout = timeout;
     options->json = parser.isSet(jsonOption);
     options->reconnect = !parser.isSet(noReconnectOption);
     options->trace = parser.isSet(traceOption);

@@ -18,6 +18,9 @@ struct CliOptions
     QString room;
     bool json = false;
     bool reconnect = true;
+    // --connect-timeout: how long a server may leave a connect unanswered
+    // before the next one is tried.
+    double connectTimeout = 10;
     // --trace: the wire trace (ChatClient::wireEvent) on stderr, one line each.
     bool trace = false;
     // Messages per second we send at most; the server drops what exceeds its

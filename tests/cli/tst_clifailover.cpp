@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "blackhole.h"
 #include "cliprocess.h"
 #include "postgrescluster.h"
 #include "protocol.h"
@@ -36,6 +37,9 @@ private Q_SLOTS:
     void malformedListsAreUsageErrors();
     void helpShowsTheList();
     void movesOnWhenTheFirstRefuses();
+    void movesOnWhenTheFirstDoesNotAnswer();
+    void connectTimeoutOutOfRangeIsAUsageError_data();
+    void connectTimeoutOutOfRangeIsAUsageError();
     void anEntryWithoutPortTakesPort();
     void allRefusingExitsWith3NamingEach();
     void failsOverWhenTheServerIsKilled();
@@ -111,6 +115,46 @@ void TestCliFailover::movesOnWhenTheFirstRefuses()
     QCOMPARE(bob.waitFor(u"message"_s).value(u"data"_s).toString(), u"over the second"_s);
     cli.closeInput();
     QCOMPARE(cli.waitForExit(), 0);
+}
+
+void TestCliFailover::movesOnWhenTheFirstDoesNotAnswer()
+{
+    BlackHole silent;
+    QVERIFY(silent.port() != 0);
+    ServerProcess server;
+    QVERIFY(server.start());
+    CliProcess cli;
+    cli.start({ u"--host"_s, u"%1,%2"_s.arg(local(silent.port()), local(server.port())),
+                u"--connect-timeout"_s, u"0.5"_s, u"--name"_s, u"Alice"_s });
+    // Well before the default of 10 s.
+    QVERIFY2(cli.waitForError("Joined", 5000), cli.standardError().constData());
+    const QString errors = QString::fromUtf8(cli.standardError());
+    QVERIFY2(errors.contains(u"%1 failed (No answer within 0.5 s); trying %2…"_s.arg(
+                 local(silent.port()), local(server.port()))),
+             qPrintable(errors));
+    cli.closeInput();
+    QCOMPARE(cli.waitForExit(), 0);
+}
+
+void TestCliFailover::connectTimeoutOutOfRangeIsAUsageError_data()
+{
+    QTest::addColumn<QString>("seconds");
+    QTest::newRow("zero") << u"0"_s;
+    QTest::newRow("negative") << u"-1"_s;
+    QTest::newRow("over an hour") << u"3601"_s;
+    QTest::newRow("not a number") << u"soon"_s;
+}
+
+void TestCliFailover::connectTimeoutOutOfRangeIsAUsageError()
+{
+    QFETCH(QString, seconds);
+    CliProcess cli;
+    cli.start({ u"--connect-timeout"_s, seconds, u"--name"_s, u"Alice"_s });
+    cli.closeInput();
+    QCOMPARE(cli.waitForExit(), 2);
+    QVERIFY2(cli.standardError().contains(
+                 u"Invalid --connect-timeout: %1 (0.1 to 3600 seconds)"_s.arg(seconds).toUtf8()),
+             cli.standardError().constData());
 }
 
 void TestCliFailover::anEntryWithoutPortTakesPort()

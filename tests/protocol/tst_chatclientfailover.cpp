@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "blackhole.h"
 #include "chatclient.h"
 #include "postgrescluster.h"
 #include "protocol.h"
@@ -7,10 +8,6 @@
 
 #include <QSignalSpy>
 #include <QTest>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <memory>
 
@@ -27,46 +24,6 @@ static quint16 refusingPort()
     gone.stop();
     return port;
 }
-
-// A port that takes no more connections and drops their SYNs, as a host
-// behind a firewall does: a listener with a full accept queue that nobody
-// accepts from. Its descriptors are closed with it.
-class BlackHole
-{
-public:
-    BlackHole()
-    {
-        m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address {};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        if (m_listener < 0 || ::bind(m_listener, reinterpret_cast<sockaddr *>(&address), length)
-            || ::listen(m_listener, 0)
-            || ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length))
-            return;
-        // A backlog of 0 holds one connection; a second one waits for sure.
-        for (int &filler : m_fillers) {
-            filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-            ::connect(filler, reinterpret_cast<sockaddr *>(&address), length);
-        }
-        m_port = ntohs(address.sin_port);
-    }
-    ~BlackHole()
-    {
-        for (int descriptor : m_fillers)
-            if (descriptor >= 0)
-                ::close(descriptor);
-        if (m_listener >= 0)
-            ::close(m_listener);
-    }
-    quint16 port() const { return m_port; }
-
-private:
-    int m_listener = -1;
-    int m_fillers[2] = { -1, -1 };
-    quint16 m_port = 0;
-};
 
 static ServerEndpoint local(quint16 port)
 {
