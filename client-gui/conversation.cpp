@@ -17,8 +17,20 @@ void Conversation::addEntry(const Entry &entry)
     // Removing from the front of a Qt 6 QList only moves its start: cheap per line.
     if (m_entries.size() >= m_scrollbackLimit)
         m_entries.removeFirst();
-    m_entries.append(entry);
-    Q_EMIT entryAppended(entry);
+    // Own lines still waiting to be sent stay last: the server puts them after
+    // whatever reaches us before they go out (the history of a join, say).
+    qsizetype at = m_entries.size();
+    if (!entry.pending) {
+        while (at > 0 && m_entries.at(at - 1).pending)
+            --at;
+    }
+    if (at == m_entries.size()) {
+        m_entries.append(entry);
+        Q_EMIT entryAppended(entry);
+    } else {
+        m_entries.insert(at, entry);
+        Q_EMIT entriesChanged();
+    }
 }
 
 void Conversation::append(const Entry &entry, bool countUnread)

@@ -51,6 +51,7 @@ private Q_SLOTS:
     void dayChangeGetsASeparator();
     void namesKeepTheirColour();
     void scrollbackIsBounded();
+    void unsentLinesStayLast();
     void followsNewLinesUnlessScrolledUp();
     void newPaletteRecoloursTheText();
 };
@@ -232,6 +233,35 @@ void TestConversation::namesKeepTheirColour()
     QVERIFY(colours.size() >= 4);
     // Readable: dark names on light paper.
     QVERIFY(NameColor::forName(QStringLiteral("Bob"), light).lightness() < 128);
+}
+
+// A line typed while connecting shows at once, but the history the join brings
+// and anything else said before it goes out comes before it, as on the server.
+void TestConversation::unsentLinesStayLast()
+{
+    Conversation conversation;
+    ConversationView view(&conversation);
+    Conversation::Entry typed = message(QStringLiteral("Zed"), QStringLiteral("typed early"), true);
+    typed.pending = true;
+    typed.sendId = 7;
+    conversation.append(typed);
+    conversation.append(message(QStringLiteral("Bob"), QStringLiteral("said before")));
+    conversation.appendNotice(QStringLiteral("Connected."));
+
+    QStringList order;
+    for (const Conversation::Entry &entry : conversation.entries())
+        order.append(entry.text);
+    QCOMPARE(order,
+             (QStringList { QStringLiteral("said before"), QStringLiteral("Connected."),
+                            QStringLiteral("typed early") }));
+    QVERIFY(view.document()->find(QStringLiteral("said before")).position()
+            < view.document()->find(QStringLiteral("typed early")).position());
+
+    QVERIFY(conversation.confirmSent(7));
+    conversation.append(message(QStringLiteral("Bob"), QStringLiteral("said after")));
+    QCOMPARE(conversation.entries().constLast().text, QStringLiteral("said after"));
+    QVERIFY(view.document()->find(QStringLiteral("typed early")).position()
+            < view.document()->find(QStringLiteral("said after")).position());
 }
 
 void TestConversation::scrollbackIsBounded()
