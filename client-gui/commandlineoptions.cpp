@@ -13,7 +13,7 @@
 static const QStringList &optionsWithValue()
 {
     static const QStringList names = { QStringLiteral("host"), QStringLiteral("port"),
-                                       QStringLiteral("name") };
+                                       QStringLiteral("name"), QStringLiteral("connect-timeout") };
     return names;
 }
 
@@ -67,6 +67,7 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
     m_host.clear();
     m_name.clear();
     m_port = 0;
+    m_connectTimeoutMs = 0;
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -88,7 +89,12 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
                                         QStringLiteral("Your user name; connects without "
                                                        "asking."),
                                         QStringLiteral("name"));
-    parser.addOptions({ hostOption, portOption, nameOption });
+    const QCommandLineOption connectTimeoutOption(
+        QStringLiteral("connect-timeout"),
+        QStringLiteral("Give a server this many seconds to answer the connect (default: 10) "
+                       "before trying the next one, or waiting to retry."),
+        QStringLiteral("seconds"));
+    parser.addOptions({ hostOption, portOption, nameOption, connectTimeoutOption });
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
     // Parsed before any QCoreApplication exists, so Qt cannot know the program name.
@@ -126,6 +132,14 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
         if (!ServerEndpoint::parseList(m_host, m_port ? m_port : Protocol::DefaultPort, &servers,
                                        &error))
             return fail(QStringLiteral("Invalid --host: %1.").arg(error));
+    }
+    if (parser.isSet(connectTimeoutOption)) {
+        bool ok = false;
+        const double seconds = parser.value(connectTimeoutOption).toDouble(&ok);
+        if (!ok || !(seconds >= 0.1) || seconds > 3600)
+            return fail(QStringLiteral("Invalid --connect-timeout '%1': use 0.1 to 3600 seconds.")
+                            .arg(parser.value(connectTimeoutOption)));
+        m_connectTimeoutMs = qRound(seconds * 1000);
     }
     if (parser.isSet(nameOption)) {
         const QString name = Validation::normalizedName(parser.value(nameOption));

@@ -38,6 +38,8 @@ public:
     quint16 port() const { return m_port; }
     QString name() const { return m_name; }
     bool connectNow() const { return !m_name.isEmpty(); }
+    // --connect-timeout in ms; 0 when not given.
+    int connectTimeoutMs() const { return m_connectTimeoutMs; }
 
 private:
     Outcome fail(const QString &text);
@@ -48,4 +50,5 @@ private:
     QString m_host;
     QString m_name;
     quint16 m_port = 0;
+    int m_connectTimeoutMs = 0;
 };

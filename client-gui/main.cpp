@@ -29,6 +29,8 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/pynet-chat.svg")));
 
     MainWindow window;
+    if (options.connectTimeoutMs() > 0)
+        window.client()->setConnectTimeout(options.connectTimeoutMs());
     if (options.connectNow()) {
         QString host;
         quint16 port = 0;

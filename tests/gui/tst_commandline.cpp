@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "blackhole.h"
 #include "commandlineoptions.h"
 #include "rawclient.h"
 #include "serverprocess.h"
@@ -51,6 +52,7 @@ private Q_SLOTS:
     void programRejectsUnknownOptions();
     void programConnectsWithNameAtOnce_data();
     void programConnectsWithNameAtOnce();
+    void programMovesOnAfterTheConnectTimeout();
 
 private:
     QProcess *runGui(const QStringList &arguments);
@@ -137,6 +139,16 @@ void TestCommandLine::parse_data()
     QTest::newRow("a list with an empty entry")
         << QStringList { QStringLiteral("--host"), QStringLiteral("a:5050,,b") } << Outcome::Error
         << QStringLiteral("Invalid --host: an empty entry") << QString();
+    QTest::newRow("a connect timeout")
+        << QStringList { QStringLiteral("--connect-timeout"), QStringLiteral("2.5"),
+                         QStringLiteral("--name"), QStringLiteral("Zoe") }
+        << Outcome::Run << QString() << QStringLiteral("Zoe");
+    QTest::newRow("a connect timeout of zero")
+        << QStringList { QStringLiteral("--connect-timeout=0") } << Outcome::Error
+        << QStringLiteral("Invalid --connect-timeout '0'") << QString();
+    QTest::newRow("a connect timeout in words")
+        << QStringList { QStringLiteral("--connect-timeout"), QStringLiteral("soon") }
+        << Outcome::Error << QStringLiteral("use 0.1 to 3600 seconds") << QString();
     QTest::newRow("a list with a bad port")
         << QStringList { QStringLiteral("--host=a:5050,b:0") } << Outcome::Error
         << QStringLiteral("\"0\" is not a port") << QString();
@@ -153,6 +165,8 @@ void TestCommandLine::parse()
     QVERIFY2(options.errorText().contains(error), qPrintable(options.errorText()));
     QCOMPARE(options.name(), name);
     QCOMPARE(options.connectNow(), !name.isEmpty());
+    QCOMPARE(options.connectTimeoutMs(),
+             arguments.contains(QStringLiteral("2.5")) && outcome == Outcome::Run ? 2500 : 0);
 }
 
 QProcess *TestCommandLine::runGui(const QStringList &arguments)
@@ -179,7 +193,8 @@ void TestCommandLine::programPrintsHelpAndVersion()
     QVERIFY(help->waitForFinished(10000));
     QCOMPARE(help->exitCode(), 0);
     const QString text = QString::fromUtf8(help->readAllStandardOutput());
-    for (const char *option : { "--host <host>", "--port <port>", "--name <name>" })
+    for (const char *option :
+         { "--host <host>", "--port <port>", "--name <name>", "--connect-timeout <seconds>" })
         QVERIFY2(text.contains(QLatin1StringView(option)), qPrintable(text));
 }
 
@@ -212,6 +227,27 @@ void TestCommandLine::programConnectsWithNameAtOnce()
     const QJsonObject presence = watcher.waitFor(QStringLiteral("presence"), 10000);
     QCOMPARE(presence.value(QLatin1StringView("name")).toString(), QStringLiteral("Zed"));
     QCOMPARE(presence.value(QLatin1StringView("event")).toString(), QStringLiteral("join"));
+    gui->terminate();
+    QVERIFY(gui->waitForFinished(10000));
+}
+
+void TestCommandLine::programMovesOnAfterTheConnectTimeout()
+{
+    BlackHole silent;
+    QVERIFY(silent.port() != 0);
+    ServerProcess server;
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    RawClient watcher;
+    QVERIFY(watcher.joinAs(server.port(), QStringLiteral("Watcher")));
+
+    std::unique_ptr<QProcess> gui(
+        runGui({ QStringLiteral("--host"),
+                 QStringLiteral("127.0.0.1:%1,127.0.0.1:%2").arg(silent.port()).arg(server.port()),
+                 QStringLiteral("--connect-timeout"), QStringLiteral("0.5"),
+                 QStringLiteral("--name"), QStringLiteral("Zed") }));
+    // Well before the default of 10 s.
+    const QJsonObject presence = watcher.waitFor(QStringLiteral("presence"), 5000);
+    QCOMPARE(presence.value(QLatin1StringView("name")).toString(), QStringLiteral("Zed"));
     gui->terminate();
     QVERIFY(gui->waitForFinished(10000));
 }
