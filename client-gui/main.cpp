@@ -38,6 +38,9 @@ int main(int argc, char *argv[])
         ConnectDialog::loadRemembered(&host, &port, &name);
         window.client()->setTls(ConnectDialog::rememberedTls());
         window.show();
+        // Typing starts at once; under X without a window manager nothing
+        // else gives a new window the keyboard.
+        window.activateWindow();
         window.connectTo(options.hasHost() ? options.host() : host,
                          options.hasPort() ? options.port() : port, options.name());
     } else {
