@@ -100,14 +100,30 @@ void Hub::reloadRules()
 
 void Hub::adoptRules(const QHash<QString, RoomRules> &rules)
 {
-    std::lock_guard lock(m_mutex);
-    for (auto it = rules.cbegin(); it != rules.cend(); ++it) {
-        if (const std::shared_ptr<Room> room = m_rooms.value(it.key()))
-            room->adopt(it.value(), std::nullopt, nullptr);
-        else if (const auto stored = m_storedRules.constFind(it.key());
-                 stored == m_storedRules.cend() || it->supersedes(*stored))
-            m_storedRules.insert(it.key(), it.value());
+    QList<std::shared_ptr<Room>> toDeliver;
+    {
+        std::lock_guard lock(m_mutex);
+        QSet<QString> admins;
+        for (const QString &admin : std::as_const(m_settings.admins))
+            admins.insert(RoomRules::accountIdentity(admin));
+        for (auto it = rules.cbegin(); it != rules.cend(); ++it) {
+            if (const std::shared_ptr<Room> room = m_rooms.value(it.key())) {
+                const QStringList banned = room->adoptStored(it.value(), admins);
+                for (const QString &name : banned) {
+                    const auto user = m_users.find(Validation::nameKey(name));
+                    if (user != m_users.end())
+                        user->rooms.removeOne(room);
+                    publishUser(ClusterEvent::Kind::Leave, name, room->name());
+                }
+                if (!banned.isEmpty())
+                    toDeliver.append(room);
+            } else if (const auto stored = m_storedRules.constFind(it.key());
+                       stored == m_storedRules.cend() || it->supersedes(*stored)) {
+                m_storedRules.insert(it.key(), it.value());
+            }
+        }
     }
+    deliverAll(toDeliver);
 }
 
 void Hub::publishRules(const std::shared_ptr<Room> &room, const RoomRules &rules,

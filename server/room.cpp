@@ -149,6 +149,37 @@ bool Room::adopt(const RoomRules &rules, const std::optional<Wire::Moderated> &a
     return announced && announceLocked(*announced, target);
 }
 
+QStringList Room::adoptStored(const RoomRules &rules, const QSet<QString> &exempt)
+{
+    std::lock_guard lock(m_mutex);
+    if (!rules.supersedes(m_rules))
+        return {};
+    m_rules = rules;
+    const QMap<QString, RoomRules::Entry> &bans = m_rules.entries(RoomRules::Kind::Ban);
+    QList<std::pair<std::shared_ptr<Outbox>, RoomRules::Entry>> banned;
+    for (const Entry &entry : std::as_const(m_members)) {
+        const QString &identity = entry.member.identity;
+        const auto ban = bans.constFind(identity);
+        if (ban != bans.constEnd() && !exempt.contains(identity)
+            && m_rules.roleOf(identity, false) == RoomRules::Role::Member)
+            banned.append({ entry.member.outbox, *ban });
+    }
+    QStringList removed;
+    for (const auto &[outbox, ban] : std::as_const(banned)) {
+        Wire::Moderated event;
+        event.room = m_name;
+        event.action = QString(Protocol::Moderation::Ban);
+        event.target = ban.name;
+        event.reason = ban.reason;
+        event.by = ban.by;
+        event.time = timestampNow();
+        event.text = RoomRules::sentence(event);
+        removed.append(m_members.value(outbox.get()).member.name);
+        announceLocked(event, outbox);
+    }
+    return removed;
+}
+
 bool Room::announceLocked(const Wire::Moderated &event, const std::shared_ptr<Outbox> &target)
 {
     const auto removed = target ? m_members.constFind(target.get()) : m_members.constEnd();

@@ -9,7 +9,9 @@
 
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <QString>
+#include <QStringList>
 
 #include <atomic>
 #include <chrono>
@@ -117,6 +119,11 @@ public:
     // True when target was a member and is out.
     bool adopt(const RoomRules &rules, const std::optional<Wire::Moderated> &announced,
                const std::shared_ptr<Outbox> &target);
+    // Rules read back from storage, after this server missed the moderation
+    // that made them: members they now ban leave as if banned now, told as a
+    // local ban tells them, once deliver() runs. exempt: identities no ban
+    // reaches (the server's admins). The names of those removed.
+    QStringList adoptStored(const RoomRules &rules, const QSet<QString> &exempt);
 
     // Sets the topic and tells every member, the setter too.
     void setTopic(const Wire::Topic &topic);

@@ -62,6 +62,7 @@ private Q_SLOTS:
     void aDeadNodesUsersLeave();
     void moderationCrossesNodes();
     void moderationWhileRedisIsAwayArrivesAfter();
+    void aBanWhileRedisIsAwayRemovesTheMemberAfter();
     void clusterNeedsPostgres();
 
 private:
@@ -792,6 +793,39 @@ void TestServerCluster::moderationWhileRedisIsAwayArrivesAfter()
         barrier(bob);
     }
     QCOMPARE(stringOf(answer, "code"), Protocol::Code::Banned);
+}
+
+void TestServerCluster::aBanWhileRedisIsAwayRemovesTheMemberAfter()
+{
+    auto a = startNode(quickHash());
+    auto b = startNode(quickHash());
+    QVERIFY(a && b);
+    const QString dev = QStringLiteral("#dev");
+    RawClient alice, bob;
+    QVERIFY(logIn(alice, a->port(), QStringLiteral("alice")));
+    QVERIFY(!enter(alice, dev).isEmpty());
+    QVERIFY(logIn(bob, b->port(), QStringLiteral("bob")));
+    QVERIFY(enterOwnedBy(bob, dev, QStringLiteral("alice")));
+
+    m_redis.kill();
+    QVERIFY(a->waitForOutput(QStringLiteral("lost")));
+    QVERIFY(b->waitForOutput(QStringLiteral("lost")));
+    alice.sendObject(
+        moderate(dev, Protocol::Moderation::Ban, QStringLiteral("bob"), QStringLiteral("spam")));
+    QCOMPARE(stringOf(announced(alice, QStringLiteral("ban")), "target"), QStringLiteral("bob"));
+    QString error;
+    QVERIFY2(m_redis.start(&error), qPrintable(error));
+
+    // B reads the rules back once it is subscribed again, and Bob goes as if
+    // he had been banned there.
+    const QJsonObject ban = announced(bob, QStringLiteral("ban"));
+    QCOMPARE(stringOf(ban, "room"), dev);
+    QCOMPARE(stringOf(ban, "target"), QStringLiteral("bob"));
+    QCOMPARE(stringOf(ban, "by"), QStringLiteral("alice"));
+    QCOMPARE(stringOf(ban, "reason"), QStringLiteral("spam"));
+    QCOMPARE(stringOf(waitForMatch(bob, Wire::Leave::Type, QStringLiteral("room"), dev), "room"),
+             dev);
+    QCOMPARE(stringOf(enter(bob, dev), "code"), Protocol::Code::Banned);
 }
 
 void TestServerCluster::clusterNeedsPostgres()
