@@ -19,6 +19,7 @@ public:
     // server's output in output(), when it does not within timeoutMs.
     bool start(int timeoutMs = 10000);
     // Sends SIGTERM and waits for the exit; returns the exit code, or -1.
+    // Anything but 0 also prints the server's log as a warning.
     int stop(int timeoutMs = 10000);
     // Kills the process at once (a crash or a pulled plug, from the clients' view).
     void kill();
