@@ -147,7 +147,12 @@ void ChatServer::accept(qintptr socketDescriptor, bool tls)
     // Runs in the ending thread: its last work happens before the cleanup below.
     connect(
         thread, &QThread::finished, connection,
-        [connection] { HappensBefore::publish(connection); }, Qt::DirectConnection);
+        [connection, tls] {
+            if (tls)
+                TlsTransport::releaseThreadState();
+            HappensBefore::publish(connection);
+        },
+        Qt::DirectConnection);
     // Context `thread`: a pending call dies with the thread object, never runs late.
     connect(thread, &QThread::finished, thread, [this, thread] { onThreadFinished(thread); });
     m_connections.insert(thread, connection);

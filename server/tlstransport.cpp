@@ -6,11 +6,15 @@
 #include "outbox.h"
 #include "serverconfig.h"
 
+#include <QCoreApplication>
+#include <QEvent>
 #include <QHostAddress>
 #include <QSocketNotifier>
 #include <QSslCipher>
 #include <QSslSocket>
 #include <QTimerEvent>
+
+#include <openssl/crypto.h>
 
 #include <cerrno>
 #include <netinet/in.h>
@@ -58,6 +62,14 @@ TlsTransport::~TlsTransport()
         m_outbox->close();
     if (!m_socket && m_descriptor >= 0)
         ::close(m_descriptor);
+}
+
+void TlsTransport::releaseThreadState()
+{
+    // A closed socket waits for deferred deletion; freeing its SSL would make
+    // some of that state again.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    OPENSSL_thread_stop();
 }
 
 void TlsTransport::start(Listener *listener)

@@ -28,6 +28,12 @@ public:
                  const QSslConfiguration &tls);
     ~TlsTransport() override;
 
+    // In a connection's thread, at its very end: frees what OpenSSL keeps per
+    // thread (its random generators, its error queue). OpenSSL would free it in
+    // a thread-exit hook, but that runs after QThread::wait() has returned, so
+    // at the process's exit the last thread's could still be there.
+    static void releaseThreadState();
+
     void start(Listener *listener) override;
     QString peer() const override { return m_peer; }
     quint64 connectionId() const override { return m_connectionId; }
