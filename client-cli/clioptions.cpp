@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "clioptions.h"
 
+#include "chatclient.h"
 #include "protocol.h"
 #include "validation.h"
 
@@ -94,7 +95,7 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         QStringLiteral("connect-timeout"),
         QStringLiteral("Give a server this many seconds to answer the connect (default: 10) "
                        "before trying the next one, or waiting to retry."),
-        QStringLiteral("seconds"), QString::number(options->connectTimeout));
+        QStringLiteral("seconds"), QString::number(options->connectTimeoutMs / 1000.0));
     const QCommandLineOption rateOption(
         QStringLiteral("rate"),
         QStringLiteral("Send at most this many messages a second (default: 8), so that piped "
@@ -204,14 +205,9 @@ bool CliOptions::parse(const QStringList &arguments, CliOptions *options, QStrin
         return false;
     }
     options->rate = rate;
-    bool timeoutOk = false;
-    const double timeout = parser.value(connectTimeoutOption).toDouble(&timeoutOk);
-    if (!timeoutOk || !(timeout >= 0.1) || timeout > 3600) {
-        *error = QStringLiteral("Invalid --connect-timeout: %1 (0.1 to 3600 seconds)")
-                     .arg(parser.value(connectTimeoutOption));
+    if (!ChatClient::parseConnectTimeout(parser.value(connectTimeoutOption),
+                                         &options->connectTimeoutMs, error))
         return false;
-    }
-    options->connectTimeout = timeout;
     options->json = parser.isSet(jsonOption);
     options->reconnect = !parser.isSet(noReconnectOption);
     options->trace = parser.isSet(traceOption);

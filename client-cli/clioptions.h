@@ -20,7 +20,7 @@ struct CliOptions
     bool reconnect = true;
     // --connect-timeout: how long a server may leave a connect unanswered
     // before the next one is tried.
-    double connectTimeout = 10;
+    int connectTimeoutMs = 10000;
     // --trace: the wire trace (ChatClient::wireEvent) on stderr, one line each.
     bool trace = false;
     // Messages per second we send at most; the server drops what exceeds its

@@ -37,7 +37,7 @@ ConsoleClient::ConsoleClient(const CliOptions &options, QObject *parent)
     m_client->setClientName(
         QStringLiteral("pynet-cli %1").arg(QCoreApplication::applicationVersion()));
     m_client->setAutoReconnect(m_options.reconnect);
-    m_client->setConnectTimeout(qRound(m_options.connectTimeout * 1000));
+    m_client->setConnectTimeout(m_options.connectTimeoutMs);
     // The server drops what comes faster than its rate; the session paces to it.
     m_client->setSendRate(m_options.rate);
     m_printer->setJsonOutput(m_options.json);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "commandlineoptions.h"
 
+#include "chatclient.h"
 #include "protocol.h"
 #include "serverendpoint.h"
 #include "validation.h"
@@ -134,12 +135,10 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
             return fail(QStringLiteral("Invalid --host: %1.").arg(error));
     }
     if (parser.isSet(connectTimeoutOption)) {
-        bool ok = false;
-        const double seconds = parser.value(connectTimeoutOption).toDouble(&ok);
-        if (!ok || !(seconds >= 0.1) || seconds > 3600)
-            return fail(QStringLiteral("Invalid --connect-timeout '%1': use 0.1 to 3600 seconds.")
-                            .arg(parser.value(connectTimeoutOption)));
-        m_connectTimeoutMs = qRound(seconds * 1000);
+        QString error;
+        if (!ChatClient::parseConnectTimeout(parser.value(connectTimeoutOption),
+                                             &m_connectTimeoutMs, &error))
+            return fail(error + QLatin1Char('.'));
     }
     if (parser.isSet(nameOption)) {
         const QString name = Validation::normalizedName(parser.value(nameOption));

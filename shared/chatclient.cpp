@@ -149,6 +149,23 @@ void ChatClient::setConnectTimeout(int ms)
     m_connectTimeoutMs = ms;
 }
 
+bool ChatClient::parseConnectTimeout(const QString &seconds, int *ms, QString *error)
+{
+    constexpr double MinSeconds = 0.1; // below this, a loaded loopback can miss it
+    constexpr double MaxSeconds = 3600;
+    bool ok = false;
+    const double value = seconds.toDouble(&ok);
+    if (!ok || !(value >= MinSeconds) || !(value <= MaxSeconds)) {
+        *error = QStringLiteral("Invalid --connect-timeout: %1 (%2 to %3 seconds)")
+                     .arg(seconds)
+                     .arg(MinSeconds)
+                     .arg(MaxSeconds);
+        return false;
+    }
+    *ms = qRound(value * 1000);
+    return true;
+}
+
 void ChatClient::setPassword(const QString &password, bool registerIfNew)
 {
     forgetPassword();

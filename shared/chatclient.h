@@ -126,6 +126,9 @@ public:
     // server or address is tried: a host that drops packets would otherwise
     // hold the attempt for the kernel's two minutes. Default 10 s.
     void setConnectTimeout(int ms);
+    // A --connect-timeout in seconds, as both front ends take it: 0.1 to 3600.
+    // Returns false, with a message naming the range, for anything else.
+    static bool parseConnectTimeout(const QString &seconds, int *ms, QString *error);
     void setSeedSendInterval(int ms); // gap between messages to a seed server, 100 ms
     // Paces chat, action and private lines to perSecond, with bursts of up to
     // burst (at least 1; default max(1, perSecond)), so that the session stays

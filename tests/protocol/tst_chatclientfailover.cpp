@@ -45,6 +45,8 @@ private Q_SLOTS:
     void givesUpWithEveryReasonWhenAllRefuse();
     void failsOverWhenTheServerIsKilled();
     void goesRoundTheList();
+    void connectTimeoutIsParsedInSeconds_data();
+    void connectTimeoutIsParsedInSeconds();
 
 private:
     // Two nodes of one cluster: one database, so one run of ids.
@@ -265,6 +267,37 @@ void TestChatClientFailover::goesRoundTheList()
     QCOMPARE(alice.server(), servers.at(0));
     QCOMPARE(m_tried, QList<ServerEndpoint>({ servers.at(0), servers.at(1), servers.at(0) }));
     QCOMPARE(scheduled.size(), 2); // one back-off per drop, none per server tried
+}
+
+void TestChatClientFailover::connectTimeoutIsParsedInSeconds_data()
+{
+    QTest::addColumn<QString>("seconds");
+    QTest::addColumn<int>("ms"); // -1: refused
+    QTest::newRow("the least") << u"0.1"_s << 100;
+    QTest::newRow("a fraction") << u"2.5"_s << 2500;
+    QTest::newRow("an hour") << u"3600"_s << 3600000;
+    QTest::newRow("an exponent") << u"1e3"_s << 1000000;
+    QTest::newRow("too short") << u"0.05"_s << -1;
+    QTest::newRow("zero") << u"0"_s << -1;
+    QTest::newRow("negative") << u"-1"_s << -1;
+    QTest::newRow("over an hour") << u"3600.5"_s << -1;
+    QTest::newRow("not a number") << u"nan"_s << -1;
+    QTest::newRow("infinite") << u"inf"_s << -1;
+    QTest::newRow("a word") << u"soon"_s << -1;
+    QTest::newRow("empty") << QString() << -1;
+}
+
+void TestChatClientFailover::connectTimeoutIsParsedInSeconds()
+{
+    QFETCH(QString, seconds);
+    QFETCH(int, ms);
+    int parsed = -1;
+    QString error;
+    QCOMPARE(ChatClient::parseConnectTimeout(seconds, &parsed, &error), ms >= 0);
+    QCOMPARE(parsed, ms);
+    QCOMPARE(error.isEmpty(), ms >= 0);
+    if (ms < 0)
+        QVERIFY2(error.contains(u"(0.1 to 3600 seconds)"_s), qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(TestChatClientFailover)
