@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "clioptions.h"
 
-#include "chatclient.h"
 #include "protocol.h"
 #include "validation.h"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "chatclient.h"
 #include "protocol.h"
 #include "serverendpoint.h"
 
@@ -20,7 +21,7 @@ struct CliOptions
     bool reconnect = true;
     // --connect-timeout: how long a server may leave a connect unanswered
     // before the next one is tried.
-    int connectTimeoutMs = 10000;
+    int connectTimeoutMs = ChatClient::DefaultConnectTimeoutMs;
     // --trace: the wire trace (ChatClient::wireEvent) on stderr, one line each.
     bool trace = false;
     // Messages per second we send at most; the server drops what exceeds its

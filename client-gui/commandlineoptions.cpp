@@ -92,8 +92,9 @@ CommandLineOptions::Outcome CommandLineOptions::parse(const QStringList &argumen
                                         QStringLiteral("name"));
     const QCommandLineOption connectTimeoutOption(
         QStringLiteral("connect-timeout"),
-        QStringLiteral("Give a server this many seconds to answer the connect (default: 10) "
-                       "before trying the next one, or waiting to retry."),
+        QStringLiteral("Give a server this many seconds to answer the connect before trying "
+                       "the next one, or waiting to retry (default: the connect dialog's "
+                       "Connect timeout, first 10)."),
         QStringLiteral("seconds"));
     parser.addOptions({ hostOption, portOption, nameOption, connectTimeoutOption });
     const QCommandLineOption helpOption = parser.addHelpOption();

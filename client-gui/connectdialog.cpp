@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "connectdialog.h"
 
+#include "chatclient.h"
 #include "protocol.h"
 #include "validation.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -28,6 +30,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     , m_createAccount(new QCheckBox(tr("Create the &account if the name is free"), this))
     , m_rememberPassword(new QCheckBox(tr("&Remember the password in the keyring"), this))
     , m_tls(new QCheckBox(tr("Use &TLS (encrypted; the server needs --tls-cert)"), this))
+    , m_connectTimeout(new QDoubleSpinBox(this))
     , m_message(new QLabel(this))
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
@@ -49,6 +52,14 @@ ConnectDialog::ConnectDialog(QWidget *parent)
         tr("Registers the name with this password, so that nobody else can take it."));
     m_rememberPassword->setToolTip(
         tr("Kept in the desktop's keyring (GNOME Keyring, KWallet), never in a file."));
+
+    m_connectTimeout->setRange(ChatClient::MinConnectTimeoutMs / 1000.0,
+                               ChatClient::MaxConnectTimeoutMs / 1000.0);
+    m_connectTimeout->setDecimals(1);
+    m_connectTimeout->setSuffix(tr(" s"));
+    m_connectTimeout->setToolTip(
+        tr("How long a server has to answer the connect before the next one in the list is "
+           "tried. A host that drops packets would otherwise hold each attempt for minutes."));
 
     m_message->setWordWrap(true);
     m_message->setTextFormat(Qt::PlainText);
@@ -78,6 +89,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     form->addRow(QString(), m_createAccount);
     form->addRow(QString(), m_rememberPassword);
     form->addRow(QString(), m_tls);
+    form->addRow(tr("Connect t&imeout:"), m_connectTimeout);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(header);
@@ -114,6 +126,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_rememberPassword->setChecked(
         QSettings().value(QStringLiteral("connection/rememberPassword"), false).toBool());
     setTls(rememberedTls());
+    setConnectTimeoutMs(rememberedConnectTimeoutMs());
 }
 
 QString ConnectDialog::password() const
@@ -212,8 +225,9 @@ void ConnectDialog::updateButtons()
 void ConnectDialog::setBusy(bool busy)
 {
     m_busy = busy;
-    for (QWidget *field : std::initializer_list<QWidget *> {
-             m_host, m_port, m_name, m_password, m_createAccount, m_rememberPassword, m_tls })
+    for (QWidget *field :
+         std::initializer_list<QWidget *> { m_host, m_port, m_name, m_password, m_createAccount,
+                                            m_rememberPassword, m_tls, m_connectTimeout })
         field->setEnabled(!busy);
     if (busy) {
         const QList<ServerEndpoint> list = servers();
@@ -287,6 +301,7 @@ void ConnectDialog::succeed()
     remember(host(), port(), name());
     QSettings().setValue(QStringLiteral("connection/rememberPassword"), rememberPassword());
     rememberTls(tls());
+    rememberConnectTimeout(connectTimeoutMs());
     setBusy(false);
     QDialog::accept();
 }
@@ -320,4 +335,28 @@ bool ConnectDialog::rememberedTls()
 void ConnectDialog::rememberTls(bool enabled)
 {
     QSettings().setValue(QStringLiteral("connection/tls"), enabled);
+}
+
+int ConnectDialog::connectTimeoutMs() const
+{
+    return qRound(m_connectTimeout->value() * 1000);
+}
+
+void ConnectDialog::setConnectTimeoutMs(int ms)
+{
+    m_connectTimeout->setValue(ms / 1000.0);
+}
+
+int ConnectDialog::rememberedConnectTimeoutMs()
+{
+    const int ms = QSettings()
+                       .value(QStringLiteral("connection/connectTimeoutMs"),
+                              ChatClient::DefaultConnectTimeoutMs)
+                       .toInt();
+    return std::clamp(ms, ChatClient::MinConnectTimeoutMs, ChatClient::MaxConnectTimeoutMs);
+}
+
+void ConnectDialog::rememberConnectTimeout(int ms)
+{
+    QSettings().setValue(QStringLiteral("connection/connectTimeoutMs"), ms);
 }

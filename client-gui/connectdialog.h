@@ -7,6 +7,7 @@
 
 class QCheckBox;
 class QDialogButtonBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -45,6 +46,10 @@ public:
     // to the TLS one and back.
     bool tls() const;
     void setTls(bool enabled);
+    // How long a server of the list has to answer before the next is tried,
+    // remembered like the fields.
+    int connectTimeoutMs() const;
+    void setConnectTimeoutMs(int ms);
 
     // Why the values cannot be used as they are, or an empty string.
     QString validationError(Field *field = nullptr) const;
@@ -64,6 +69,8 @@ public:
     static void remember(const QString &host, quint16 port, const QString &name);
     static bool rememberedTls();
     static void rememberTls(bool enabled);
+    static int rememberedConnectTimeoutMs(); // ChatClient's default when none is
+    static void rememberConnectTimeout(int ms);
 
     QLineEdit *hostEdit() const { return m_host; }
     QSpinBox *portEdit() const { return m_port; }
@@ -72,6 +79,7 @@ public:
     QCheckBox *createAccountBox() const { return m_createAccount; }
     QCheckBox *rememberPasswordBox() const { return m_rememberPassword; }
     QCheckBox *tlsBox() const { return m_tls; }
+    QDoubleSpinBox *connectTimeoutEdit() const { return m_connectTimeout; }
     QDialogButtonBox *buttons() const { return m_buttons; }
 
 Q_SIGNALS:
@@ -92,6 +100,7 @@ private:
     QCheckBox *m_createAccount;
     QCheckBox *m_rememberPassword;
     QCheckBox *m_tls;
+    QDoubleSpinBox *m_connectTimeout;
     QLabel *m_message;
     QDialogButtonBox *m_buttons;
     bool m_busy = false;

@@ -29,8 +29,9 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/pynet-chat.svg")));
 
     MainWindow window;
-    if (options.connectTimeoutMs() > 0)
-        window.client()->setConnectTimeout(options.connectTimeoutMs());
+    window.client()->setConnectTimeout(options.connectTimeoutMs() > 0
+                                           ? options.connectTimeoutMs()
+                                           : ConnectDialog::rememberedConnectTimeoutMs());
     if (options.connectNow()) {
         QString host;
         quint16 port = 0;

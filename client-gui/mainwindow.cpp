@@ -931,6 +931,7 @@ void MainWindow::openConnectDialog()
                             m_client->requestedName());
         m_dialog->setTls(m_client->isTls());
     }
+    m_dialog->setConnectTimeoutMs(m_client->connectTimeout());
     if (m_dialog->rememberPassword() && m_dialog->password().isEmpty()) {
         const QString key = keyringKey(m_dialog->servers(), m_dialog->name());
         m_keyring->read(key, [dialog = m_dialog, key](const QString &password) {
@@ -1015,6 +1016,8 @@ void MainWindow::onConnectRequested(const QString &host, quint16 port, const QSt
         return;
     }
     m_client->setTls(m_dialog && m_dialog->tls());
+    if (m_dialog)
+        m_client->setConnectTimeout(m_dialog->connectTimeoutMs());
     connectTo(servers, name);
 }
 
@@ -1071,6 +1074,7 @@ void MainWindow::onJoined(bool afterReconnect)
         ConnectDialog::remember(serversText(servers), servers.constFirst().port,
                                 m_client->requestedName());
         ConnectDialog::rememberTls(m_client->isTls());
+        ConnectDialog::rememberConnectTimeout(m_client->connectTimeout());
     }
     m_users->setSelf(m_client->name());
     m_users->setUsers(m_client->users());

@@ -151,8 +151,8 @@ void ChatClient::setConnectTimeout(int ms)
 
 bool ChatClient::parseConnectTimeout(const QString &seconds, int *ms, QString *error)
 {
-    constexpr double MinSeconds = 0.1; // below this, a loaded loopback can miss it
-    constexpr double MaxSeconds = 3600;
+    constexpr double MinSeconds = MinConnectTimeoutMs / 1000.0;
+    constexpr double MaxSeconds = MaxConnectTimeoutMs / 1000.0;
     bool ok = false;
     const double value = seconds.toDouble(&ok);
     if (!ok || !(value >= MinSeconds) || !(value <= MaxSeconds)) {

@@ -126,8 +126,14 @@ public:
     // server or address is tried: a host that drops packets would otherwise
     // hold the attempt for the kernel's two minutes. Default 10 s.
     void setConnectTimeout(int ms);
-    // A --connect-timeout in seconds, as both front ends take it: 0.1 to 3600.
-    // Returns false, with a message naming the range, for anything else.
+    int connectTimeout() const { return m_connectTimeoutMs; }
+    // What the front ends let a person choose; below the least, a loaded
+    // loopback could miss it.
+    static constexpr int DefaultConnectTimeoutMs = 10 * 1000;
+    static constexpr int MinConnectTimeoutMs = 100;
+    static constexpr int MaxConnectTimeoutMs = 3600 * 1000;
+    // A --connect-timeout in seconds, in that range. Returns false, with a
+    // message naming the range, for anything else.
     static bool parseConnectTimeout(const QString &seconds, int *ms, QString *error);
     void setSeedSendInterval(int ms); // gap between messages to a seed server, 100 ms
     // Paces chat, action and private lines to perSecond, with bursts of up to
@@ -453,7 +459,7 @@ private:
     JsonFrameDecoder m_decoder;
     QTimer m_welcomeTimer;
     QTimer m_connectTimer;
-    int m_connectTimeoutMs = 10000;
+    int m_connectTimeoutMs = DefaultConnectTimeoutMs;
     QTimer m_reconnectTimer;
     QTimer m_keepAliveTimer;
     QTimer m_seedSendTimer;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
+#include "chatclient.h"
 #include "connectdialog.h"
 
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -53,6 +55,7 @@ void TestConnectDialog::defaultsWhenNothingIsRemembered()
     QCOMPARE(dialog.host(), QStringLiteral("127.0.0.1"));
     QCOMPARE(dialog.port(), quint16(5050));
     QCOMPARE(dialog.name(), QStringLiteral("tester"));
+    QCOMPARE(dialog.connectTimeoutMs(), ChatClient::DefaultConnectTimeoutMs);
     QVERIFY(dialog.errorText().isEmpty());
 }
 
@@ -137,6 +140,7 @@ void TestConnectDialog::requestsNormalisedValuesAndLocksFields()
     QCOMPARE(requested.at(0).at(2).toString(), QStringLiteral("Zoe"));
     QVERIFY(dialog.isBusy());
     QVERIFY(!dialog.nameEdit()->isEnabled());
+    QVERIFY(!dialog.connectTimeoutEdit()->isEnabled());
     QVERIFY(!dialog.buttons()->button(QDialogButtonBox::Ok)->isEnabled());
 
     // A second Enter while connecting does not start a second attempt.
@@ -167,6 +171,9 @@ void TestConnectDialog::remembersValuesThatWorked()
     {
         ConnectDialog dialog;
         dialog.setValues(QStringLiteral("chat.example.org"), 6060, QStringLiteral("Remy"));
+        // Typed as a person does: over the selected value.
+        dialog.connectTimeoutEdit()->selectAll();
+        QTest::keyClicks(dialog.connectTimeoutEdit(), QStringLiteral("2.5"));
         dialog.accept();
         dialog.succeed();
         QCOMPARE(dialog.result(), int(QDialog::Accepted));
@@ -175,6 +182,8 @@ void TestConnectDialog::remembersValuesThatWorked()
     QCOMPARE(next.host(), QStringLiteral("chat.example.org"));
     QCOMPARE(next.port(), quint16(6060));
     QCOMPARE(next.name(), QStringLiteral("Remy"));
+    QCOMPARE(next.connectTimeoutMs(), 2500);
+    QCOMPARE(ConnectDialog::rememberedConnectTimeoutMs(), 2500);
 }
 
 void TestConnectDialog::takesAListOfServers()

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "blackhole.h"
 #include "connectdialog.h"
 #include "conversation.h"
 #include "inputline.h"
@@ -8,6 +9,7 @@
 #include "rawclient.h"
 #include "serverprocess.h"
 
+#include <QDoubleSpinBox>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
@@ -27,6 +29,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void dialogListReachesTheSecond();
+    void dialogTimeoutPassesASilentServer();
     void killedServerGivesWayToTheNext();
 
 private:
@@ -112,6 +115,27 @@ void TestMainWindowFailover::dialogListReachesTheSecond()
     QTest::keyClick(input, Qt::Key_Return);
     QTRY_VERIFY(!m_window->client()->hasPendingWrites()); // bob waits without an event loop
     QCOMPARE(bob.waitFor(u"message"_s).value(u"data"_s).toString(), u"through the list"_s);
+}
+
+void TestMainWindowFailover::dialogTimeoutPassesASilentServer()
+{
+    BlackHole silent;
+    QVERIFY(silent.port() != 0);
+    m_window->openConnectDialog();
+    ConnectDialog *dialog = m_window->connectDialog();
+    QVERIFY(dialog);
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    dialog->setValues(u"127.0.0.1:%1, 127.0.0.1:%2"_s.arg(silent.port()).arg(m_second->port()),
+                      Protocol::DefaultPort, u"Ann"_s);
+    dialog->connectTimeoutEdit()->selectAll();
+    QTest::keyClicks(dialog->connectTimeoutEdit(), u"0.5"_s);
+    QTest::keyClick(dialog->nameEdit(), Qt::Key_Return);
+
+    // Well before the default of 10 s.
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->client()->status(), ChatClient::Status::Joined, 5000);
+    QCOMPARE(m_window->client()->connectTimeout(), 500);
+    QCOMPARE(m_window->statusText(), u"Connected to 127.0.0.1:%1 as Ann."_s.arg(m_second->port()));
+    QCOMPARE(QSettings().value(u"connection/connectTimeoutMs"_s).toInt(), 500);
 }
 
 void TestMainWindowFailover::killedServerGivesWayToTheNext()
