@@ -1074,7 +1074,6 @@ void MainWindow::onJoined(bool afterReconnect)
         ConnectDialog::remember(serversText(servers), servers.constFirst().port,
                                 m_client->requestedName());
         ConnectDialog::rememberTls(m_client->isTls());
-        ConnectDialog::rememberConnectTimeout(m_client->connectTimeout());
     }
     m_users->setSelf(m_client->name());
     m_users->setUsers(m_client->users());

@@ -5,6 +5,7 @@
 #include "serverprocess.h"
 
 #include <QProcess>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -248,6 +249,14 @@ void TestCommandLine::programMovesOnAfterTheConnectTimeout()
     // Well before the default of 10 s.
     const QJsonObject presence = watcher.waitFor(QStringLiteral("presence"), 5000);
     QCOMPARE(presence.value(QLatin1StringView("name")).toString(), QStringLiteral("Zed"));
+    // What worked is remembered (once the window has the welcome, which may
+    // come after the presence); the timeout was for this run only.
+    const QString settingsPath = m_configDir.filePath(QStringLiteral("PyNet/pynet-gui.conf"));
+    const auto remembered = [&settingsPath](const QString &key) {
+        return QSettings(settingsPath, QSettings::IniFormat).value(key);
+    };
+    QTRY_COMPARE(remembered(QStringLiteral("connection/name")).toString(), QStringLiteral("Zed"));
+    QVERIFY(!remembered(QStringLiteral("connection/connectTimeoutMs")).isValid());
     gui->terminate();
     QVERIFY(gui->waitForFinished(10000));
 }
