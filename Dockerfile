@@ -24,7 +24,7 @@ FROM debian:bookworm-slim
 # Exactly the packages of the libraries pynet-server links that the slim image
 # lacks, and of the SQL drivers Qt loads as plugins (SQLite, PostgreSQL);
 # tests/packaging/runtime-packages.sh checks this list against the binary.
-ARG RUNTIME_PACKAGES="libqt6core6 libqt6httpserver6 libqt6network6 libqt6sql6 libqt6sql6-psql libqt6sql6-sqlite libsodium23 libhiredis0.14"
+ARG RUNTIME_PACKAGES="libqt6core6 libqt6httpserver6 libqt6network6 libqt6sql6 libqt6sql6-psql libqt6sql6-sqlite libsodium23 libhiredis0.14 libssl3"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
     && rm -rf /var/lib/apt/lists/* \
